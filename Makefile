@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# c2watch top-level Makefile: a wrapper around kbuild for the module and a
+# plain build for the userspace programs and tests.
+#
+#   make            module + userspace programs
+#   make check      every gate: unit tests (ASan/UBSan), W=1 build, sparse,
+#                   checkpatch, VM selftests; ends with "N passed, N failed"
+#   make demo       boot the test VM and show c2watch at work
+#   make deps       install Debian packages, prepare caches
+#
+# Variables: KDIR (kernel build dir), KVER, C2W_CACHE (download/extract cache),
+# C2W_VM_ACCEL=kvm (opt-in on hosts where KVM works), WERROR=1.
+
+C2W_CACHE ?= $(HOME)/.cache/c2watch
+export C2W_CACHE
+
+# Install what is missing before anything else is evaluated, so a fresh
+# Debian machine needs no manual step. Skipped for clean and for sub-makes.
+NODEPS_GOALS := clean module-clean deps help
+ifeq ($(C2W_DEPS_DONE),)
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(shell tests/deps.sh ensure >&2)
+export C2W_DEPS_DONE := 1
+endif
+endif
+
+KVER ?= $(shell uname -r)
+ifeq ($(KDIR),)
+KDIR := $(shell tests/kdir.sh $(KVER))
+export C2W_KDIR_NOTED := 1
+endif
+export KDIR
+
+CC ?= gcc
+BUILD := build
+CFLAGS ?= -O2 -g
+WFLAGS := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow
+ifeq ($(WERROR),1)
+WFLAGS += -Werror
+endif
+US_CFLAGS := -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -Iinclude/uapi -Iuserspace
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+KSFT_DIR := $(C2W_CACHE)/kernel-tools/tools/testing/selftests
+
+LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0 json-c)
+LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0 json-c)
+
+PROGS := $(BUILD)/c2watchctl
+SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,\
+	$(wildcard tests/selftests/*.c))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UAPI := include/uapi/linux/c2watch.h
+
+.PHONY: all module userspace selftests unit check demo deps sparse \
+	checkpatch module-w1 module-clean clean help vm-test
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-w1:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+
+checkpatch:
+	perl $(C2W_CACHE)/kernel-tools/scripts/checkpatch.pl --no-tree \
+		--strict --terse --show-types --ignore FILE_PATH_CHANGES \
+		-f $(wildcard kmod/*.c kmod/*.h) $(UAPI)
+
+userspace: $(PROGS)
+
+$(BUILD)/c2watchctl: userspace/c2watchctl.c $(UAPI) | $(BUILD)
+	$(CC) $(CFLAGS) $(US_CFLAGS) -o $@ $< $(LDFLAGS)
+
+selftests: $(SELFTESTS)
+
+$(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude/uapi \
+		-I$(KSFT_DIR) -o $@ $< -lpthread $(LDFLAGS)
+
+CORE_SRCS := kmod/rules.c
+CORE_HDRS := kmod/rules.h kmod/core_types.h
+LIB_SRCS := userspace/rsbuild.c
+LIB_HDRS := userspace/rsbuild.h
+
+$(BUILD)/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_SRCS) \
+		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(UAPI) | $(BUILD)
+	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -Ikmod -Itests/unit -o $@ \
+		$(UNIT_SRCS) $(CORE_SRCS) $(LIB_SRCS)
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+vm-test: module userspace selftests
+	tests/vm/run.sh check
+
+check:
+	tests/check.sh
+
+demo: module userspace
+	tests/vm/run.sh demo
+
+deps:
+	tests/deps.sh install
+
+$(BUILD):
+	mkdir -p $@
+
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+clean: module-clean
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '3,14s/^# \{0,1\}//p' Makefile

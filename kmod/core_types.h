@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tiny shim that lets the rule core (rules.c) build both in the kernel
+ * and in userspace: fixed-width types, memory, string helpers. Nothing else
+ * of the kernel may be used by the core.
+ */
+#ifndef _C2W_CORE_TYPES_H
+#define _C2W_CORE_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/string.h>
+#include <linux/slab.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+
+static inline void *c2w_zalloc(size_t n)
+{
+	return kvzalloc(n, GFP_KERNEL);
+}
+
+static inline void c2w_free(void *p)
+{
+	kvfree(p);
+}
+#else
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+static inline void *c2w_zalloc(size_t n)
+{
+	return calloc(1, n);
+}
+
+static inline void c2w_free(void *p)
+{
+	free(p);
+}
+
+#ifndef likely
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+#endif /* __KERNEL__ */
+
+#endif /* _C2W_CORE_TYPES_H */

@@ -1,0 +1,1154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The c2watch rule core, shared by the module and userspace (see rules.h).
+ *
+ * A ruleset blob is validated in full, then compiled into a form that makes
+ * evaluation cheap:
+ *  - each clause's tests are grouped by field; CIDRs of one field become a
+ *    sorted array of disjoint address intervals searched by bisection, so a
+ *    hundred prefixes cost seven comparisons, not a hundred;
+ *  - globs are split at their stars into literal segments once, so matching
+ *    is a prefix compare, a suffix compare and a few forward searches;
+ *  - a rule's clauses are ordered by cost: network tests first, strings
+ *    next, the executable path last, so the path is resolved only when a
+ *    rule still needs it.
+ * Everything compiled lives in one allocation sized in a first pass.
+ */
+#include "rules.h"
+
+struct seg {
+	u32 off;
+	u32 len;
+};
+
+struct glob {
+	const char *lit;	/* unescaped literal bytes of all segments */
+	const struct seg *seg;
+	u32 n_seg;
+	u32 min_len;		/* sum of the segment lengths */
+	u8 has_star;
+	u8 lead_star;
+	u8 trail_star;
+};
+
+struct iv4 {
+	u32 lo, hi;
+};
+
+struct u128 {
+	u64 hi, lo;
+};
+
+struct iv6 {
+	struct u128 lo, hi;
+};
+
+struct ivport {
+	u16 lo, hi;
+};
+
+struct globset {
+	const struct glob *g;
+	u32 n;
+};
+
+/* Index 0 is source, 1 is destination, for ip and port sets. */
+struct cclause {
+	u32 fields;		/* C2W_FBIT of every field tested */
+	u32 exists;		/* fields tested for existence */
+	u32 negate;
+	u32 cost;
+	u32 blob_index;		/* for --explain */
+	const struct iv4 *ip4[2];
+	u32 n_ip4[2];
+	const struct iv6 *ip6[2];
+	u32 n_ip6[2];
+	const struct ivport *port[2];
+	u32 n_port[2];
+	struct globset str[C2W_FIELD_MAX];
+};
+
+struct crule {
+	struct c2w_rule_info info;
+	const struct cclause *cl;
+	u32 n_cl;
+};
+
+struct c2w_ruleset {
+	struct crule *rules;
+	u32 n_rules;
+	u32 blob_size;
+	const void *blob;	/* the validated blob, for read-back */
+	size_t mem_size;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Fields */
+
+static const u8 field_kind[C2W_FIELD_MAX] = {
+	[C2W_FIELD_PROCESS_EXECUTABLE]	= C2W_KIND_STR,
+	[C2W_FIELD_PROCESS_NAME]	= C2W_KIND_STR,
+	[C2W_FIELD_SOURCE_IP]		= C2W_KIND_IP,
+	[C2W_FIELD_DESTINATION_IP]	= C2W_KIND_IP,
+	[C2W_FIELD_SOURCE_PORT]		= C2W_KIND_PORT,
+	[C2W_FIELD_DESTINATION_PORT]	= C2W_KIND_PORT,
+	[C2W_FIELD_NETWORK_TRANSPORT]	= C2W_KIND_STR,
+	[C2W_FIELD_NETWORK_TYPE]	= C2W_KIND_STR,
+	[C2W_FIELD_USER_ID]		= C2W_KIND_STR,
+	[C2W_FIELD_EVENT_ACTION]	= C2W_KIND_STR,
+	[C2W_FIELD_EVENT_CATEGORY]	= C2W_KIND_STR,
+	[C2W_FIELD_EVENT_TYPE]		= C2W_KIND_STR,
+	[C2W_FIELD_HOST_OS_TYPE]	= C2W_KIND_STR,
+};
+
+/**
+ * c2w_field_kind() - the kind of an event field
+ * @field: &enum c2w_field
+ *
+ * Return: &enum c2w_field_kind, %C2W_KIND_NONE for an unknown field.
+ */
+int c2w_field_kind(int field)
+{
+	if (field <= C2W_FIELD_NONE || field >= C2W_FIELD_MAX)
+		return C2W_KIND_NONE;
+	return field_kind[field];
+}
+
+static u32 field_cost(int field)
+{
+	switch (field_kind[field]) {
+	case C2W_KIND_IP:
+	case C2W_KIND_PORT:
+		return 0;
+	default:
+		if (field == C2W_FIELD_PROCESS_EXECUTABLE ||
+		    field == C2W_FIELD_PROCESS_NAME)
+			return 2;
+		return 1;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Globs: '*' matches any run of bytes, '/' included; '\' escapes. */
+
+static const char *find(const char *h, u32 hlen, const char *n, u32 nlen)
+{
+	const char *end;
+
+	if (!nlen)
+		return h;
+	if (hlen < nlen)
+		return NULL;
+	end = h + hlen - nlen;
+	for (; h <= end; h++) {
+		h = memchr(h, n[0], end - h + 1);
+		if (!h)
+			return NULL;
+		if (!memcmp(h, n, nlen))
+			return h;
+	}
+	return NULL;
+}
+
+static bool glob_match(const struct glob *g, const char *s, u32 n)
+{
+	u32 i = 0, last = g->n_seg, pos = 0, end = n;
+	const struct seg *sg;
+
+	if (n < g->min_len)
+		return false;
+	if (!g->has_star)
+		return n == g->min_len &&
+		       !memcmp(s, g->lit, g->min_len);
+	if (!g->lead_star) {
+		sg = &g->seg[0];
+		if (memcmp(s, g->lit + sg->off, sg->len))
+			return false;
+		pos = sg->len;
+		i = 1;
+	}
+	if (!g->trail_star && i < last) {
+		sg = &g->seg[last - 1];
+		if (memcmp(s + n - sg->len, g->lit + sg->off, sg->len))
+			return false;
+		end = n - sg->len;
+		last--;
+	}
+	for (; i < last; i++) {
+		const char *f;
+
+		sg = &g->seg[i];
+		f = find(s + pos, end - pos, g->lit + sg->off, sg->len);
+		if (!f)
+			return false;
+		pos = f - s + sg->len;
+	}
+	return true;
+}
+
+/*
+ * @s is only the head of the real value. "possible": some value starting
+ * with @s could match (checked on the anchored prefix, generous beyond it);
+ * "definite": every value starting with @s matches.
+ */
+static bool glob_match_head(const struct glob *g, const char *s, u32 n,
+			    bool definite)
+{
+	u32 l;
+
+	if (definite)
+		return g->trail_star && glob_match(g, s, n);
+	if (g->lead_star)
+		return true;
+	l = g->n_seg ? g->seg[0].len : 0;
+	if (memcmp(s, g->lit, n < l ? n : l))
+		return false;
+	/* Without a star the real value, longer than @s, must equal @pat. */
+	return n < l || g->has_star;
+}
+
+/* Byte sizes needed to compile @pat: literals and segments. */
+static int glob_check(const char *pat, u32 plen, u32 *n_seg)
+{
+	u32 i, segs = 0;
+	bool in_seg = false;
+
+	for (i = 0; i < plen; i++) {
+		if (pat[i] == '\0')
+			return -EINVAL;
+		if (pat[i] == '*') {
+			in_seg = false;
+			continue;
+		}
+		if (pat[i] == '\\' && ++i == plen)
+			return -EINVAL;
+		if (pat[i] == '\0')
+			return -EINVAL;
+		if (!in_seg)
+			segs++;
+		in_seg = true;
+	}
+	*n_seg = segs;
+	return 0;
+}
+
+static void glob_compile(struct glob *g, const char *pat, u32 plen,
+			 char *lit, struct seg *seg)
+{
+	u32 i, o = 0, n = 0;
+	bool in_seg = false;
+
+	g->lead_star = plen && pat[0] == '*';
+	g->trail_star = 0;
+	g->has_star = 0;
+	for (i = 0; i < plen; i++) {
+		if (pat[i] == '*') {
+			in_seg = false;
+			g->trail_star = 1;
+			g->has_star = 1;
+			continue;
+		}
+		g->trail_star = 0;
+		if (pat[i] == '\\')
+			i++;
+		if (!in_seg) {
+			seg[n].off = o;
+			seg[n].len = 0;
+			n++;
+		}
+		in_seg = true;
+		lit[o++] = pat[i];
+		seg[n - 1].len++;
+	}
+	g->lit = lit;
+	g->seg = seg;
+	g->n_seg = n;
+	g->min_len = o;
+}
+
+/**
+ * c2w_glob_match() - match a KQL wildcard pattern (uncompiled form)
+ * @pat: pattern, '*' any run of bytes, '\' escapes the next byte
+ * @plen: its length
+ * @s: subject
+ * @slen: its length
+ *
+ * Meant for tools and tests; the hot path uses compiled globs.
+ *
+ * Return: true on a match; false also for an invalid pattern.
+ */
+bool c2w_glob_match(const char *pat, u32 plen, const char *s, u32 slen)
+{
+	struct seg segbuf[64];
+	char litbuf[512];
+	struct glob g;
+	u32 n_seg;
+
+	if (plen > sizeof(litbuf) || glob_check(pat, plen, &n_seg) ||
+	    n_seg > 64)
+		return false;
+	glob_compile(&g, pat, plen, litbuf, segbuf);
+	return glob_match(&g, s, slen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Addresses */
+
+static u32 v4_hostmask(u32 prefix)
+{
+	return prefix >= 32 ? 0 : ~0U >> prefix;
+}
+
+static const u8 v4mapped_prefix[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+static u32 get_be32(const u8 *p)
+{
+	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
+}
+
+static u64 get_be64(const u8 *p)
+{
+	return (u64)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static struct u128 get_u128(const u8 *p)
+{
+	struct u128 v = { get_be64(p), get_be64(p + 8) };
+
+	return v;
+}
+
+static int u128_cmp(struct u128 a, struct u128 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	if (a.lo != b.lo)
+		return a.lo < b.lo ? -1 : 1;
+	return 0;
+}
+
+/* Mask with the low (128 - prefix) bits set. */
+static struct u128 u128_hostmask(u32 prefix)
+{
+	struct u128 m;
+
+	if (prefix >= 64) {
+		m.hi = 0;
+		m.lo = prefix >= 128 ? 0 : ~0ULL >> (prefix - 64);
+	} else {
+		m.hi = prefix ? ~0ULL >> prefix : ~0ULL;
+		m.lo = ~0ULL;
+	}
+	return m;
+}
+
+/**
+ * c2w_event_set_ip() - set an ip field, folding IPv4-mapped IPv6 to IPv4
+ * @ev: event
+ * @field: %C2W_FIELD_SOURCE_IP or %C2W_FIELD_DESTINATION_IP
+ * @family: 4 or 6
+ * @addr: 4 or 16 bytes in network order
+ */
+void c2w_event_set_ip(struct c2w_event *ev, int field, int family,
+		      const u8 *addr)
+{
+	u8 *dst = field == C2W_FIELD_SOURCE_IP ? ev->src : ev->dst;
+	u8 *fam = field == C2W_FIELD_SOURCE_IP ? &ev->src_family :
+						 &ev->dst_family;
+
+	memset(dst, 0, 16);
+	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
+		family = 4;
+		addr += 12;
+	}
+	memcpy(dst, addr, family == 4 ? 4 : 16);
+	*fam = family;
+	ev->present |= C2W_FBIT(field);
+}
+
+/**
+ * c2w_event_add_str() - add a value to a string field
+ * @ev: event
+ * @field: a string field
+ * @s: the value (kept by reference)
+ * @len: its length
+ *
+ * Values beyond %C2W_EV_MAX_VALS are ignored.
+ */
+void c2w_event_add_str(struct c2w_event *ev, int field, const char *s,
+		       u32 len)
+{
+	if (ev->nv[field] >= C2W_EV_MAX_VALS)
+		return;
+	ev->sv[field][ev->nv[field]].s = s;
+	ev->sv[field][ev->nv[field]].len = len;
+	ev->nv[field]++;
+	ev->present |= C2W_FBIT(field);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sorting and merging intervals (insertion sort: compile time, small n) */
+
+static u32 merge_iv4(struct iv4 *v, u32 n)
+{
+	u32 i, j, o;
+
+	for (i = 1; i < n; i++) {
+		struct iv4 x = v[i];
+
+		for (j = i; j > 0 && v[j - 1].lo > x.lo; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (i = 0, o = 0; i < n; i++) {
+		if (o && (v[o - 1].hi == 0xffffffffU ||
+			  v[i].lo <= v[o - 1].hi + 1)) {
+			if (v[i].hi > v[o - 1].hi)
+				v[o - 1].hi = v[i].hi;
+		} else {
+			v[o++] = v[i];
+		}
+	}
+	return o;
+}
+
+static u32 merge_iv6(struct iv6 *v, u32 n)
+{
+	u32 i, j, o;
+
+	for (i = 1; i < n; i++) {
+		struct iv6 x = v[i];
+
+		for (j = i; j > 0 && u128_cmp(v[j - 1].lo, x.lo) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (i = 0, o = 0; i < n; i++) {
+		bool touch = false;
+
+		/* Overlapping or adjacent: lo <= prev.hi + 1. */
+		if (o) {
+			struct u128 next = v[o - 1].hi;
+
+			next.lo++;
+			if (!next.lo)
+				next.hi++;
+			touch = (!~v[o - 1].hi.hi && !~v[o - 1].hi.lo) ||
+				u128_cmp(v[i].lo, next) <= 0;
+		}
+		if (touch) {
+			if (u128_cmp(v[i].hi, v[o - 1].hi) > 0)
+				v[o - 1].hi = v[i].hi;
+		} else {
+			v[o++] = v[i];
+		}
+	}
+	return o;
+}
+
+static u32 merge_port(struct ivport *v, u32 n)
+{
+	u32 i, j, o;
+
+	for (i = 1; i < n; i++) {
+		struct ivport x = v[i];
+
+		for (j = i; j > 0 && v[j - 1].lo > x.lo; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (i = 0, o = 0; i < n; i++) {
+		if (o && (u32)v[i].lo <= (u32)v[o - 1].hi + 1) {
+			if (v[i].hi > v[o - 1].hi)
+				v[o - 1].hi = v[i].hi;
+		} else {
+			v[o++] = v[i];
+		}
+	}
+	return o;
+}
+
+static bool in_iv4(const struct iv4 *v, u32 n, u32 a)
+{
+	u32 lo = 0, hi = n;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (a < v[mid].lo)
+			hi = mid;
+		else if (a > v[mid].hi)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+static bool in_iv6(const struct iv6 *v, u32 n, struct u128 a)
+{
+	u32 lo = 0, hi = n;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (u128_cmp(a, v[mid].lo) < 0)
+			hi = mid;
+		else if (u128_cmp(a, v[mid].hi) > 0)
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
+static bool in_port(const struct ivport *v, u32 n, u16 p)
+{
+	u32 i;
+
+	for (i = 0; i < n && v[i].lo <= p; i++)
+		if (p <= v[i].hi)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Validation */
+
+struct layout {
+	const struct c2w_rs_header *h;
+	const struct c2w_rs_rule *rules;
+	const struct c2w_rs_clause *clauses;
+	const struct c2w_rs_test *tests;
+	const char *strtab;
+};
+
+static bool str_ok(const struct layout *l, const struct c2w_str *s,
+		   u32 max)
+{
+	if (s->len > max || s->off > l->h->strtab_size ||
+	    s->len > l->h->strtab_size - s->off)
+		return false;
+	return !memchr(l->strtab + s->off, '\0', s->len);
+}
+
+static bool zero(const void *p, size_t n)
+{
+	const u8 *b = p;
+
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+static int fail(struct c2w_rs_error *e, int rule, int clause, int test,
+		const char *msg)
+{
+	e->rule = rule;
+	e->clause = clause;
+	e->test = test;
+	e->msg = msg;
+	return -EINVAL;
+}
+
+static int check_test(const struct layout *l, const struct c2w_rs_test *t,
+		      struct c2w_rs_error *e, int ti)
+{
+	static const struct c2w_rs_test z;
+	int kind = c2w_field_kind(t->field);
+	u32 n_seg;
+
+	if (kind == C2W_KIND_NONE)
+		return fail(e, -1, -1, ti, "unknown field");
+	if (t->reserved0 || t->reserved1)
+		return fail(e, -1, -1, ti, "reserved field not zero");
+	switch (t->op) {
+	case C2W_OP_EXISTS:
+		if (memcmp(&t->str, &z.str, sizeof(t->str)) ||
+		    !zero(t->addr, sizeof(t->addr)) || t->family ||
+		    t->prefix || t->port_lo || t->port_hi)
+			return fail(e, -1, -1, ti, "exists test with operands");
+		return 0;
+	case C2W_OP_GLOB:
+		if (kind != C2W_KIND_STR)
+			return fail(e, -1, -1, ti, "glob on a non-string field");
+		if (!zero(t->addr, sizeof(t->addr)) || t->family ||
+		    t->prefix || t->port_lo || t->port_hi)
+			return fail(e, -1, -1, ti, "glob test with other operands");
+		if (!str_ok(l, &t->str, C2W_MAX_PATTERN))
+			return fail(e, -1, -1, ti, "pattern out of bounds or has NUL");
+		if (glob_check(l->strtab + t->str.off, t->str.len, &n_seg))
+			return fail(e, -1, -1, ti, "pattern ends with a lone '\\'");
+		return 0;
+	case C2W_OP_CIDR: {
+		struct u128 a, m;
+
+		if (kind != C2W_KIND_IP)
+			return fail(e, -1, -1, ti, "CIDR on a non-ip field");
+		if (t->str.off || t->str.len || t->port_lo || t->port_hi)
+			return fail(e, -1, -1, ti, "CIDR test with other operands");
+		if (t->family == 4) {
+			if (t->prefix > 32 || !zero(t->addr + 4, 12))
+				return fail(e, -1, -1, ti, "bad IPv4 prefix");
+			if (get_be32(t->addr) & v4_hostmask(t->prefix))
+				return fail(e, -1, -1, ti, "CIDR has host bits set");
+			return 0;
+		}
+		if (t->family != 6)
+			return fail(e, -1, -1, ti, "CIDR family not 4 or 6");
+		if (t->prefix > 128)
+			return fail(e, -1, -1, ti, "bad IPv6 prefix");
+		a = get_u128(t->addr);
+		m = u128_hostmask(t->prefix);
+		if ((a.hi & m.hi) || (a.lo & m.lo))
+			return fail(e, -1, -1, ti, "CIDR has host bits set");
+		return 0;
+	}
+	case C2W_OP_RANGE:
+		if (kind != C2W_KIND_PORT)
+			return fail(e, -1, -1, ti, "range on a non-port field");
+		if (t->str.off || t->str.len ||
+		    !zero(t->addr, sizeof(t->addr)) || t->family || t->prefix)
+			return fail(e, -1, -1, ti, "range test with other operands");
+		if (t->port_lo > t->port_hi)
+			return fail(e, -1, -1, ti, "range with lo > hi");
+		return 0;
+	default:
+		return fail(e, -1, -1, ti, "unknown operator");
+	}
+}
+
+static int check_blob(const void *blob, u32 size, struct layout *l,
+		      struct c2w_rs_error *e)
+{
+	const struct c2w_rs_header *h = blob;
+	u64 need;
+	u32 i, j;
+
+	if (size < sizeof(*h))
+		return fail(e, -1, -1, -1, "blob smaller than its header");
+	if (h->magic != C2W_RS_MAGIC)
+		return fail(e, -1, -1, -1, "bad magic");
+	if (h->size != size)
+		return fail(e, -1, -1, -1, "header size does not match blob size");
+	if (h->flags || h->reserved)
+		return fail(e, -1, -1, -1, "reserved header field not zero");
+	if (size > C2W_MAX_RULESET_SIZE)
+		return fail(e, -1, -1, -1, "ruleset too large");
+	if (!h->n_rules || h->n_rules > C2W_MAX_RULES)
+		return fail(e, -1, -1, -1, "rule count out of range");
+	if (h->n_clauses > C2W_MAX_CLAUSES || h->n_tests > C2W_MAX_TESTS ||
+	    h->strtab_size > C2W_MAX_STRTAB)
+		return fail(e, -1, -1, -1, "clause, test or string count too large");
+	need = sizeof(*h) + (u64)h->n_rules * sizeof(struct c2w_rs_rule) +
+	       (u64)h->n_clauses * sizeof(struct c2w_rs_clause) +
+	       (u64)h->n_tests * sizeof(struct c2w_rs_test) + h->strtab_size;
+	if (need != size)
+		return fail(e, -1, -1, -1, "counts do not add up to the blob size");
+
+	l->h = h;
+	l->rules = (const void *)(h + 1);
+	l->clauses = (const void *)(l->rules + h->n_rules);
+	l->tests = (const void *)(l->clauses + h->n_clauses);
+	l->strtab = (const char *)(l->tests + h->n_tests);
+
+	for (i = 0; i < h->n_tests; i++)
+		if (check_test(l, &l->tests[i], e, i))
+			return -EINVAL;
+	for (i = 0; i < h->n_clauses; i++) {
+		const struct c2w_rs_clause *c = &l->clauses[i];
+
+		if (c->reserved || (c->flags & ~C2W_CLAUSE_ALL_FLAGS))
+			return fail(e, -1, i, -1, "unknown clause flags");
+		if (!c->n_tests || c->first_test > h->n_tests ||
+		    c->n_tests > h->n_tests - c->first_test)
+			return fail(e, -1, i, -1, "clause tests out of range");
+	}
+	for (i = 0; i < h->n_rules; i++) {
+		const struct c2w_rs_rule *r = &l->rules[i];
+
+		if (r->reserved || (r->flags & ~C2W_RULE_ALL_FLAGS) ||
+		    (r->new_terms & ~C2W_NT_ALL))
+			return fail(e, i, -1, -1, "unknown rule flags");
+		if (!r->id.len || !str_ok(l, &r->id, C2W_RULE_ID_MAX))
+			return fail(e, i, -1, -1, "rule id empty, too long or bad");
+		if (!str_ok(l, &r->name, C2W_RULE_NAME_MAX) ||
+		    !str_ok(l, &r->tactic, 32) ||
+		    !str_ok(l, &r->technique, 32))
+			return fail(e, i, -1, -1, "rule string out of bounds");
+		if (r->severity > C2W_SEV_MAX || r->risk_score > 100)
+			return fail(e, i, -1, -1, "severity or risk score out of range");
+		if (r->window_secs > C2W_MAX_WINDOW)
+			return fail(e, i, -1, -1, "window too long");
+		if (!r->n_clauses || r->first_clause > h->n_clauses ||
+		    r->n_clauses > h->n_clauses - r->first_clause)
+			return fail(e, i, -1, -1, "rule clauses out of range");
+		for (j = 0; j < i; j++) {
+			const struct c2w_rs_rule *o = &l->rules[j];
+
+			if (o->id.len == r->id.len &&
+			    !memcmp(l->strtab + o->id.off,
+				    l->strtab + r->id.off, r->id.len))
+				return fail(e, i, -1, -1, "duplicate rule id");
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Compilation */
+
+struct arena {
+	char *p;
+	size_t used, cap;
+};
+
+static void *take(struct arena *a, size_t n)
+{
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (n > a->cap - a->used)	/* sized in pass 1: cannot happen */
+		return NULL;
+	p = a->p + a->used;
+	a->used += n;
+	return p;
+}
+
+#define ALIGN8(n) (((size_t)(n) + 7) & ~(size_t)7)
+
+/* How many entries each array of a compiled clause gets, at most. */
+struct counts {
+	u32 globs[C2W_FIELD_MAX];
+	u32 cidrs[2];
+	u32 ports[2];
+	size_t glob_bytes;
+};
+
+static void clause_counts(const struct layout *l,
+			  const struct c2w_rs_clause *c, struct counts *n)
+{
+	u32 i, n_seg;
+
+	memset(n, 0, sizeof(*n));
+	for (i = 0; i < c->n_tests; i++) {
+		const struct c2w_rs_test *t = &l->tests[c->first_test + i];
+		int side = t->field == C2W_FIELD_DESTINATION_IP ||
+			   t->field == C2W_FIELD_DESTINATION_PORT;
+
+		if (t->op == C2W_OP_GLOB) {
+			glob_check(l->strtab + t->str.off, t->str.len, &n_seg);
+			n->globs[t->field]++;
+			n->glob_bytes += ALIGN8(n_seg * sizeof(struct seg)) +
+					 ALIGN8(t->str.len);
+		} else if (t->op == C2W_OP_CIDR) {
+			n->cidrs[side]++;
+		} else if (t->op == C2W_OP_RANGE) {
+			n->ports[side]++;
+		}
+	}
+}
+
+/* Bytes the compiled form of one clause needs, at most. */
+static size_t clause_mem(const struct layout *l, const struct c2w_rs_clause *c)
+{
+	struct counts n;
+	size_t m;
+	u32 f, k;
+
+	clause_counts(l, c, &n);
+	m = n.glob_bytes;
+	for (f = 0; f < C2W_FIELD_MAX; f++)
+		m += ALIGN8(n.globs[f] * sizeof(struct glob));
+	/* A v6 CIDR may add one v4 interval (the IPv4-mapped space). */
+	for (k = 0; k < 2; k++)
+		m += ALIGN8(n.cidrs[k] * sizeof(struct iv4)) +
+		     ALIGN8(n.cidrs[k] * sizeof(struct iv6)) +
+		     ALIGN8(n.ports[k] * sizeof(struct ivport));
+	return m;
+}
+
+static const struct u128 mapped_lo = { 0, 0xffff00000000ULL };
+static const struct u128 mapped_hi = { 0, 0xffffffffffffULL };
+
+static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
+			  struct arena *a)
+{
+	const struct c2w_rs_clause *c = &l->clauses[ci];
+	struct iv4 *ip4[2];
+	struct iv6 *ip6[2];
+	struct ivport *port[2];
+	struct glob *globs[C2W_FIELD_MAX];
+	struct counts n;
+	u32 i, k;
+
+	cc->negate = !!(c->flags & C2W_CLAUSE_NEGATE);
+	cc->blob_index = ci;
+	clause_counts(l, c, &n);
+	for (k = 0; k < 2; k++) {
+		ip4[k] = take(a, n.cidrs[k] * sizeof(struct iv4));
+		ip6[k] = take(a, n.cidrs[k] * sizeof(struct iv6));
+		port[k] = take(a, n.ports[k] * sizeof(struct ivport));
+		if (!ip4[k] || !ip6[k] || !port[k])
+			return -ENOMEM;
+	}
+	for (k = 0; k < C2W_FIELD_MAX; k++) {
+		globs[k] = take(a, n.globs[k] * sizeof(struct glob));
+		if (!globs[k])
+			return -ENOMEM;
+	}
+
+	for (i = 0; i < c->n_tests; i++) {
+		const struct c2w_rs_test *t = &l->tests[c->first_test + i];
+		int side = t->field == C2W_FIELD_DESTINATION_IP ||
+			   t->field == C2W_FIELD_DESTINATION_PORT;
+
+		cc->fields |= C2W_FBIT(t->field);
+		if (field_cost(t->field) > cc->cost)
+			cc->cost = field_cost(t->field);
+		switch (t->op) {
+		case C2W_OP_EXISTS:
+			cc->exists |= C2W_FBIT(t->field);
+			break;
+		case C2W_OP_RANGE:
+			port[side][cc->n_port[side]].lo = t->port_lo;
+			port[side][cc->n_port[side]++].hi = t->port_hi;
+			break;
+		case C2W_OP_CIDR: {
+			struct u128 lo = get_u128(t->addr), m, hi;
+
+			if (t->family == 4) {
+				u32 v = get_be32(t->addr);
+				u32 hm = v4_hostmask(t->prefix);
+
+				ip4[side][cc->n_ip4[side]].lo = v;
+				ip4[side][cc->n_ip4[side]++].hi = v | hm;
+				break;
+			}
+			m = u128_hostmask(t->prefix);
+			hi.hi = lo.hi | m.hi;
+			hi.lo = lo.lo | m.lo;
+			ip6[side][cc->n_ip6[side]].lo = lo;
+			ip6[side][cc->n_ip6[side]++].hi = hi;
+			/*
+			 * IPv4-mapped space ::ffff:0:0/96 is IPv4 (events fold
+			 * it): a prefix inside it is an IPv4 CIDR, one that
+			 * holds all of it holds all of IPv4.
+			 */
+			if (lo.hi == 0 && (lo.lo >> 32) == 0xffff &&
+			    t->prefix >= 96) {
+				u32 v = (u32)lo.lo, hm = (u32)m.lo;
+
+				ip4[side][cc->n_ip4[side]].lo = v;
+				ip4[side][cc->n_ip4[side]++].hi = v | hm;
+			} else if (u128_cmp(lo, mapped_lo) <= 0 &&
+				   u128_cmp(hi, mapped_hi) >= 0) {
+				ip4[side][cc->n_ip4[side]].lo = 0;
+				ip4[side][cc->n_ip4[side]++].hi = ~0U;
+			}
+			break;
+		}
+		case C2W_OP_GLOB: {
+			struct globset *gs = &cc->str[t->field];
+			u32 n_seg;
+			char *lit;
+			struct seg *seg;
+
+			glob_check(l->strtab + t->str.off, t->str.len, &n_seg);
+			seg = take(a, n_seg * sizeof(*seg));
+			lit = take(a, t->str.len);
+			if ((n_seg && !seg) || (t->str.len && !lit))
+				return -ENOMEM;
+			glob_compile(&globs[t->field][gs->n],
+				     l->strtab + t->str.off, t->str.len, lit,
+				     seg);
+			gs->g = globs[t->field];
+			gs->n++;
+			break;
+		}
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		cc->n_ip4[k] = merge_iv4(ip4[k], cc->n_ip4[k]);
+		cc->n_ip6[k] = merge_iv6(ip6[k], cc->n_ip6[k]);
+		cc->n_port[k] = merge_port(port[k], cc->n_port[k]);
+		cc->ip4[k] = ip4[k];
+		cc->ip6[k] = ip6[k];
+		cc->port[k] = port[k];
+	}
+	return 0;
+}
+
+static void set_info(const struct layout *l, const struct c2w_rs_rule *r,
+		     struct c2w_rule_info *in)
+{
+	in->id = l->strtab + r->id.off;
+	in->id_len = r->id.len;
+	in->name = l->strtab + r->name.off;
+	in->name_len = r->name.len;
+	in->window_secs = r->window_secs;
+	in->flags = r->flags;
+	in->new_terms = r->new_terms & ~C2W_NT_HOST_ID;
+	if ((r->flags & C2W_RULE_NEW_TERMS) && !in->new_terms)
+		in->new_terms = C2W_NT_EXECUTABLE;
+	in->severity = r->severity;
+	in->risk_score = r->risk_score;
+	in->n_clauses = r->n_clauses;
+}
+
+/**
+ * c2w_rs_compile() - validate a ruleset blob and compile it
+ * @blob: the blob (copied; the caller keeps ownership)
+ * @size: its size in bytes
+ * @out: the compiled ruleset, to be freed with c2w_rs_free()
+ * @err: on -EINVAL, where and why
+ *
+ * Context: process context (allocates with c2w_zalloc()).
+ * Return: 0, -EINVAL for a bad blob, -ENOMEM.
+ */
+int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
+		   struct c2w_rs_error *err)
+{
+	struct c2w_rs_error dummy;
+	struct c2w_ruleset *rs;
+	struct layout l;
+	struct arena a;
+	size_t mem;
+	u32 i, j, k;
+	int ret;
+
+	if (!err)
+		err = &dummy;
+	fail(err, -1, -1, -1, NULL);
+	*out = NULL;
+	ret = check_blob(blob, size, &l, err);
+	if (ret)
+		return ret;
+
+	mem = ALIGN8(sizeof(*rs)) + ALIGN8(size) +
+	      ALIGN8(l.h->n_rules * sizeof(struct crule));
+	for (i = 0; i < l.h->n_rules; i++) {
+		const struct c2w_rs_rule *r = &l.rules[i];
+
+		mem += ALIGN8(r->n_clauses * sizeof(struct cclause));
+		for (j = 0; j < r->n_clauses; j++)
+			mem += clause_mem(&l, &l.clauses[r->first_clause + j]);
+	}
+	a.p = c2w_zalloc(mem);
+	if (!a.p)
+		return -ENOMEM;
+	a.used = 0;
+	a.cap = mem;
+
+	rs = take(&a, sizeof(*rs));
+	rs->mem_size = mem;
+	rs->blob_size = size;
+	rs->blob = take(&a, size);
+	memcpy((void *)rs->blob, blob, size);
+	/* From here on everything points into our own copy. */
+	check_blob(rs->blob, size, &l, err);
+	rs->n_rules = l.h->n_rules;
+	rs->rules = take(&a, rs->n_rules * sizeof(struct crule));
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct c2w_rs_rule *r = &l.rules[i];
+		struct crule *cr = &rs->rules[i];
+		struct cclause *cl;
+
+		set_info(&l, r, &cr->info);
+		cl = take(&a, r->n_clauses * sizeof(*cl));
+		for (j = 0; j < r->n_clauses; j++) {
+			ret = compile_clause(&l, r->first_clause + j, &cl[j],
+					     &a);
+			if (ret) {
+				c2w_free(a.p);
+				return ret;
+			}
+		}
+		/* Cheapest first; stable so equal costs keep rule order. */
+		for (j = 1; j < r->n_clauses; j++) {
+			struct cclause x = cl[j];
+
+			for (k = j; k > 0 && cl[k - 1].cost > x.cost; k--)
+				cl[k] = cl[k - 1];
+			cl[k] = x;
+		}
+		cr->cl = cl;
+		cr->n_cl = r->n_clauses;
+	}
+	*out = rs;
+	return 0;
+}
+
+/**
+ * c2w_rs_free() - free a compiled ruleset
+ * @rs: ruleset, may be NULL
+ */
+void c2w_rs_free(struct c2w_ruleset *rs)
+{
+	c2w_free(rs);	/* the arena starts with the ruleset itself */
+}
+
+/**
+ * c2w_rs_count() - number of rules
+ * @rs: ruleset
+ *
+ * Return: rules in @rs.
+ */
+u32 c2w_rs_count(const struct c2w_ruleset *rs)
+{
+	return rs->n_rules;
+}
+
+/**
+ * c2w_rs_rule() - description of rule @i
+ * @rs: ruleset
+ * @i: index, below c2w_rs_count()
+ *
+ * Return: the rule's info, valid as long as @rs.
+ */
+const struct c2w_rule_info *c2w_rs_rule(const struct c2w_ruleset *rs, u32 i)
+{
+	return &rs->rules[i].info;
+}
+
+/**
+ * c2w_rs_blob() - the blob @rs was compiled from
+ * @rs: ruleset
+ * @size: out: its size
+ *
+ * Return: the blob, valid as long as @rs.
+ */
+const void *c2w_rs_blob(const struct c2w_ruleset *rs, u32 *size)
+{
+	*size = rs->blob_size;
+	return rs->blob;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Evaluation */
+
+static bool match_strs(const struct globset *gs, const struct c2w_event *ev,
+		       int field, bool negated)
+{
+	bool head = ev->head_only & C2W_FBIT(field);
+	u32 i, v;
+
+	for (v = 0; v < ev->nv[field]; v++) {
+		const struct c2w_sv *sv = &ev->sv[field][v];
+
+		for (i = 0; i < gs->n; i++) {
+			if (head ? glob_match_head(&gs->g[i], sv->s, sv->len,
+						   negated) :
+				   glob_match(&gs->g[i], sv->s, sv->len))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool match_ip(const struct cclause *c, const struct c2w_event *ev,
+		     int side)
+{
+	u8 fam = side ? ev->dst_family : ev->src_family;
+	const u8 *addr = side ? ev->dst : ev->src;
+
+	if (fam == 4)
+		return c->n_ip4[side] &&
+		       in_iv4(c->ip4[side], c->n_ip4[side], get_be32(addr));
+	return c->n_ip6[side] &&
+	       in_iv6(c->ip6[side], c->n_ip6[side], get_u128(addr));
+}
+
+/* Whether at least one test of the clause holds (before negation). */
+static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
+{
+	u32 f, have;
+
+	if (unlikely(c->fields & ev->lazy)) {
+		/* A failed resolve leaves the fields absent: counted by the
+		 * resolver, and absent paths still match includes (see the
+		 * resolver in the module).
+		 */
+		ev->resolve(ev);
+		ev->lazy = 0;
+	}
+	have = ev->present & c->fields;
+	if (c->exists & have)
+		return true;
+	if ((have & C2W_FBIT(C2W_FIELD_DESTINATION_IP)) && match_ip(c, ev, 1))
+		return true;
+	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_IP)) && match_ip(c, ev, 0))
+		return true;
+	if ((have & C2W_FBIT(C2W_FIELD_DESTINATION_PORT)) &&
+	    in_port(c->port[1], c->n_port[1], ev->dport))
+		return true;
+	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_PORT)) &&
+	    in_port(c->port[0], c->n_port[0], ev->sport))
+		return true;
+	for (f = 1; f < C2W_FIELD_MAX; f++) {
+		if (c->str[f].n && (have & C2W_FBIT(f)) &&
+		    match_strs(&c->str[f], ev, f, c->negate))
+			return true;
+	}
+	return false;
+}
+
+static bool rule_eval(const struct crule *r, struct c2w_event *ev,
+		      int *decider)
+{
+	u32 i;
+
+	for (i = 0; i < r->n_cl; i++) {
+		const struct cclause *c = &r->cl[i];
+
+		if (clause_holds(c, ev) == !!c->negate) {
+			if (decider)
+				*decider = c->blob_index;
+			return false;
+		}
+	}
+	if (decider)
+		*decider = -1;
+	return true;
+}
+
+/**
+ * c2w_rs_eval() - evaluate an event against every enabled rule
+ * @rs: ruleset
+ * @ev: event; may be resolved lazily (ev->resolve)
+ *
+ * Context: any; no allocation, no sleeping.
+ * Return: bit i set when rule i matched.
+ */
+u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
+{
+	u64 hits = 0;
+	u32 i;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		if (rs->rules[i].info.flags & C2W_RULE_DISABLED)
+			continue;
+		if (rule_eval(&rs->rules[i], ev, NULL))
+			hits |= 1ULL << i;
+	}
+	return hits;
+}
+
+/**
+ * c2w_rule_eval() - evaluate one rule, saying which clause decided
+ * @rs: ruleset
+ * @i: rule index
+ * @ev: event
+ * @decider: out: blob index of the first clause that failed, -1 on a match
+ *
+ * Return: true when the rule matched (disabled rules are evaluated too).
+ */
+bool c2w_rule_eval(const struct c2w_ruleset *rs, u32 i, struct c2w_event *ev,
+		   int *decider)
+{
+	return rule_eval(&rs->rules[i], ev, decider);
+}

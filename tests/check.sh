@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make check": every gate c2watch has, each reported as a KTAP line, then one
+# summary line "N passed, N failed" counted over the gates, the unit tests and
+# the selftests run in the VM. Exits non-zero if anything failed.
+#
+# Gates: userspace build with -Werror, unit tests under ASan/UBSan, module
+# build with W=1 (no warnings), sparse C=2 (no warnings), checkpatch --strict
+# on kmod/ and include/ (clean), selftests in the VM.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=build/check
+rm -rf "$out"
+mkdir -p "$out"
+: > "$out/ktap"
+n=0
+
+# gate NAME LOG CMD...: run CMD, pass if it exits 0 and its output holds no
+# compiler/sparse warning. The log is shown when the gate fails.
+gate() {
+	local name=$1 log=$out/$2 rc
+	shift 2
+	echo "== $name" >&2
+	"$@" > "$log" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ $rc -eq 0 ] && ! grep -qE '(warning|error):' "$log"; then
+		echo "ok $n $name" | tee -a "$out/ktap"
+	else
+		echo "not ok $n $name (exit $rc)" | tee -a "$out/ktap"
+		sed 's/^/#   /' "$log" | tail -n 60
+	fi
+}
+
+# The kbuild gates need fresh objects, or nothing is compiled and checked.
+kclean() { make -s module-clean >/dev/null 2>&1; rm -f kmod/*.o; }
+
+gate "userspace builds with -Werror" userspace.log \
+	make -s WERROR=1 userspace selftests
+gate "unit tests build under ASan/UBSan" unit-build.log \
+	make -s WERROR=1 build/unit-tests
+if [ -x build/unit-tests ]; then
+	echo "== unit tests" >&2
+	build/unit-tests | tee "$out/unit.log"
+fi
+kclean
+gate "module builds with W=1, no warnings" module-w1.log make module-w1
+kclean
+gate "sparse (C=2) clean" sparse.log make sparse
+gate "checkpatch --strict clean" checkpatch.log make -s checkpatch
+gate "module builds" module.log make module
+
+echo "== VM selftests" >&2
+if tests/vm/run.sh check > "$out/vm.log" 2> "$out/vm.err"; then
+	vmrc=0
+else
+	vmrc=1
+fi
+grep -E '^(not )?ok |^# ' "$out/vm.log"
+n=$((n + 1))
+if [ $vmrc -eq 0 ]; then
+	echo "ok $n VM run completed cleanly" | tee -a "$out/ktap"
+else
+	echo "not ok $n VM run completed cleanly" | tee -a "$out/ktap"
+	cat "$out/vm.err" >&2
+fi
+
+# Only top-level KTAP result lines count; harness sub-lines start with "#".
+all=$(cat "$out/ktap" "$out/unit.log" "$out/vm.log" 2>/dev/null)
+skipped=$(grep -cE '^ok .*# SKIP' <<< "$all")
+passed=$(grep -E '^ok ' <<< "$all" | grep -cv '# SKIP')
+failed=$(grep -cE '^not ok ' <<< "$all")
+echo "# $skipped skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install the Debian packages c2watch needs and prepare the caches.
+#   deps.sh ensure   install only what is missing (quiet when nothing is)
+#   deps.sh install  always run apt-get for the whole list
+# Caches live in $C2W_CACHE (default ~/.cache/c2watch), never in the tree.
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev linux-headers-cloud-amd64 linux-source-6.1
+xz-utils perl sparse kmod qemu-system-x86 busybox-static cpio gzip
+libnl-3-dev libnl-genl-3-dev libjson-c-dev liburing-dev"
+
+CACHE=${C2W_CACHE:-$HOME/.cache/c2watch}
+mode=${1:-ensure}
+
+missing=
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+
+if [ "$mode" = install ] || [ -n "$missing" ]; then
+	echo "c2watch: installing Debian packages:${missing:- $PKGS}" >&2
+	SUDO=
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends $PKGS >&2
+fi
+
+# Kernel tooling we read from Debian's linux-source-6.1 tarball: the
+# kselftest harness headers and checkpatch with its data files.
+src=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)
+if [ ! -f "$CACHE/kernel-tools/.done" ]; then
+	[ -n "$src" ] || { echo "c2watch: linux-source-6.1 missing" >&2; exit 1; }
+	echo "c2watch: extracting kselftest and checkpatch into $CACHE" >&2
+	mkdir -p "$CACHE/kernel-tools"
+	tar -C "$CACHE/kernel-tools" --strip-components=1 -xJf "$src" \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch "$CACHE/kernel-tools/.done"
+fi

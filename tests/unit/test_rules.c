@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the shared rule core (kmod/rules.c), the very code the
+ * module runs. The fast paths (segment globs, bisected CIDR intervals,
+ * cost-ordered clauses) are checked against deliberately naive reference
+ * implementations on random inputs, plus the edges that matter for the seed
+ * rule.
+ */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "rsbuild.h"
+#include "unit.h"
+
+/* ---- naive references ---------------------------------------------------- */
+
+/* Recursive KQL wildcard match: '*' any run, '\' escapes. */
+static bool ref_glob(const char *p, size_t pl, const char *s, size_t sl)
+{
+	if (!pl)
+		return !sl;
+	if (p[0] == '*') {
+		for (size_t k = 0; k <= sl; k++)
+			if (ref_glob(p + 1, pl - 1, s + k, sl - k))
+				return true;
+		return false;
+	}
+	if (p[0] == '\\') {
+		p++;
+		pl--;
+	}
+	return sl && p[0] == s[0] && ref_glob(p + 1, pl - 1, s + 1, sl - 1);
+}
+
+static bool ref_prefix(const uint8_t *net, int prefix, const uint8_t *a)
+{
+	for (int i = 0; i < prefix; i++) {
+		int bit = 7 - (i % 8);
+
+		if (((net[i / 8] >> bit) & 1) != ((a[i / 8] >> bit) & 1))
+			return false;
+	}
+	return true;
+}
+
+static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* ref: does CIDR (family, net, prefix) hold the event address? */
+static bool ref_cidr(int family, const uint8_t *net, int prefix, int efam,
+		     const uint8_t *ea)
+{
+	uint8_t a6[16];
+
+	if (family == 4)
+		return efam == 4 && ref_prefix(net, prefix, ea);
+	/* An IPv4 event is the IPv4-mapped IPv6 address to a v6 CIDR. */
+	if (efam == 4) {
+		memcpy(a6, mapped, 12);
+		memcpy(a6 + 12, ea, 4);
+		return ref_prefix(net, prefix, a6);
+	}
+	return ref_prefix(net, prefix, ea);
+}
+
+static bool ref_test(const struct c2w_rs_test *t, const char *strtab,
+		     const struct c2w_event *ev, bool negated)
+{
+	int f = t->field;
+
+	if (!(ev->present & C2W_FBIT(f)))
+		return false;
+	switch (t->op) {
+	case C2W_OP_EXISTS:
+		return true;
+	case C2W_OP_CIDR:
+		if (f == C2W_FIELD_SOURCE_IP)
+			return ref_cidr(t->family, t->addr, t->prefix,
+					ev->src_family, ev->src);
+		return ref_cidr(t->family, t->addr, t->prefix,
+				ev->dst_family, ev->dst);
+	case C2W_OP_RANGE: {
+		uint16_t p = f == C2W_FIELD_SOURCE_PORT ? ev->sport : ev->dport;
+
+		return t->port_lo <= p && p <= t->port_hi;
+	}
+	case C2W_OP_GLOB:
+		for (int v = 0; v < ev->nv[f]; v++) {
+			const char *pat = strtab + t->str.off;
+			const struct c2w_sv *sv = &ev->sv[f][v];
+
+			if (!(ev->head_only & C2W_FBIT(f))) {
+				if (ref_glob(pat, t->str.len, sv->s, sv->len))
+					return true;
+				continue;
+			}
+			/*
+			 * Head only: try completions of the head. "definite"
+			 * for excludes: must match with an arbitrary suffix,
+			 * which for star globs is: ends in '*' and matches.
+			 */
+			if (negated) {
+				if (t->str.len && pat[t->str.len - 1] == '*' &&
+				    (t->str.len < 2 ||
+				     pat[t->str.len - 2] != '\\') &&
+				    ref_glob(pat, t->str.len, sv->s, sv->len))
+					return true;
+			} else {
+				/* Possible: a completion exists, i.e. the
+				 * literal prefix before the first star agrees
+				 * with the head.
+				 */
+				char lit[256];
+				size_t n = 0, i;
+				bool star = false;
+
+				for (i = 0; i < t->str.len && n < sizeof(lit);
+				     i++) {
+					if (pat[i] == '*') {
+						star = true;
+						break;
+					}
+					if (pat[i] == '\\')
+						i++;
+					lit[n++] = pat[i];
+				}
+				if (memcmp(lit, sv->s, n < sv->len ? n : sv->len))
+					continue;
+				if (sv->len < n || star)
+					return true;
+			}
+		}
+		return false;
+	}
+	return false;
+}
+
+static bool ref_rule(const void *blob, uint32_t r, const struct c2w_event *ev)
+{
+	const struct c2w_rs_header *h = blob;
+	const struct c2w_rs_rule *rules = (const void *)(h + 1);
+	const struct c2w_rs_clause *cl = (const void *)(rules + h->n_rules);
+	const struct c2w_rs_test *t = (const void *)(cl + h->n_clauses);
+	const char *strtab = (const char *)(t + h->n_tests);
+
+	for (uint32_t c = 0; c < rules[r].n_clauses; c++) {
+		const struct c2w_rs_clause *cc = &cl[rules[r].first_clause + c];
+		bool neg = cc->flags & C2W_CLAUSE_NEGATE, any = false;
+
+		for (uint32_t i = 0; i < cc->n_tests; i++)
+			any |= ref_test(&t[cc->first_test + i], strtab, ev, neg);
+		if (any == neg)
+			return false;
+	}
+	return true;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static struct c2w_ruleset *build(struct rsb *b, void **blobp)
+{
+	struct c2w_ruleset *rs = NULL;
+	struct c2w_rs_error err;
+	uint32_t size;
+	void *blob;
+	int ret;
+
+	CHECK_EQ_INT(rsb_finish(b, &blob, &size), 0);
+	ret = c2w_rs_compile(blob, size, &rs, &err);
+	if (ret)
+		printf("# compile: %s (rule %d clause %d test %d)\n",
+		       err.msg, err.rule, err.clause, err.test);
+	CHECK_EQ_INT(ret, 0);
+	if (blobp)
+		*blobp = blob;
+	else
+		free(blob);
+	rsb_free(b);
+	return rs;
+}
+
+static void ev_ip(struct c2w_event *ev, int field, const char *text)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, text, a) == 1)
+		c2w_event_set_ip(ev, field, 4, a);
+	else if (inet_pton(AF_INET6, text, a) == 1)
+		c2w_event_set_ip(ev, field, 6, a);
+	else
+		unit_fail(__FILE__, __LINE__, "bad address %s", text);
+}
+
+static void ev_str(struct c2w_event *ev, int field, const char *s)
+{
+	c2w_event_add_str(ev, field, s, (uint32_t)strlen(s));
+}
+
+/* ---- globs ------------------------------------------------------------------ */
+
+UNIT_TEST(glob_examples)
+{
+	static const struct { const char *p, *s; bool m; } v[] = {
+		{ "/tmp/*", "/tmp/x", true },
+		{ "/tmp/*", "/tmp/", true },
+		{ "/tmp/*", "/tmp", false },
+		{ "/tmp/*", "/var/tmp/x", false },
+		{ "/home/*/.*", "/home/u/a/.b/c", true },
+		{ "/home/*/.*", "/home/u/a/b", false },
+		{ "/etc/rc*.d/*", "/etc/rc3.d/S01x", true },
+		{ "/etc/rc*.d/*", "/etc/rc.local", false },
+		{ "/etc/crontab", "/etc/crontab", true },
+		{ "/etc/crontab", "/etc/crontab2", false },
+		{ "./*", "./a.out", true },
+		{ "*", "", true },
+		{ "", "", true },
+		{ "", "x", false },
+		{ "a\\*b", "a*b", true },
+		{ "a\\*b", "axxb", false },
+		{ "a*b", "axxb", true },
+		{ "python*", "python3.11", true },
+		{ "python*", "Python3", false },
+		{ "*a*a*a", "aaa", true },
+		{ "*a*a*a", "aa", false },
+		{ "*ab", "aab", true },
+		{ "/tmp/tmp.*/juliainstaller", "/tmp/tmp.x/y/juliainstaller", true },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		bool m = c2w_glob_match(v[i].p, strlen(v[i].p), v[i].s,
+					strlen(v[i].s));
+		if (m != v[i].m)
+			unit_fail(__FILE__, __LINE__, "glob '%s' on '%s': %d",
+				  v[i].p, v[i].s, m);
+	}
+	/* A lone trailing backslash is not a pattern. */
+	CHECK(!c2w_glob_match("a\\", 2, "a", 1));
+}
+
+UNIT_TEST(glob_vs_reference)
+{
+	static const char pa[] = "ab/.**\\";
+	static const char sa[] = "ab/.*\\";
+	char p[12], s[14];
+
+	for (int it = 0; it < 200000; it++) {
+		size_t pl = unit_rand() % sizeof(p), sl = unit_rand() % sizeof(s);
+
+		for (size_t i = 0; i < pl; i++)
+			p[i] = pa[unit_rand() % (sizeof(pa) - 1)];
+		for (size_t i = 0; i < sl; i++)
+			s[i] = sa[unit_rand() % (sizeof(sa) - 1)];
+		if (pl && p[pl - 1] == '\\' && (pl < 2 || p[pl - 2] != '\\'))
+			p[pl - 1] = 'a';
+		/* Reference can't tell "\\" runs apart; keep it simple. */
+		bool bad = false;
+
+		for (size_t i = 0; i < pl; i++)
+			if (p[i] == '\\') {
+				if (i + 1 == pl) {
+					bad = true;
+					break;
+				}
+				i++;
+			}
+		if (bad)
+			continue;
+		bool want = ref_glob(p, pl, s, sl);
+		bool got = c2w_glob_match(p, (uint32_t)pl, s, (uint32_t)sl);
+
+		if (want != got) {
+			unit_fail(__FILE__, __LINE__, "'%.*s' on '%.*s': %d want %d",
+				  (int)pl, p, (int)sl, s, got, want);
+			return;
+		}
+	}
+}
+
+/* ---- CIDRs --------------------------------------------------------------------- */
+
+static struct c2w_ruleset *one_clause(const char **cidrs, size_t n, int field)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "r" };
+
+	CHECK_EQ_INT(rsb_rule(b, &d), 0);
+	CHECK_EQ_INT(rsb_clause(b, 0), 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK_EQ_INT(rsb_cidr(b, field, cidrs[i]), 0);
+	return build(b, NULL);
+}
+
+static bool dst_in(struct c2w_ruleset *rs, const char *addr)
+{
+	struct c2w_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev_ip(&ev, C2W_FIELD_DESTINATION_IP, addr);
+	return c2w_rs_eval(rs, &ev) & 1;
+}
+
+UNIT_TEST(cidr_edges)
+{
+	static const char *seed[] = {
+		"0.0.0.0", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+		"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+		"192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::1",
+		"FE80::/10", "FF00::/8",
+	};
+	static const struct { const char *a; bool in; } v[] = {
+		{ "172.15.255.255", false }, { "172.16.0.0", true },
+		{ "172.31.255.255", true }, { "172.32.0.0", false },
+		{ "1.1.1.1", false }, { "0.0.0.0", true }, { "0.0.0.1", false },
+		{ "10.0.0.1", true }, { "9.255.255.255", false },
+		{ "11.0.0.0", false }, { "255.255.255.255", true },
+		{ "223.255.255.255", false }, { "::1", true }, { "::2", false },
+		{ "fe80::1", true }, { "febf:ffff::1", true },
+		{ "fec0::1", false }, { "ff02::1", true },
+		{ "2606:4700:4700::1111", false },
+		{ "::ffff:10.0.0.1", true }, { "::ffff:1.1.1.1", false },
+		{ "::ffff:172.31.0.1", true }, { "::", false },
+	};
+	struct c2w_ruleset *rs = one_clause(seed, sizeof(seed) / sizeof(*seed),
+					    C2W_FIELD_DESTINATION_IP);
+
+	if (!rs)
+		return;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (dst_in(rs, v[i].a) != v[i].in)
+			unit_fail(__FILE__, __LINE__, "%s: got %d", v[i].a,
+				  !v[i].in);
+	c2w_rs_free(rs);
+}
+
+UNIT_TEST(cidr_v4mapped_rules)
+{
+	static const char *c[] = { "::ffff:10.0.0.0/104" };
+	static const char *all6[] = { "::/0" };
+	struct c2w_ruleset *rs = one_clause(c, 1, C2W_FIELD_DESTINATION_IP);
+
+	CHECK(dst_in(rs, "10.1.2.3"));
+	CHECK(dst_in(rs, "::ffff:10.1.2.3"));
+	CHECK(!dst_in(rs, "11.1.2.3"));
+	c2w_rs_free(rs);
+	rs = one_clause(all6, 1, C2W_FIELD_DESTINATION_IP);
+	CHECK(dst_in(rs, "1.2.3.4"));
+	CHECK(dst_in(rs, "2001:db8::1"));
+	c2w_rs_free(rs);
+}
+
+static void rand_addr(int fam, uint8_t *a, const uint8_t *near, int prefix)
+{
+	memset(a, 0, 16);
+	if (near && unit_rand() % 2) {
+		/* Just inside or outside the network's edges. */
+		int bytes = fam == 4 ? 4 : 16;
+
+		memcpy(a, near, bytes);
+		for (int i = prefix; i < bytes * 8; i++)
+			if (unit_rand() % 4 == 0 || (unit_rand() & 1))
+				a[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		if (prefix > 0 && unit_rand() % 3 == 0)
+			a[(prefix - 1) / 8] ^= (uint8_t)(0x80 >> ((prefix - 1) % 8));
+		return;
+	}
+	for (int i = 0; i < (fam == 4 ? 4 : 16); i++)
+		a[i] = (uint8_t)unit_rand();
+	if (fam == 6 && unit_rand() % 4 == 0)
+		memcpy(a, mapped, 12);
+}
+
+UNIT_TEST(cidr_vs_reference)
+{
+	for (int round = 0; round < 300; round++) {
+		struct rsb *b = rsb_new();
+		struct rsb_rule_desc d = { .id = "r" };
+		int n = 1 + (int)(unit_rand() % 40);
+		uint8_t nets[40][16];
+		int fams[40], prefs[40];
+		struct c2w_ruleset *rs;
+		void *blob;
+
+		rsb_rule(b, &d);
+		rsb_clause(b, 0);
+		for (int i = 0; i < n; i++) {
+			fams[i] = unit_rand() % 2 ? 4 : 6;
+			prefs[i] = (int)(unit_rand() % (fams[i] == 4 ? 33 : 129));
+			if (fams[i] == 6 && unit_rand() % 3 == 0)
+				prefs[i] = 96 + (int)(unit_rand() % 33);
+			rand_addr(fams[i], nets[i], NULL, 0);
+			if (fams[i] == 6 && prefs[i] >= 96 && unit_rand() % 2)
+				memcpy(nets[i], mapped, 12);
+			for (int k = prefs[i]; k < (fams[i] == 4 ? 32 : 128); k++)
+				nets[i][k / 8] &= (uint8_t)~(0x80 >> (k % 8));
+			rsb_cidr_bin(b, C2W_FIELD_DESTINATION_IP, fams[i],
+				     nets[i], prefs[i]);
+		}
+		rs = build(b, &blob);
+		if (!rs)
+			return;
+		for (int it = 0; it < 300; it++) {
+			struct c2w_event ev;
+			int k = (int)(unit_rand() % n);
+			int fam = unit_rand() % 2 ? 4 : 6;
+			uint8_t a[16];
+
+			rand_addr(fam, a, fam == fams[k] ? nets[k] : NULL,
+				  prefs[k]);
+			memset(&ev, 0, sizeof(ev));
+			c2w_event_set_ip(&ev, C2W_FIELD_DESTINATION_IP, fam, a);
+			bool got = c2w_rs_eval(rs, &ev) & 1;
+			bool want = ref_rule(blob, 0, &ev);
+
+			if (got != want) {
+				char t[64];
+
+				inet_ntop(fam == 4 ? AF_INET : AF_INET6, a, t,
+					  sizeof(t));
+				unit_fail(__FILE__, __LINE__,
+					  "round %d addr %s: got %d want %d",
+					  round, t, got, want);
+				c2w_rs_free(rs);
+				free(blob);
+				return;
+			}
+		}
+		c2w_rs_free(rs);
+		free(blob);
+	}
+}
+
+/* ---- whole rules against the reference evaluator ------------------------------ */
+
+static const char *const rand_strs[] = {
+	"/tmp/x", "/tmp/.a/b", "/usr/bin/curl", "/home/u/.cache/x", "curl",
+	"x", "tcp", "udp", "ipv4", "connection_attempted", "/dev/shm/y", "",
+};
+static const char *const rand_pats[] = {
+	"/tmp/*", "*", "/home/*/.*", "curl", "cur*", "*x", "tcp", "/usr/*",
+	"*/.*", "connection_attempted", "/dev/shm/*", "", "\\*", "*b*",
+};
+
+UNIT_TEST(rules_vs_reference)
+{
+	for (int round = 0; round < 400; round++) {
+		struct rsb *b = rsb_new();
+		int nr = 1 + (int)(unit_rand() % 4);
+		struct c2w_ruleset *rs;
+		void *blob;
+		char id[16];
+
+		for (int r = 0; r < nr; r++) {
+			struct rsb_rule_desc d = { .id = id };
+			int nc = 1 + (int)(unit_rand() % 4);
+
+			snprintf(id, sizeof(id), "r%d", r);
+			rsb_rule(b, &d);
+			for (int c = 0; c < nc; c++) {
+				int nt = 1 + (int)(unit_rand() % 4);
+
+				rsb_clause(b, (int)(unit_rand() % 2));
+				for (int t = 0; t < nt; t++) {
+					int f = 1 + (int)(unit_rand() %
+							  (C2W_FIELD_MAX - 1));
+					const char *p;
+
+					if (unit_rand() % 8 == 0) {
+						rsb_exists(b, f);
+						continue;
+					}
+					switch (c2w_field_kind(f)) {
+					case C2W_KIND_STR:
+						p = rand_pats[unit_rand() % 14];
+						rsb_glob(b, f, p, strlen(p));
+						break;
+					case C2W_KIND_IP:
+						rsb_cidr(b, f, unit_rand() % 2 ?
+							 "10.0.0.0/8" : "::1");
+						break;
+					default: {
+						uint16_t lo = unit_rand() % 100;
+
+						rsb_range(b, f, lo, lo + unit_rand() % 50);
+					}
+					}
+				}
+			}
+		}
+		rs = build(b, &blob);
+		if (!rs)
+			return;
+		for (int it = 0; it < 200; it++) {
+			struct c2w_event ev;
+			uint64_t got;
+
+			memset(&ev, 0, sizeof(ev));
+			for (int f = 1; f < C2W_FIELD_MAX; f++) {
+				if (unit_rand() % 5 == 0)
+					continue;
+				switch (c2w_field_kind(f)) {
+				case C2W_KIND_STR: {
+					int nv = 1 + (int)(unit_rand() % 2);
+
+					for (int v = 0; v < nv; v++)
+						ev_str(&ev, f, rand_strs[unit_rand() % 12]);
+					if (nv == 1 && unit_rand() % 6 == 0)
+						ev.head_only |= C2W_FBIT(f);
+					break;
+				}
+				case C2W_KIND_IP:
+					ev_ip(&ev, f, unit_rand() % 2 ? "10.1.1.1" :
+					      unit_rand() % 2 ? "::1" : "1.1.1.1");
+					break;
+				default:
+					if (f == C2W_FIELD_SOURCE_PORT)
+						ev.sport = unit_rand() % 160;
+					else
+						ev.dport = unit_rand() % 160;
+					ev.present |= C2W_FBIT(f);
+				}
+			}
+			got = c2w_rs_eval(rs, &ev);
+			for (int r = 0; r < nr; r++) {
+				bool want = ref_rule(blob, r, &ev);
+
+				if (want != !!(got & (1ULL << r))) {
+					unit_fail(__FILE__, __LINE__,
+						  "round %d rule %d: got %d want %d",
+						  round, r, !want, want);
+					c2w_rs_free(rs);
+					free(blob);
+					return;
+				}
+			}
+		}
+		c2w_rs_free(rs);
+		free(blob);
+	}
+}
+
+/* ---- truncated paths and lazy resolution --------------------------------------- */
+
+static int resolve_calls;
+
+static int fake_resolve(struct c2w_event *ev)
+{
+	resolve_calls++;
+	ev_str(ev, C2W_FIELD_PROCESS_EXECUTABLE, (const char *)ev->ctx);
+	return 0;
+}
+
+UNIT_TEST(lazy_path_only_when_needed)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "r" };
+	struct c2w_ruleset *rs;
+	struct c2w_event ev;
+
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/*", 6);
+	/* Added after the path clause, but cheaper: evaluated first. */
+	rsb_clause(b, 1);
+	rsb_cidr(b, C2W_FIELD_DESTINATION_IP, "127.0.0.0/8");
+	rs = build(b, NULL);
+
+	memset(&ev, 0, sizeof(ev));
+	ev_ip(&ev, C2W_FIELD_DESTINATION_IP, "127.0.0.1");
+	ev.lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
+	ev.resolve = fake_resolve;
+	ev.ctx = "/tmp/x";
+	resolve_calls = 0;
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev), 0);
+	CHECK_EQ_INT(resolve_calls, 0);
+
+	memset(&ev, 0, sizeof(ev));
+	ev_ip(&ev, C2W_FIELD_DESTINATION_IP, "1.1.1.1");
+	ev.lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
+	ev.resolve = fake_resolve;
+	ev.ctx = "/tmp/x";
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev), 1);
+	CHECK_EQ_INT(resolve_calls, 1);
+	c2w_rs_free(rs);
+}
+
+UNIT_TEST(truncated_path_cannot_escape)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "r" };
+	struct c2w_ruleset *rs;
+	struct c2w_event ev;
+
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/*", 6);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/etc/crontab", 12);
+	rsb_clause(b, 1);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/go-build*", 14);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/aaa/x", 10);
+	rs = build(b, NULL);
+
+	struct { const char *head; bool alert; } v[] = {
+		{ "/tmp/aaa", true },	/* possible include, exclude unsure */
+		{ "/tmp/go-build1/a", false },	/* exclude certain */
+		{ "/tmp/go-bu", true },	/* exclude only possible */
+		{ "/var/x", false },	/* include impossible */
+		{ "/et", true },	/* /etc/crontab still possible */
+		{ "/etc/crontab", false },	/* the real path is longer */
+		{ "", true },		/* nothing resolved: fail open */
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE, v[i].head);
+		ev.head_only = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
+		if ((c2w_rs_eval(rs, &ev) & 1) != v[i].alert)
+			unit_fail(__FILE__, __LINE__, "head '%s'", v[i].head);
+	}
+	c2w_rs_free(rs);
+}
+
+/* ---- validation ---------------------------------------------------------------- */
+
+static int compile_blob(void *blob, uint32_t size, const char **msg)
+{
+	struct c2w_ruleset *rs = NULL;
+	struct c2w_rs_error err;
+	int ret = c2w_rs_compile(blob, size, &rs, &err);
+
+	*msg = err.msg;
+	if (!ret)
+		c2w_rs_free(rs);
+	else
+		CHECK(rs == NULL);
+	return ret;
+}
+
+static void *good_blob(uint32_t *size)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "r1", .name = "n" };
+	void *blob;
+
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_PROCESS_NAME, "x", 1);
+	rsb_clause(b, 1);
+	rsb_cidr(b, C2W_FIELD_DESTINATION_IP, "10.0.0.0/8");
+	rsb_finish(b, &blob, size);
+	rsb_free(b);
+	return blob;
+}
+
+UNIT_TEST(validation_rejects_bad_blobs)
+{
+	uint32_t size;
+	char *blob = good_blob(&size);
+	struct c2w_rs_header *h = (void *)blob;
+	struct c2w_rs_rule *r = (void *)(h + 1);
+	struct c2w_rs_clause *c = (void *)(r + 1);
+	struct c2w_rs_test *t = (void *)(c + 2);
+	const char *msg;
+	char *copy = malloc(size);
+
+#define MUTATE(stmt, want) do {						\
+	memcpy(copy, blob, size);					\
+	h = (void *)copy; r = (void *)(h + 1); c = (void *)(r + 1);	\
+	t = (void *)(c + 2);						\
+	stmt;								\
+	CHECK_EQ_INT(compile_blob(copy, size, &msg), -EINVAL);		\
+	if (!msg || !strstr(msg, want))					\
+		unit_fail(__FILE__, __LINE__, "%s: got '%s' want '%s'",	\
+			  #stmt, msg ? msg : "(none)", want);		\
+} while (0)
+
+	CHECK_EQ_INT(compile_blob(blob, size, &msg), 0);
+	CHECK_EQ_INT(compile_blob(blob, size - 1, &msg), -EINVAL);
+	CHECK_EQ_INT(compile_blob(blob, 3, &msg), -EINVAL);
+	MUTATE(h->magic++, "magic");
+	MUTATE(h->reserved = 1, "reserved");
+	MUTATE(h->n_tests++, "add up");
+	MUTATE(h->n_rules = 0, "rule count");
+	MUTATE(h->n_rules = 65, "rule count");
+	MUTATE(r->flags = 1U << 20, "flags");
+	MUTATE(r->id.len = 0, "id");
+	MUTATE(r->id.off = 1U << 30, "id");
+	MUTATE(r->name.len = 1U << 31, "string");
+	MUTATE(r->severity = 9, "severity");
+	MUTATE(r->risk_score = 101, "risk");
+	MUTATE(r->n_clauses = 3, "clauses out of range");
+	MUTATE(r->first_clause = 0xffffffff, "clauses out of range");
+	MUTATE(c->flags = 2, "clause flags");
+	MUTATE(c->n_tests = 0, "clause tests");
+	MUTATE(c[1].first_test = 0xfffffffe, "clause tests");
+	MUTATE(t[0].field = C2W_FIELD_MAX, "unknown field");
+	MUTATE(t[0].op = C2W_OP_MAX, "operator");
+	MUTATE(t[0].field = C2W_FIELD_SOURCE_IP, "glob on a non-string");
+	MUTATE(t[0].reserved0 = 1, "reserved");
+	MUTATE(t[0].prefix = 1, "other operands");
+	MUTATE(t[1].prefix = 33, "prefix");
+	MUTATE(t[1].prefix = 4, "host bits");
+	MUTATE(t[1].family = 5, "family");
+	MUTATE(t[1].op = C2W_OP_RANGE, "range");
+	MUTATE(t[1].str.len = 1, "operands");
+	MUTATE((h->n_rules = 2, h->size = size), "add up");
+	free(copy);
+	free(blob);
+
+	/* Duplicate ids, trailing backslash, NUL in a pattern. */
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "same" };
+	void *bl;
+
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_exists(b, C2W_FIELD_PROCESS_NAME);
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_PROCESS_NAME, "a\\", 2);
+	rsb_finish(b, &bl, &size);
+	CHECK_EQ_INT(compile_blob(bl, size, &msg), -EINVAL);
+	CHECK(msg && strstr(msg, "'\\'"));
+	free(bl);
+	rsb_free(b);
+#undef MUTATE
+}
+
+UNIT_TEST(truncated_blobs_never_crash)
+{
+	uint32_t size;
+	char *blob = good_blob(&size);
+	const char *msg;
+
+	/* Every prefix of a good blob, with the header's size patched. */
+	for (uint32_t n = 0; n < size; n++) {
+		char *p = malloc(n ? n : 1);
+
+		memcpy(p, blob, n);
+		if (n >= sizeof(struct c2w_rs_header))
+			((struct c2w_rs_header *)p)->size = n;
+		CHECK_EQ_INT(compile_blob(p, n, &msg), -EINVAL);
+		free(p);
+	}
+	/* Random byte flips: either valid or -EINVAL, never a crash. */
+	for (int it = 0; it < 20000; it++) {
+		char *p = malloc(size);
+
+		memcpy(p, blob, size);
+		for (int k = 0; k < 3; k++)
+			p[unit_rand() % size] = (char)unit_rand();
+		int ret = compile_blob(p, size, &msg);
+
+		CHECK(ret == 0 || ret == -EINVAL);
+		free(p);
+	}
+	free(blob);
+}

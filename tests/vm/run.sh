@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the Debian cloud kernel matching the installed headers in QEMU with a
+# busybox initramfs holding c2watch.ko, the userspace programs and the
+# selftests, run a job inside, and return its exit status.
+#
+#   run.sh check   run the selftests (KTAP on stdout)
+#   run.sh demo    show c2watch at work
+#
+# The VM never gets a network device (-nic none): tests that need "internet"
+# addresses assign them to the VM's loopback. The whole serial console is kept
+# in $C2W_VM_LOG_DIR/console.log and printed when anything fails; a kernel
+# oops, BUG, WARNING, refcount_t or sanitizer line fails the run.
+#
+# Environment: KDIR (headers the module was built against), C2W_CACHE,
+# C2W_VM_ACCEL (tcg by default; kvm is an opt-in for real hosts),
+# C2W_VM_TIMEOUT (seconds, default 900), C2W_VM_KERNEL (a bzImage to boot
+# instead of the Debian one), C2W_VM_LOG_DIR.
+set -euo pipefail
+
+job=${1:?usage: run.sh check|demo}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${C2W_CACHE:-$HOME/.cache/c2watch}
+kdir=${KDIR:-$("$top/tests/kdir.sh")}
+accel=${C2W_VM_ACCEL:-tcg}
+tmo=${C2W_VM_TIMEOUT:-900}
+logdir=${C2W_VM_LOG_DIR:-$top/build/vm}
+mkdir -p "$logdir"
+console=$logdir/console.log
+results=$logdir/results.log
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# The Debian image package whose version matches the headers exactly.
+fetch_kernel() {
+	local krel pkgver dir deb
+	krel=$(basename "$kdir" | sed 's/^linux-headers-//')
+	[ -f "$kdir/include/generated/utsrelease.h" ] &&
+		krel=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+			"$kdir/include/generated/utsrelease.h")
+	pkgver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel") ||
+		die "linux-headers-$krel is not a Debian package; set C2W_VM_KERNEL"
+	dir=$cache/kernel/$krel-$pkgver
+	if [ ! -f "$dir/boot/vmlinuz-$krel" ]; then
+		echo "run.sh: fetching linux-image-$krel=$pkgver" >&2
+		mkdir -p "$dir/deb"
+		(cd "$dir/deb" && apt-get download -q \
+			"linux-image-$krel=$pkgver" >&2 2>/dev/null) ||
+			die "apt-get download linux-image-$krel=$pkgver failed"
+		deb=$(ls "$dir"/deb/*.deb | head -n 1)
+		dpkg -x "$deb" "$dir"
+		rm -rf "$dir/deb"
+	fi
+	echo "$dir/boot/vmlinuz-$krel"
+}
+
+kernel=${C2W_VM_KERNEL:-$(fetch_kernel)}
+ko=$top/c2watch.ko
+[ -f "$ko" ] || die "$ko not built (make module)"
+
+# --- initramfs -------------------------------------------------------------
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,c2w,usr/bin,usr/sbin}
+cp /bin/busybox "$root/bin/busybox"
+cp "$ko" "$root/c2w/"
+
+# An ELF and every shared library ldd says it needs, at the same paths.
+add_elf() {
+	local f=$1 lib
+	cp "$f" "$root/c2w/"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+for f in "$top"/build/c2watchctl "$top"/build/c2watchd \
+	 "$top"/build/selftests/* "$top"/build/vm-helpers/*; do
+	[ -f "$f" ] && [ -x "$f" ] && add_elf "$f"
+done
+cp "$top/tests/vm/init" "$root/init"
+cp "$top/tests/vm/job-$job.sh" "$root/c2w/job.sh"
+[ -d "$top/userspace/rules" ] && cp -r "$top/userspace/rules" "$root/c2w/"
+chmod +x "$root/init" "$root/c2w/job.sh"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$logdir/initramfs.gz"
+
+# --- boot --------------------------------------------------------------------
+accel_args=(-accel tcg,thread=multi)
+[ "$accel" = kvm ] && accel_args=(-accel kvm -cpu host)
+
+: > "$console"
+rm -f "$results"
+echo "run.sh: booting $(basename "$kernel") ($accel), console in $console" >&2
+set +e
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 "${accel_args[@]}" \
+	-smp 2 -m 1G -no-reboot -nic none -display none -monitor none \
+	-chardev "file,id=con,path=$console" -serial chardev:con \
+	-chardev stdio,id=out,signal=off -serial chardev:out \
+	-kernel "$kernel" -initrd "$logdir/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 c2w.job=$job" \
+	< /dev/null | tr -d '\r' | tee "$results"
+qrc=${PIPESTATUS[0]}
+set -e
+
+fail=
+rc=$(sed -n 's/^C2W-VM-EXIT=\([0-9]*\)$/\1/p' "$results" | tail -n 1)
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+	fail="VM timed out after ${tmo}s"
+elif [ -z "$rc" ]; then
+	fail="VM ended without reporting an exit status (qemu rc $qrc)"
+elif [ "$rc" -ne 0 ]; then
+	fail="job '$job' exited with status $rc"
+fi
+splat=$(grep -E -m 5 'Oops|BUG:|WARNING:|refcount_t:|UBSAN:|KASAN:|Kernel panic|general protection fault|kmemleak:.*unreferenced|rcu_.*detected stall|possible circular locking|inconsistent lock state|sleeping function called' \
+	"$console" || true)
+[ -n "$splat" ] && fail="${fail:+$fail; }kernel reported a problem: $splat"
+
+if [ -n "$fail" ]; then
+	echo "run.sh: FAILED: $fail" >&2
+	echo "----- VM console ($console) -----" >&2
+	cat "$console" >&2
+	echo "----- end of VM console -----" >&2
+	exit 1
+fi
+exit 0
