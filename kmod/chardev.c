@@ -1,19 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/c2watch: the misc character device carrying configuration ioctls.
+ * /dev/c2watch: the alert stream (read/poll) and the configuration ioctls.
+ *
+ * One reader owns the stream: an open for reading while another reader
+ * holds the device gets -EBUSY; write-only opens are for configuration and
+ * any number may exist. Configuration, seen-set contents and the loaded
+ * rules require CAP_SYS_ADMIN in the initial user namespace whatever the
+ * device node's mode; after C2W_IOC_LOCK no configuration changes and the
+ * module cannot be unloaded until reboot.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include <linux/c2watch.h>
-
 #include "c2watch.h"
+
+#define SEEN_IMPORT_MAX		(64U << 20)
+
+static atomic_t has_reader = ATOMIC_INIT(0);
+
+static int c2w_open(struct inode *inode, struct file *file)
+{
+	if (file->f_mode & FMODE_READ) {
+		if (atomic_cmpxchg(&has_reader, 0, 1))
+			return -EBUSY;
+	}
+	return nonseekable_open(inode, file);
+}
+
+static int c2w_release(struct inode *inode, struct file *file)
+{
+	if (file->f_mode & FMODE_READ)
+		atomic_set(&has_reader, 0);
+	return 0;
+}
+
+static ssize_t c2w_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	return c2w_queue_read(buf, count, file->f_flags & O_NONBLOCK);
+}
+
+static __poll_t c2w_poll(struct file *file, poll_table *wait)
+{
+	return c2w_queue_poll(file, wait);
+}
+
+static struct c2w_active_rules *rules_locked(void)
+{
+	return rcu_dereference_protected(c2w_rules,
+					 lockdep_is_held(&c2w_config_lock));
+}
 
 static long ioctl_get_version(void __user *argp)
 {
@@ -23,8 +67,275 @@ static long ioctl_get_version(void __user *argp)
 	v.uapi_version = C2W_UAPI_VERSION;
 	strscpy(v.module_version, C2W_MODULE_VERSION,
 		sizeof(v.module_version));
-	if (copy_to_user(argp, &v, sizeof(v)))
+	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int get_buf(void __user *argp, struct c2w_buf *b)
+{
+	if (copy_from_user(b, argp, sizeof(*b)))
 		return -EFAULT;
+	if (b->flags || b->reserved || b->count)
+		return -EINVAL;
+	return 0;
+}
+
+static long ioctl_set_rules(void __user *argp)
+{
+	struct c2w_active_rules *ar, *old;
+	struct c2w_ruleset *rs;
+	struct c2w_rs_error err;
+	struct c2w_buf b;
+	void *blob;
+	int ret;
+
+	ret = get_buf(argp, &b);
+	if (ret)
+		return ret;
+	if (b.len < sizeof(struct c2w_rs_header) ||
+	    b.len > C2W_MAX_RULESET_SIZE)
+		return -EINVAL;
+	blob = vmemdup_user(u64_to_user_ptr(b.ptr), b.len);
+	if (IS_ERR(blob))
+		return PTR_ERR(blob);
+	ret = c2w_rs_compile(blob, b.len, &rs, &err);
+	kvfree(blob);
+	if (ret) {
+		if (ret == -EINVAL)
+			pr_info_ratelimited("ruleset refused: %s (rule %d clause %d test %d)\n",
+					    err.msg, err.rule, err.clause,
+					    err.test);
+		return ret;
+	}
+	ar = kmalloc(sizeof(*ar), GFP_KERNEL);
+	if (!ar) {
+		c2w_rs_free(rs);
+		return -ENOMEM;
+	}
+	ar->rs = rs;
+
+	mutex_lock(&c2w_config_lock);
+	if (c2w_locked) {
+		mutex_unlock(&c2w_config_lock);
+		c2w_rs_free(rs);
+		kfree(ar);
+		return -EPERM;
+	}
+	old = rcu_replace_pointer(c2w_rules, ar,
+				  lockdep_is_held(&c2w_config_lock));
+	c2w_config_record(C2W_CFG_RULES_LOADED, c2w_rs_count(rs));
+	mutex_unlock(&c2w_config_lock);
+
+	synchronize_rcu();
+	if (old) {
+		c2w_rs_free(old->rs);
+		kfree(old);
+	}
+	return 0;
+}
+
+static long ioctl_get_rules(void __user *argp)
+{
+	struct c2w_active_rules *ar;
+	const void *blob = NULL;
+	struct c2w_buf b;
+	u32 size = 0;
+	int ret;
+
+	ret = get_buf(argp, &b);
+	if (ret)
+		return ret;
+	mutex_lock(&c2w_config_lock);
+	ar = rules_locked();
+	if (ar)
+		blob = c2w_rs_blob(ar->rs, &size);
+	if (size > b.len)
+		ret = -ENOSPC;
+	else if (size && copy_to_user(u64_to_user_ptr(b.ptr), blob, size))
+		ret = -EFAULT;
+	else
+		b.count = ar ? c2w_rs_count(ar->rs) : 0;
+	mutex_unlock(&c2w_config_lock);
+	b.len = size;
+	if (ret != -EFAULT && copy_to_user(argp, &b, sizeof(b)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long ioctl_get_config(void __user *argp)
+{
+	struct c2w_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.enabled = READ_ONCE(c2w_enabled);
+	c.locked = READ_ONCE(c2w_locked);
+	c.seen_capacity = c2w_seen_capacity();
+	c.default_window = READ_ONCE(c2w_default_window);
+	c.queue_size = c2w_queue_size();
+	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static long ioctl_set_config(void __user *argp)
+{
+	struct c2w_config c;
+	int ret = 0;
+
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	if (c.locked || c.queue_size || c.reserved[0] || c.reserved[1] ||
+	    c.reserved[2])
+		return -EINVAL;
+	if (c.enabled > 1 && c.enabled != ~0U)
+		return -EINVAL;
+	if (c.default_window > C2W_MAX_WINDOW)
+		return -EINVAL;
+	if (c.seen_capacity > (16U << 20))
+		return -EINVAL;
+
+	mutex_lock(&c2w_config_lock);
+	if (c2w_locked) {
+		ret = -EPERM;
+		goto out;
+	}
+	if (c.seen_capacity) {
+		ret = c2w_seen_set_capacity(c.seen_capacity);
+		if (ret)
+			goto out;
+		c2w_config_record(C2W_CFG_CAPACITY, c.seen_capacity);
+	}
+	if (c.default_window) {
+		WRITE_ONCE(c2w_default_window, c.default_window);
+		c2w_config_record(C2W_CFG_WINDOW, c.default_window);
+	}
+	if (c.enabled <= 1) {
+		WRITE_ONCE(c2w_enabled, c.enabled);
+		c2w_config_record(C2W_CFG_ENABLED, c.enabled);
+	}
+out:
+	mutex_unlock(&c2w_config_lock);
+	return ret;
+}
+
+static long ioctl_get_stats(void __user *argp)
+{
+	struct c2w_active_rules *ar;
+	struct c2w_stats st;
+
+	memset(&st, 0, sizeof(st));
+	c2w_stats_get(&st);
+	c2w_queue_stats(&st);
+	c2w_seen_stats(&st);
+	st.missed = c2w_probes_missed();
+	rcu_read_lock();
+	ar = rcu_dereference(c2w_rules);
+	st.rules = ar ? c2w_rs_count(ar->rs) : 0;
+	rcu_read_unlock();
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long ioctl_seen_export(void __user *argp)
+{
+	struct c2w_buf b;
+	u32 needed, count;
+	int ret;
+
+	ret = get_buf(argp, &b);
+	if (ret)
+		return ret;
+	mutex_lock(&c2w_config_lock);
+	ret = c2w_seen_export(u64_to_user_ptr(b.ptr), b.len, &needed, &count);
+	mutex_unlock(&c2w_config_lock);
+	if (ret && ret != -ENOSPC)
+		return ret;
+	b.len = needed;
+	b.count = count;
+	if (copy_to_user(argp, &b, sizeof(b)))
+		return -EFAULT;
+	return ret;
+}
+
+static long ioctl_seen_import(void __user *argp)
+{
+	struct c2w_buf b;
+	u32 count = 0;
+	void *buf;
+	int ret;
+
+	ret = get_buf(argp, &b);
+	if (ret)
+		return ret;
+	if (!b.len || b.len > SEEN_IMPORT_MAX)
+		return -EINVAL;
+	buf = vmemdup_user(u64_to_user_ptr(b.ptr), b.len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	mutex_lock(&c2w_config_lock);
+	if (c2w_locked) {
+		ret = -EPERM;
+	} else {
+		ret = c2w_seen_import(buf, b.len, &count);
+		if (count)
+			c2w_config_record(C2W_CFG_SEEN_IMPORTED, count);
+	}
+	mutex_unlock(&c2w_config_lock);
+	kvfree(buf);
+	b.count = count;
+	if (ret != -EPERM && copy_to_user(argp, &b, sizeof(b)))
+		return -EFAULT;
+	return ret;
+}
+
+static long ioctl_seen_forget(void __user *argp)
+{
+	struct c2w_seen_forget f;
+	void *key;
+	int ret = 0;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.flags || f.reserved || f.removed || !f.key_len ||
+	    f.key_len > C2W_PATH_MAX * 2)
+		return -EINVAL;
+	key = memdup_user(u64_to_user_ptr(f.key), f.key_len);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	mutex_lock(&c2w_config_lock);
+	if (c2w_locked) {
+		ret = -EPERM;
+	} else {
+		f.removed = c2w_seen_forget(key, f.key_len);
+		c2w_config_record(C2W_CFG_SEEN_FORGOTTEN, f.removed);
+	}
+	mutex_unlock(&c2w_config_lock);
+	kfree(key);
+	if (!ret && copy_to_user(argp, &f, sizeof(f)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long ioctl_seen_clear(void)
+{
+	int ret = 0;
+
+	mutex_lock(&c2w_config_lock);
+	if (c2w_locked)
+		ret = -EPERM;
+	else
+		c2w_config_record(C2W_CFG_SEEN_CLEARED, c2w_seen_clear());
+	mutex_unlock(&c2w_config_lock);
+	return ret;
+}
+
+static long ioctl_lock(void)
+{
+	mutex_lock(&c2w_config_lock);
+	if (!c2w_locked) {
+		/* A reference never put: rmmod refuses until reboot. */
+		__module_get(THIS_MODULE);
+		WRITE_ONCE(c2w_locked, true);
+		c2w_config_record(C2W_CFG_LOCKED, 1);
+		pr_notice("configuration locked until reboot\n");
+	}
+	mutex_unlock(&c2w_config_lock);
 	return 0;
 }
 
@@ -35,14 +346,54 @@ static long c2w_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case C2W_IOC_GET_VERSION:
 		return ioctl_get_version(argp);
+	case C2W_IOC_GET_CONFIG:
+		return ioctl_get_config(argp);
+	case C2W_IOC_GET_STATS:
+		return ioctl_get_stats(argp);
+	case C2W_IOC_GET_RULES:
+	case C2W_IOC_SEEN_EXPORT:
+	case C2W_IOC_SET_RULES:
+	case C2W_IOC_SET_CONFIG:
+	case C2W_IOC_SEEN_IMPORT:
+	case C2W_IOC_SEEN_FORGET:
+	case C2W_IOC_SEEN_CLEAR:
+	case C2W_IOC_LOCK:
+		break;
 	default:
 		/* The VFS turns -ENOIOCTLCMD into -ENOTTY for userspace. */
 		return -ENOIOCTLCMD;
+	}
+
+	/* Everything below reveals or changes what is watched. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	switch (cmd) {
+	case C2W_IOC_GET_RULES:
+		return ioctl_get_rules(argp);
+	case C2W_IOC_SEEN_EXPORT:
+		return ioctl_seen_export(argp);
+	case C2W_IOC_SET_RULES:
+		return ioctl_set_rules(argp);
+	case C2W_IOC_SET_CONFIG:
+		return ioctl_set_config(argp);
+	case C2W_IOC_SEEN_IMPORT:
+		return ioctl_seen_import(argp);
+	case C2W_IOC_SEEN_FORGET:
+		return ioctl_seen_forget(argp);
+	case C2W_IOC_SEEN_CLEAR:
+		return ioctl_seen_clear();
+	default:
+		return ioctl_lock();
 	}
 }
 
 static const struct file_operations c2w_fops = {
 	.owner		= THIS_MODULE,
+	.open		= c2w_open,
+	.release	= c2w_release,
+	.read		= c2w_read,
+	.poll		= c2w_poll,
 	.unlocked_ioctl	= c2w_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,

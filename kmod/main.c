@@ -1,30 +1,99 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * c2watch module entry: brings the parts up in dependency order and tears
- * them down in the exact reverse. The user-visible device is registered last
- * and removed first, so nobody can reach a half-initialised module.
+ * c2watch module entry: parameters, configuration state, and bringing the
+ * parts up in dependency order and down in the exact reverse. The probes
+ * start before the device so that nothing reachable from userspace sees a
+ * half-initialised module; the device, the user-visible surface, is
+ * registered last and removed first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 
 #include "c2watch.h"
+
+static unsigned int seen_capacity = 65536;
+module_param(seen_capacity, uint, 0444);
+MODULE_PARM_DESC(seen_capacity, "Maximum seen-set entries (default 65536)");
+
+static unsigned int queue_size = 1 << 20;
+module_param(queue_size, uint, 0444);
+MODULE_PARM_DESC(queue_size, "Bytes of the alert queue, power of two (default 1 MiB)");
+
+static unsigned int default_window = C2W_DEFAULT_WINDOW;
+module_param(default_window, uint, 0444);
+MODULE_PARM_DESC(default_window, "New-terms window in seconds for rules without one (default 20 days)");
+
+static bool enabled = true;
+module_param(enabled, bool, 0444);
+MODULE_PARM_DESC(enabled, "Evaluate connections from load on (default yes)");
+
+struct c2w_active_rules __rcu *c2w_rules;
+/* Serialises configuration changes: rules, settings, seen set, lock. */
+DEFINE_MUTEX(c2w_config_lock);
+bool c2w_enabled;
+bool c2w_locked;
+u32 c2w_default_window;
 
 static int __init c2w_init(void)
 {
 	int ret;
 
-	ret = c2w_chardev_init();
+	if (!default_window || default_window > C2W_MAX_WINDOW) {
+		pr_err("default_window must be 1..%u seconds\n", C2W_MAX_WINDOW);
+		return -EINVAL;
+	}
+	c2w_default_window = default_window;
+	WRITE_ONCE(c2w_enabled, enabled);
+
+	ret = c2w_queue_init(queue_size);
 	if (ret)
 		return ret;
+	ret = c2w_seen_init(seen_capacity);
+	if (ret)
+		goto err_queue;
+	ret = c2w_detect_init();
+	if (ret)
+		goto err_seen;
+	ret = c2w_probes_init();
+	if (ret)
+		goto err_detect;
+	ret = c2w_chardev_init();
+	if (ret)
+		goto err_probes;
 
 	pr_info("version %s loaded\n", C2W_MODULE_VERSION);
 	return 0;
+
+err_probes:
+	c2w_probes_exit();
+err_detect:
+	synchronize_rcu();
+	c2w_detect_exit();
+err_seen:
+	c2w_seen_exit();
+err_queue:
+	c2w_queue_exit();
+	return ret;
 }
 
 static void __exit c2w_exit(void)
 {
+	struct c2w_active_rules *ar;
+
 	c2w_chardev_exit();
+	c2w_probes_exit();
+	/* No probe runs any more; unpublish the rules, wait, free. */
+	ar = rcu_replace_pointer(c2w_rules, NULL, true);
+	synchronize_rcu();
+	if (ar) {
+		c2w_rs_free(ar->rs);
+		kfree(ar);
+	}
+	c2w_detect_exit();
+	c2w_seen_exit();
+	c2w_queue_exit();
 	pr_info("unloaded\n");
 }
 

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kretprobes on the protocol connect functions. Hooking the protocol layer
+ * rather than the syscall covers connect(2), compat syscalls, io_uring
+ * IORING_OP_CONNECT and TCP Fast Open (sendto(MSG_FASTOPEN) and
+ * TCP_FASTOPEN_CONNECT) alike: they all end in sk->sk_prot->connect.
+ *
+ *   tcp_v4_connect          TCP over IPv4, and IPv6 sockets to ::ffff:a.b.c.d
+ *   tcp_v6_connect          TCP over IPv6
+ *   __ip4_datagram_connect  UDP over IPv4, and IPv6 sockets to v4-mapped
+ *   __ip6_datagram_connect  UDP over IPv6
+ *
+ * The entry handler saves the destination (the source is chosen inside the
+ * function); the return handler reads the source address and port actually
+ * chosen and runs detection. An IPv6 socket connecting to an IPv4-mapped
+ * address goes through the v4 function too, so the v6 hooks skip those: one
+ * attempt, one IPv4 event.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/ipv6.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "c2watch.h"
+
+struct probe_data {
+	struct sock *sk;
+	u8 daddr[16];
+	u16 dport;
+};
+
+static bool want_task(void)
+{
+	return in_task() && current->mm &&
+	       !(current->flags & PF_KTHREAD) && READ_ONCE(c2w_enabled);
+}
+
+static bool is_udp(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_UDP ||
+	       sk->sk_protocol == IPPROTO_UDPLITE;
+}
+
+static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
+		 int hook, int family)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	void *uaddr = (void *)regs_get_kernel_argument(regs, 1);
+	int len = (int)regs_get_kernel_argument(regs, 2);
+	struct probe_data *d = (struct probe_data *)ri->data;
+	bool udp = hook == C2W_HOOK_UDP4 || hook == C2W_HOOK_UDP6;
+
+	c2w_count(C2W_ST_HOOK_TCP4 + hook, 1);
+	if (!want_task() || (udp && !is_udp(sk)))
+		goto ignore;
+	d->sk = sk;
+	memset(d->daddr, 0, sizeof(d->daddr));
+	if (family == 4) {
+		struct sockaddr_in sin;
+
+		if (len < (int)sizeof(sin) ||
+		    copy_from_kernel_nofault(&sin, uaddr, sizeof(sin)) ||
+		    sin.sin_family != AF_INET)
+			goto ignore;
+		memcpy(d->daddr, &sin.sin_addr, 4);
+		d->dport = ntohs(sin.sin_port);
+	} else {
+		struct sockaddr_in6 sin6;
+
+		/* v4 sockaddrs and v4-mapped addresses: the v4 hook reports. */
+		if (len < SIN6_LEN_RFC2133 ||
+		    copy_from_kernel_nofault(&sin6, uaddr,
+					     SIN6_LEN_RFC2133) ||
+		    sin6.sin6_family != AF_INET6 ||
+		    ipv6_addr_v4mapped(&sin6.sin6_addr))
+			goto ignore;
+		memcpy(d->daddr, &sin6.sin6_addr, 16);
+		d->dport = ntohs(sin6.sin6_port);
+	}
+	return 0;
+
+ignore:
+	c2w_count(C2W_ST_IGNORED, 1);
+	return 1;	/* no return handler for this instance */
+}
+
+static int ret_common(struct kretprobe_instance *ri, struct pt_regs *regs,
+		      int family, int transport)
+{
+	struct probe_data *d = (struct probe_data *)ri->data;
+	struct c2w_scratch *s = c2w_scratch_get();
+	const struct inet_sock *inet = inet_sk(d->sk);
+	struct sock *sk = d->sk;
+	const void *saddr = NULL, *daddr = d->daddr;
+	struct c2w_conn *c;
+
+	if (unlikely(!s)) {
+		c2w_count(C2W_ST_FAILED, 1);
+		return 0;
+	}
+	c = c2w_scratch_conn(s);
+	c->ret = (int)regs_return_value(regs);
+	c->netns_ino = sock_net(sk)->ns.inum;
+	c2w_conn_fill_task(c);
+	if (family == 4) {
+		if (inet->inet_saddr)
+			saddr = &inet->inet_saddr;
+		/* connect to 0.0.0.0 is loopback: report where it went. */
+		if (!c->ret && inet->inet_daddr)
+			daddr = &inet->inet_daddr;
+	} else {
+		if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+			saddr = &sk->sk_v6_rcv_saddr;
+		if (!c->ret && !ipv6_addr_any(&sk->sk_v6_daddr))
+			daddr = &sk->sk_v6_daddr;
+	}
+	c2w_conn_fill_net(c, family, transport, saddr, ntohs(inet->inet_sport),
+			  daddr, d->dport);
+	c2w_detect(c);
+	return 0;
+}
+
+static int tcp4_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return entry(ri, regs, C2W_HOOK_TCP4, 4);
+}
+
+static int tcp6_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return entry(ri, regs, C2W_HOOK_TCP6, 6);
+}
+
+static int udp4_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return entry(ri, regs, C2W_HOOK_UDP4, 4);
+}
+
+static int udp6_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return entry(ri, regs, C2W_HOOK_UDP6, 6);
+}
+
+static int tcp4_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return ret_common(ri, regs, 4, C2W_TRANSPORT_TCP);
+}
+
+static int tcp6_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return ret_common(ri, regs, 6, C2W_TRANSPORT_TCP);
+}
+
+static int udp4_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return ret_common(ri, regs, 4, C2W_TRANSPORT_UDP);
+}
+
+static int udp6_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	return ret_common(ri, regs, 6, C2W_TRANSPORT_UDP);
+}
+
+#define C2W_KRETPROBE(sym, e, h) {			\
+	.kp.symbol_name	= sym,				\
+	.entry_handler	= e,				\
+	.handler	= h,				\
+	.data_size	= sizeof(struct probe_data),	\
+}
+
+static struct kretprobe krp[C2W_HOOK_MAX] = {
+	[C2W_HOOK_TCP4] = C2W_KRETPROBE("tcp_v4_connect", tcp4_entry, tcp4_ret),
+	[C2W_HOOK_TCP6] = C2W_KRETPROBE("tcp_v6_connect", tcp6_entry, tcp6_ret),
+	[C2W_HOOK_UDP4] = C2W_KRETPROBE("__ip4_datagram_connect", udp4_entry,
+					udp4_ret),
+	[C2W_HOOK_UDP6] = C2W_KRETPROBE("__ip6_datagram_connect", udp6_entry,
+					udp6_ret),
+};
+
+static struct kretprobe *krp_ptrs[C2W_HOOK_MAX];
+
+/**
+ * c2w_probes_missed() - return-probe instances the kernel could not give us
+ *
+ * Return: the sum of the kretprobes' nmissed counters.
+ */
+u64 c2w_probes_missed(void)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < C2W_HOOK_MAX; i++)
+		n += READ_ONCE(krp[i].nmissed) + READ_ONCE(krp[i].kp.nmissed);
+	return n;
+}
+
+/**
+ * c2w_probes_init() - register the kretprobes
+ *
+ * Return: 0 or the error of register_kretprobes() (e.g. -ENOENT when IPv6
+ * is a module that is not loaded: load it first).
+ */
+int c2w_probes_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < C2W_HOOK_MAX; i++) {
+		/* Connects can block in route lookup: room for many. */
+		krp[i].maxactive = max_t(int, 64, 8 * num_possible_cpus());
+		krp_ptrs[i] = &krp[i];
+	}
+	ret = register_kretprobes(krp_ptrs, C2W_HOOK_MAX);
+	if (ret)
+		pr_err("registering kretprobes failed: %d\n", ret);
+	return ret;
+}
+
+/**
+ * c2w_probes_exit() - unregister the kretprobes
+ *
+ * After this returns no handler runs any more (the kprobes core waits for
+ * running handlers); instances still on a task's return path are orphaned
+ * by the core and never call back into the module.
+ */
+void c2w_probes_exit(void)
+{
+	unregister_kretprobes(krp_ptrs, C2W_HOOK_MAX);
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The record queue behind read() on /dev/c2watch.
+ *
+ * Producers are the probes (atomic context, any CPU) and configuration
+ * ioctls; they serialise on a spinlock and never wait: a record that does not
+ * fit is dropped and counted. The single consumer is the reader that owns the
+ * device; it copies whole records out without holding the spinlock.
+ *
+ * Every record, queued or dropped, takes a sequence number, so the stream
+ * shows a gap exactly where records were lost, and a C2W_REC_LOST record
+ * saying how many is queued at that point as soon as there is room for it
+ * (or handed to the reader directly once the queue has drained).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kfifo.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/cred.h>
+#include <linux/wait.h>
+
+#include "c2watch.h"
+
+struct c2w_queue {
+	spinlock_t lock;		/* producers; lost-record state */
+	struct mutex read_lock;		/* the consumer side */
+	struct kfifo fifo;
+	wait_queue_head_t wait;
+	u64 next_seq;
+	u64 lost_pending;		/* dropped since the last lost record */
+	u64 lost_total;
+	u64 queued;
+	u64 dropped;
+	u64 read;
+};
+
+static struct c2w_queue q;
+
+static void fill_lost(struct c2w_lost *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->hdr.size = sizeof(*l);
+	l->hdr.type = C2W_REC_LOST;
+	l->hdr.version = C2W_REC_VERSION;
+	l->hdr.seq = q.next_seq++;
+	l->hdr.time_ns = ktime_get_real_ns();
+	l->lost = q.lost_pending;
+	l->total = q.lost_total;
+}
+
+/* Queue the pending lost record if there is room. Called with q.lock. */
+static bool flush_lost(void)
+{
+	struct c2w_lost l;
+
+	if (!q.lost_pending)
+		return true;
+	if (kfifo_avail(&q.fifo) < sizeof(l))
+		return false;
+	fill_lost(&l);
+	kfifo_in(&q.fifo, (u8 *)&l, sizeof(l));
+	q.lost_pending = 0;
+	q.queued++;
+	return true;
+}
+
+/**
+ * c2w_queue_put() - queue a record for the reader
+ * @rec: record with @rec->size and @rec->type set; seq, version and (when
+ *	zero) time_ns are filled in here
+ *
+ * Context: any; never sleeps.
+ * Return: 0, or -ENOSPC when the record was dropped (and counted).
+ */
+int c2w_queue_put(struct c2w_record_hdr *rec)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	rec->version = C2W_REC_VERSION;
+	if (!rec->time_ns)
+		rec->time_ns = ktime_get_real_ns();
+	spin_lock_irqsave(&q.lock, flags);
+	if (!flush_lost() || kfifo_avail(&q.fifo) < rec->size) {
+		rec->seq = q.next_seq++;
+		q.lost_pending++;
+		q.lost_total++;
+		q.dropped++;
+		ret = -ENOSPC;
+	} else {
+		rec->seq = q.next_seq++;
+		kfifo_in(&q.fifo, (u8 *)rec, rec->size);
+		q.queued++;
+	}
+	spin_unlock_irqrestore(&q.lock, flags);
+	if (!ret)
+		wake_up_interruptible(&q.wait);
+	return ret;
+}
+
+static bool readable(void)
+{
+	return !kfifo_is_empty(&q.fifo) || READ_ONCE(q.lost_pending);
+}
+
+/* Drop the rest of a record whose copy to userspace faulted. */
+static void discard(unsigned int n)
+{
+	u8 tmp[64];
+
+	while (n) {
+		unsigned int k = min_t(unsigned int, n, sizeof(tmp));
+
+		if (kfifo_out(&q.fifo, tmp, k) != k)
+			break;
+		n -= k;
+	}
+}
+
+/*
+ * Copy out whole records. The lost record of a drained queue is made here:
+ * no producer came along to queue it, and the reader must still learn of
+ * the loss before anything else.
+ */
+static ssize_t copy_records(char __user *buf, size_t count)
+{
+	struct c2w_record_hdr h;
+	unsigned long flags;
+	unsigned int copied;
+	size_t done = 0;
+	struct c2w_lost l;
+
+	for (;;) {
+		if (kfifo_is_empty(&q.fifo)) {
+			bool have = false;
+
+			spin_lock_irqsave(&q.lock, flags);
+			if (kfifo_is_empty(&q.fifo) && q.lost_pending &&
+			    count - done >= sizeof(l)) {
+				fill_lost(&l);
+				q.lost_pending = 0;
+				q.queued++;
+				have = true;
+			}
+			spin_unlock_irqrestore(&q.lock, flags);
+			if (!have)
+				break;
+			if (copy_to_user(buf + done, &l, sizeof(l))) {
+				spin_lock_irqsave(&q.lock, flags);
+				q.lost_pending += l.lost;
+				q.queued--;
+				spin_unlock_irqrestore(&q.lock, flags);
+				return done ? done : -EFAULT;
+			}
+			q.read++;
+			done += sizeof(l);
+			continue;
+		}
+		if (kfifo_out_peek(&q.fifo, (u8 *)&h, sizeof(h)) != sizeof(h))
+			break;
+		if (h.size > count - done)
+			break;
+		if (kfifo_to_user(&q.fifo, buf + done, h.size, &copied) ||
+		    copied != h.size) {
+			/* Faulted part-way: the record is gone, say so. */
+			discard(h.size - copied);
+			spin_lock_irqsave(&q.lock, flags);
+			q.lost_pending++;
+			q.lost_total++;
+			spin_unlock_irqrestore(&q.lock, flags);
+			return done ? done : -EFAULT;
+		}
+		q.read++;
+		done += h.size;
+	}
+	return done;
+}
+
+/**
+ * c2w_queue_read() - read() on the reader's fd
+ * @buf: user buffer
+ * @count: its size
+ * @nonblock: O_NONBLOCK
+ *
+ * Return: bytes of whole records copied; -EINVAL when @count is smaller
+ * than the next record; -EAGAIN when empty and @nonblock; -ERESTARTSYS.
+ */
+ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock)
+{
+	ssize_t ret;
+
+	if (mutex_lock_interruptible(&q.read_lock))
+		return -ERESTARTSYS;
+	for (;;) {
+		if (readable()) {
+			ret = copy_records(buf, count);
+			if (ret)
+				break;
+			/* Something is there but does not fit. */
+			ret = -EINVAL;
+			break;
+		}
+		if (nonblock) {
+			ret = -EAGAIN;
+			break;
+		}
+		mutex_unlock(&q.read_lock);
+		if (wait_event_interruptible(q.wait, readable()))
+			return -ERESTARTSYS;
+		if (mutex_lock_interruptible(&q.read_lock))
+			return -ERESTARTSYS;
+	}
+	mutex_unlock(&q.read_lock);
+	return ret;
+}
+
+/**
+ * c2w_queue_poll() - poll() on the reader's fd
+ * @file: the file
+ * @wait: poll table
+ *
+ * Return: EPOLLIN | EPOLLRDNORM when a record (or lost notice) is waiting.
+ */
+__poll_t c2w_queue_poll(struct file *file, poll_table *wait)
+{
+	poll_wait(file, &q.wait, wait);
+	return readable() ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/**
+ * c2w_config_record() - report a configuration change in the stream
+ * @what: &enum c2w_config_what
+ * @value: its value
+ *
+ * Context: process context (the task making the change is recorded).
+ */
+void c2w_config_record(u32 what, u64 value)
+{
+	struct c2w_config_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.hdr.size = sizeof(r);
+	r.hdr.type = C2W_REC_CONFIG;
+	r.what = what;
+	r.pid = task_tgid_nr(current);
+	r.uid = from_kuid(&init_user_ns, current_uid());
+	r.value = value;
+	c2w_queue_put(&r.hdr);
+}
+
+/**
+ * c2w_queue_size() - bytes of the queue
+ *
+ * Return: the kfifo size.
+ */
+u32 c2w_queue_size(void)
+{
+	return kfifo_size(&q.fifo);
+}
+
+/**
+ * c2w_queue_stats() - queue counters into @st
+ * @st: statistics being filled
+ */
+void c2w_queue_stats(struct c2w_stats *st)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q.lock, flags);
+	st->records_queued = q.queued;
+	st->records_dropped = q.dropped;
+	spin_unlock_irqrestore(&q.lock, flags);
+	st->records_read = READ_ONCE(q.read);
+}
+
+/**
+ * c2w_queue_init() - allocate the queue
+ * @size: bytes, rounded up to a power of two, at least 64 KiB
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int c2w_queue_init(u32 size)
+{
+	spin_lock_init(&q.lock);
+	mutex_init(&q.read_lock);
+	init_waitqueue_head(&q.wait);
+	q.next_seq = 1;
+	return kfifo_alloc(&q.fifo, max_t(u32, size, 64 * 1024), GFP_KERNEL);
+}
+
+/**
+ * c2w_queue_exit() - free the queue; no producer or reader may remain
+ */
+void c2w_queue_exit(void)
+{
+	kfifo_free(&q.fifo);
+}

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The seen set: new-terms memory of which keys (by default executable
+ * paths) already matched each rule, and when.
+ *
+ * An rhashtable keyed by (rule id, key). Probes look up under RCU without
+ * locks and insert with GFP_ATOMIC; the table is bounded by an entry count
+ * and a byte budget. When an entry cannot be recorded the detection fails
+ * open: the caller alerts and marks the alert. Entries older than their
+ * window are new again on their next match and are reaped off the hot path
+ * by a periodic work item. Keyed by rule *id* so a ruleset reload keeps what
+ * was seen.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/jhash.h>
+#include <linux/mm.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "c2watch.h"
+
+#define REAP_INTERVAL		(60 * HZ)
+#define SEEN_MAX_KEY		8192
+
+struct seen_entry {
+	struct rhash_head node;
+	struct rcu_head rcu;
+	u64 first;		/* CLOCK_REALTIME seconds */
+	u64 last;
+	atomic64_t hits;
+	u32 window;		/* window at the last match, for the reaper */
+	u16 id_len;
+	u16 key_len;
+	char data[];		/* rule id, then key */
+};
+
+struct seen_lookup {
+	const char *id;
+	const char *key;
+	u32 id_len;
+	u32 key_len;
+};
+
+static struct rhashtable seen_tbl;
+static atomic_t seen_count;
+static atomic64_t seen_bytes;
+static atomic64_t seen_full;
+static atomic64_t seen_expired;
+static u32 seen_capacity_max;
+static unsigned long seen_max_bytes = 64UL << 20;
+static struct delayed_work reap_work;
+
+static u32 hash_parts(const char *id, u32 id_len, const char *key,
+		      u32 key_len, u32 seed)
+{
+	return jhash(key, key_len, jhash(id, id_len, seed));
+}
+
+static u32 seen_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct seen_lookup *k = data;
+
+	return hash_parts(k->id, k->id_len, k->key, k->key_len, seed);
+}
+
+static u32 seen_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct seen_entry *e = data;
+
+	return hash_parts(e->data, e->id_len, e->data + e->id_len,
+			  e->key_len, seed);
+}
+
+static int seen_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct seen_lookup *k = arg->key;
+	const struct seen_entry *e = obj;
+
+	return !(e->id_len == k->id_len && e->key_len == k->key_len &&
+		 !memcmp(e->data, k->id, k->id_len) &&
+		 !memcmp(e->data + e->id_len, k->key, k->key_len));
+}
+
+static const struct rhashtable_params seen_params = {
+	.head_offset		= offsetof(struct seen_entry, node),
+	.key_len		= sizeof(struct seen_lookup),
+	.hashfn			= seen_hashfn,
+	.obj_hashfn		= seen_obj_hashfn,
+	.obj_cmpfn		= seen_cmpfn,
+	.automatic_shrinking	= true,
+};
+
+static size_t entry_size(u32 id_len, u32 key_len)
+{
+	return sizeof(struct seen_entry) + id_len + key_len;
+}
+
+static struct seen_entry *entry_alloc(const struct seen_lookup *k, u64 first,
+				      u64 last, u64 hits, u32 window,
+				      gfp_t gfp)
+{
+	size_t sz = entry_size(k->id_len, k->key_len);
+	struct seen_entry *e;
+
+	if ((u32)atomic_read(&seen_count) >= READ_ONCE(seen_capacity_max) ||
+	    atomic64_read(&seen_bytes) + sz > seen_max_bytes)
+		return NULL;
+	e = kmalloc(sz, gfp | __GFP_NOWARN);
+	if (!e)
+		return NULL;
+	e->first = first;
+	e->last = last;
+	atomic64_set(&e->hits, hits);
+	e->window = window;
+	e->id_len = k->id_len;
+	e->key_len = k->key_len;
+	memcpy(e->data, k->id, k->id_len);
+	memcpy(e->data + k->id_len, k->key, k->key_len);
+	atomic_inc(&seen_count);
+	atomic64_add(sz, &seen_bytes);
+	return e;
+}
+
+static void entry_free_now(struct seen_entry *e)
+{
+	atomic_dec(&seen_count);
+	atomic64_sub(entry_size(e->id_len, e->key_len), &seen_bytes);
+	kfree(e);
+}
+
+static void entry_remove(struct seen_entry *e)
+{
+	if (rhashtable_remove_fast(&seen_tbl, &e->node, seen_params))
+		return;	/* someone else removed it */
+	atomic_dec(&seen_count);
+	atomic64_sub(entry_size(e->id_len, e->key_len), &seen_bytes);
+	kfree_rcu(e, rcu);
+}
+
+/*
+ * A match on an existing entry: refresh last-seen; new again when the
+ * previous match is older than the window. cmpxchg so that of several CPUs
+ * racing on an expired entry exactly one alerts.
+ */
+static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window)
+{
+	int tries;
+
+	atomic64_inc(&e->hits);
+	WRITE_ONCE(e->window, window);
+	for (tries = 0; tries < 4; tries++) {
+		u64 last = READ_ONCE(e->last);
+
+		if ((s64)(now - last) <= (s64)window) {
+			if (now > last)
+				cmpxchg64(&e->last, last, now);
+			return C2W_SEEN_KNOWN;
+		}
+		if (cmpxchg64(&e->last, last, now) == last) {
+			WRITE_ONCE(e->first, now);
+			atomic64_inc(&seen_expired);
+			return C2W_SEEN_NEW;
+		}
+	}
+	return C2W_SEEN_KNOWN;
+}
+
+/**
+ * c2w_seen_check() - record a match of @rule on @key and say if it is new
+ * @rule: the matching rule
+ * @key: new-terms key
+ * @key_len: its length
+ * @window: the rule's window in seconds
+ *
+ * Context: any, including kprobe context; never sleeps.
+ * Return: %C2W_SEEN_NEW (alert), %C2W_SEEN_KNOWN (suppress) or
+ * %C2W_SEEN_FULL (not recorded: alert, fail open).
+ */
+enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
+				     const char *key, u32 key_len, u32 window)
+{
+	struct seen_lookup k = {
+		.id = rule->id, .id_len = rule->id_len,
+		.key = key, .key_len = min_t(u32, key_len, SEEN_MAX_KEY),
+	};
+	u64 now = ktime_get_real_seconds();
+	enum c2w_seen_verdict v;
+	struct seen_entry *e, *old;
+
+	rcu_read_lock();
+	e = rhashtable_lookup(&seen_tbl, &k, seen_params);
+	if (e) {
+		v = touch(e, now, window);
+		rcu_read_unlock();
+		return v;
+	}
+	rcu_read_unlock();
+
+	e = entry_alloc(&k, now, now, 1, window, GFP_ATOMIC);
+	if (!e) {
+		atomic64_inc(&seen_full);
+		return C2W_SEEN_FULL;
+	}
+	rcu_read_lock();
+	old = rhashtable_lookup_get_insert_fast(&seen_tbl, &e->node,
+						seen_params);
+	if (IS_ERR(old)) {
+		rcu_read_unlock();
+		entry_free_now(e);
+		atomic64_inc(&seen_full);
+		return C2W_SEEN_FULL;
+	}
+	if (old) {
+		/* Another CPU inserted the key first: it alerts, we don't. */
+		v = touch(old, now, window);
+		rcu_read_unlock();
+		entry_free_now(e);
+		return v;
+	}
+	rcu_read_unlock();
+	return C2W_SEEN_NEW;
+}
+
+/* Walk every entry; @fn returns false to stop. Process context. */
+static void walk(bool (*fn)(struct seen_entry *e, void *arg), void *arg)
+{
+	struct rhashtable_iter it;
+	struct seen_entry *e;
+
+	rhashtable_walk_enter(&seen_tbl, &it);
+	rhashtable_walk_start(&it);
+	for (;;) {
+		e = rhashtable_walk_next(&it);
+		if (!e)
+			break;
+		if (IS_ERR(e)) {
+			if (PTR_ERR(e) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (!fn(e, arg))
+			break;
+	}
+	rhashtable_walk_stop(&it);
+	rhashtable_walk_exit(&it);
+}
+
+static bool reap_one(struct seen_entry *e, void *arg)
+{
+	u64 now = *(u64 *)arg;
+
+	if ((s64)(now - READ_ONCE(e->last)) > (s64)READ_ONCE(e->window)) {
+		entry_remove(e);
+		atomic64_inc(&seen_expired);
+	}
+	return true;
+}
+
+static void reap(struct work_struct *work)
+{
+	u64 now = ktime_get_real_seconds();
+
+	walk(reap_one, &now);
+	schedule_delayed_work(&reap_work, REAP_INTERVAL);
+}
+
+struct export_ctx {
+	char *buf;
+	u32 len;
+	u64 needed;
+	u32 count;
+};
+
+static bool export_one(struct seen_entry *e, void *arg)
+{
+	struct export_ctx *x = arg;
+	u32 sz = ALIGN(sizeof(struct c2w_seen_rec) + e->id_len + e->key_len,
+		       8);
+	struct c2w_seen_rec *r;
+
+	if (x->needed + sz <= x->len) {
+		r = (struct c2w_seen_rec *)(x->buf + x->needed);
+		memset(r, 0, sz);
+		r->size = sz;
+		r->rule_id_len = e->id_len;
+		r->key_len = e->key_len;
+		r->first_seen = READ_ONCE(e->first);
+		r->last_seen = READ_ONCE(e->last);
+		r->hits = atomic64_read(&e->hits);
+		memcpy(r->data, e->data, e->id_len + e->key_len);
+		x->count++;
+	}
+	x->needed += sz;
+	return true;
+}
+
+/**
+ * c2w_seen_export() - copy every entry out as &struct c2w_seen_rec records
+ * @buf: user buffer
+ * @len: its size
+ * @needed: out: bytes the whole set takes
+ * @count: out: records copied
+ *
+ * Context: process context, c2w_config_lock held.
+ * Return: 0, -ENOSPC when @len < @needed (nothing copied), -ENOMEM, -EFAULT.
+ */
+int c2w_seen_export(void __user *buf, u32 len, u32 *needed, u32 *count)
+{
+	struct export_ctx x = { .len = len };
+	int ret = 0;
+
+	if (len) {
+		x.buf = kvmalloc(len, GFP_KERNEL);
+		if (!x.buf)
+			return -ENOMEM;
+	}
+	walk(export_one, &x);
+	*needed = min_t(u64, x.needed, U32_MAX);
+	*count = x.count;
+	if (x.needed > len) {
+		*count = 0;
+		ret = -ENOSPC;
+	} else if (x.needed && copy_to_user(buf, x.buf, x.needed)) {
+		ret = -EFAULT;
+	}
+	kvfree(x.buf);
+	return ret;
+}
+
+/**
+ * c2w_seen_import() - merge &struct c2w_seen_rec records into the set
+ * @buf: kernel copy of the records
+ * @len: its size
+ * @count: out: records imported or merged
+ *
+ * A key already present keeps the earliest first-seen and the latest
+ * last-seen. Everything is validated before anything is imported.
+ *
+ * Context: process context, c2w_config_lock held.
+ * Return: 0, -EINVAL for a malformed buffer (nothing imported), -ENOSPC
+ * when the set filled up (@count says how many went in).
+ */
+int c2w_seen_import(const void *buf, u32 len, u32 *count)
+{
+	const struct c2w_seen_rec *r;
+	u32 off, window = READ_ONCE(c2w_default_window);
+
+	*count = 0;
+	for (off = 0; off < len; off += r->size) {
+		if (len - off < sizeof(*r))
+			return -EINVAL;
+		r = buf + off;
+		if (r->size < sizeof(*r) || r->size % 8 || r->size > len - off ||
+		    !r->rule_id_len || r->rule_id_len > C2W_RULE_ID_MAX ||
+		    r->key_len > SEEN_MAX_KEY ||
+		    sizeof(*r) + r->rule_id_len + r->key_len > r->size ||
+		    r->first_seen > r->last_seen)
+			return -EINVAL;
+	}
+	for (off = 0; off < len; off += r->size) {
+		struct seen_lookup k;
+		struct seen_entry *e, *old;
+
+		r = buf + off;
+		k.id = (const char *)r->data;
+		k.id_len = r->rule_id_len;
+		k.key = (const char *)r->data + r->rule_id_len;
+		k.key_len = r->key_len;
+		e = entry_alloc(&k, r->first_seen, r->last_seen, r->hits,
+				window, GFP_KERNEL);
+		if (!e)
+			return -ENOSPC;
+		rcu_read_lock();
+		old = rhashtable_lookup_get_insert_fast(&seen_tbl, &e->node,
+							seen_params);
+		if (old && !IS_ERR(old)) {
+			if (r->first_seen < READ_ONCE(old->first))
+				WRITE_ONCE(old->first, r->first_seen);
+			if (r->last_seen > READ_ONCE(old->last))
+				WRITE_ONCE(old->last, r->last_seen);
+			atomic64_add(r->hits, &old->hits);
+		}
+		rcu_read_unlock();
+		if (old)
+			entry_free_now(e);
+		if (IS_ERR(old))
+			return PTR_ERR(old) == -ENOMEM ? -ENOSPC : PTR_ERR(old);
+		(*count)++;
+	}
+	return 0;
+}
+
+struct forget_ctx {
+	const char *key;
+	u32 key_len;
+	u32 removed;
+};
+
+static bool forget_one(struct seen_entry *e, void *arg)
+{
+	struct forget_ctx *f = arg;
+
+	if (!f->key || (e->key_len == f->key_len &&
+			!memcmp(e->data + e->id_len, f->key, f->key_len))) {
+		entry_remove(e);
+		f->removed++;
+	}
+	return true;
+}
+
+/**
+ * c2w_seen_forget() - remove @key for every rule
+ * @key: the key
+ * @key_len: its length
+ *
+ * Context: process context.
+ * Return: entries removed.
+ */
+u32 c2w_seen_forget(const char *key, u32 key_len)
+{
+	struct forget_ctx f = { .key = key, .key_len = key_len };
+
+	walk(forget_one, &f);
+	return f.removed;
+}
+
+/**
+ * c2w_seen_clear() - remove every entry
+ *
+ * Context: process context.
+ * Return: entries removed.
+ */
+u32 c2w_seen_clear(void)
+{
+	struct forget_ctx f = { };
+
+	walk(forget_one, &f);
+	return f.removed;
+}
+
+/**
+ * c2w_seen_set_capacity() - change the maximum number of entries
+ * @capacity: 1 .. 16M; lowering it below the current size only stops
+ *	inserts (detections fail open) until entries expire or are cleared
+ *
+ * Return: 0 or -EINVAL.
+ */
+int c2w_seen_set_capacity(u32 capacity)
+{
+	if (!capacity || capacity > (16U << 20))
+		return -EINVAL;
+	WRITE_ONCE(seen_capacity_max, capacity);
+	return 0;
+}
+
+/**
+ * c2w_seen_capacity() - the maximum number of entries
+ *
+ * Return: capacity.
+ */
+u32 c2w_seen_capacity(void)
+{
+	return READ_ONCE(seen_capacity_max);
+}
+
+/**
+ * c2w_seen_stats() - seen-set counters into @st
+ * @st: statistics being filled
+ */
+void c2w_seen_stats(struct c2w_stats *st)
+{
+	st->seen_entries = atomic_read(&seen_count);
+	st->seen_capacity = READ_ONCE(seen_capacity_max);
+	st->seen_bytes = atomic64_read(&seen_bytes);
+	st->seen_full = atomic64_read(&seen_full);
+	st->seen_expired = atomic64_read(&seen_expired);
+}
+
+static void free_entry(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/**
+ * c2w_seen_init() - create the seen set
+ * @capacity: maximum entries
+ *
+ * Return: 0 or -errno.
+ */
+int c2w_seen_init(u32 capacity)
+{
+	int ret = c2w_seen_set_capacity(capacity);
+
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&seen_tbl, &seen_params);
+	if (ret)
+		return ret;
+	INIT_DELAYED_WORK(&reap_work, reap);
+	schedule_delayed_work(&reap_work, REAP_INTERVAL);
+	return 0;
+}
+
+/**
+ * c2w_seen_exit() - free the seen set
+ *
+ * Context: the probes are unregistered and an RCU grace period has passed.
+ */
+void c2w_seen_exit(void)
+{
+	cancel_delayed_work_sync(&reap_work);
+	rhashtable_free_and_destroy(&seen_tbl, free_entry, NULL);
+	/* Entries removed earlier are freed by kfree_rcu(): wait for them. */
+	rcu_barrier();
+}
