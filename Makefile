@@ -44,8 +44,15 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 KSFT_DIR := $(C2W_CACHE)/kernel-tools/tools/testing/selftests
 
-LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0 json-c)
-LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0 json-c)
+JSON_CFLAGS = $(shell pkg-config --cflags json-c)
+JSON_LIBS = $(shell pkg-config --libs json-c)
+LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
+LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+
+CORE_SRCS := kmod/rules.c
+CORE_HDRS := kmod/rules.h kmod/core_types.h
+LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c
+LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h
 
 PROGS := $(BUILD)/c2watchctl
 SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,\
@@ -74,25 +81,44 @@ checkpatch:
 
 userspace: $(PROGS)
 
-$(BUILD)/c2watchctl: userspace/c2watchctl.c $(UAPI) | $(BUILD)
-	$(CC) $(CFLAGS) $(US_CFLAGS) -o $@ $< $(LDFLAGS)
+# libc2w: the shared rule core plus rule loading (KQL, JSON), used by
+# c2watchctl, c2watchd and the selftests.
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(LIB_SRCS))
 
-selftests: $(SELFTESTS)
-
-$(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) $(UAPI)
+$(BUILD)/obj/%.o: %.c $(CORE_HDRS) $(LIB_HDRS) $(UAPI)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude/uapi \
-		-I$(KSFT_DIR) -o $@ $< -lpthread $(LDFLAGS)
+	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod $(JSON_CFLAGS) -c -o $@ $<
 
-CORE_SRCS := kmod/rules.c
-CORE_HDRS := kmod/rules.h kmod/core_types.h
-LIB_SRCS := userspace/rsbuild.c
-LIB_HDRS := userspace/rsbuild.h
+$(BUILD)/libc2w.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/c2watchctl: userspace/c2watchctl.c $(BUILD)/libc2w.a $(LIB_HDRS) $(UAPI)
+	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod $(JSON_CFLAGS) -o $@ $< \
+		$(BUILD)/libc2w.a $(JSON_LIBS) $(LDFLAGS)
+
+VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm-helpers/%,\
+	$(wildcard tests/vm/helpers/*.c))
+
+selftests: $(SELFTESTS) $(VM_HELPERS)
+
+# Static: the beacon must also run inside a bare chroot.
+$(BUILD)/vm-helpers/%: tests/vm/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -static -o $@ $< \
+		-luring $(LDFLAGS)
+
+$(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
+		$(BUILD)/libc2w.a $(UAPI)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude/uapi -Ikmod \
+		-Iuserspace -I$(KSFT_DIR) -o $@ $< $(BUILD)/libc2w.a \
+		$(JSON_LIBS) -luring -lpthread $(LDFLAGS)
+
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_SRCS) \
 		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(UAPI) | $(BUILD)
-	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -Ikmod -Itests/unit -o $@ \
-		$(UNIT_SRCS) $(CORE_SRCS) $(LIB_SRCS)
+	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -Ikmod -Itests/unit $(JSON_CFLAGS) \
+		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIB_SRCS) $(JSON_LIBS)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

@@ -207,8 +207,8 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 		return C2W_SEEN_FULL;
 	}
 	rcu_read_lock();
-	old = rhashtable_lookup_get_insert_fast(&seen_tbl, &e->node,
-						seen_params);
+	old = rhashtable_lookup_get_insert_key(&seen_tbl, &k, &e->node,
+					       seen_params);
 	if (IS_ERR(old)) {
 		rcu_read_unlock();
 		entry_free_now(e);
@@ -376,8 +376,8 @@ int c2w_seen_import(const void *buf, u32 len, u32 *count)
 		if (!e)
 			return -ENOSPC;
 		rcu_read_lock();
-		old = rhashtable_lookup_get_insert_fast(&seen_tbl, &e->node,
-							seen_params);
+		old = rhashtable_lookup_get_insert_key(&seen_tbl, &k, &e->node,
+						       seen_params);
 		if (old && !IS_ERR(old)) {
 			if (r->first_seen < READ_ONCE(old->first))
 				WRITE_ONCE(old->first, r->first_seen);

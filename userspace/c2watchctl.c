@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include <linux/c2watch.h>
+
+#include "rulefile.h"
 
 #define EXIT_USAGE 2
 
@@ -49,7 +52,7 @@ static int version_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	printf("c2watchctl uapi %d\n", C2W_UAPI_VERSION);
-	fd = open_device(O_RDONLY);
+	fd = open_device(O_WRONLY);
 	if (fd < 0)
 		return 1;
 	memset(&v, 0, sizeof(v));
@@ -71,9 +74,93 @@ static int version_main(int argc, char **argv)
 	return 0;
 }
 
+static int ioctl_or_report(int fd, unsigned long cmd, void *arg,
+			   const char *what)
+{
+	if (ioctl(fd, cmd, arg) == 0)
+		return 0;
+	fprintf(stderr, "c2watchctl: %s: %s%s\n", what, strerror(errno),
+		errno == EPERM ? " (needs CAP_SYS_ADMIN, or the configuration is locked)" : "");
+	return -1;
+}
+
+static int load_main(int argc, char **argv)
+{
+	char *def[] = { RULES_DEFAULT_DIR }, err[1024];
+	struct c2w_buf b;
+	uint32_t size;
+	void *blob;
+	int fd, ret;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: c2watchctl load [FILE|DIR]...\n"
+		       "Compile Elastic rules (Kibana NDJSON/JSON export, KQL queries) and load\n"
+		       "them as one ruleset, atomically: on any error nothing changes.\n"
+		       "Default: %s\n", RULES_DEFAULT_DIR);
+		return 0;
+	}
+	if (rules_load(argc > 1 ? argv + 1 : def, argc > 1 ? argc - 1 : 1,
+		       &blob, &size, err, sizeof(err))) {
+		fprintf(stderr, "c2watchctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	fd = open_device(O_WRONLY);
+	if (fd < 0) {
+		free(blob);
+		return 1;
+	}
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)blob;
+	b.len = size;
+	ret = ioctl_or_report(fd, C2W_IOC_SET_RULES, &b, "loading the ruleset");
+	close(fd);
+	free(blob);
+	if (ret)
+		return 1;
+	printf("loaded %u bytes of rules\n", size);
+	return 0;
+}
+
+static int status_main(int argc, char **argv)
+{
+	struct c2w_config c;
+	struct c2w_stats st;
+	int fd;
+
+	(void)argc;
+	(void)argv;
+	fd = open_device(O_WRONLY);
+	if (fd < 0)
+		return 1;
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	if (ioctl_or_report(fd, C2W_IOC_GET_CONFIG, &c, "reading the configuration") ||
+	    ioctl_or_report(fd, C2W_IOC_GET_STATS, &st, "reading statistics")) {
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	printf("enabled %u locked %u rules %u\n", c.enabled, c.locked, st.rules);
+	printf("hook_hits tcp4 %llu tcp6 %llu udp4 %llu udp6 %llu\n",
+	       (unsigned long long)st.hook_hits[C2W_HOOK_TCP4],
+	       (unsigned long long)st.hook_hits[C2W_HOOK_TCP6],
+	       (unsigned long long)st.hook_hits[C2W_HOOK_UDP4],
+	       (unsigned long long)st.hook_hits[C2W_HOOK_UDP6]);
+#define P(f) printf("%s %llu\n", #f, (unsigned long long)st.f)
+	P(ignored); P(evaluated); P(excluded); P(matched); P(suppressed);
+	P(alerted); P(dropped_alerts); P(failed); P(missed);
+	P(records_queued); P(records_read); P(records_dropped);
+	P(seen_entries); P(seen_capacity); P(seen_bytes); P(seen_full);
+	P(seen_expired); P(probe_ns_avg);
+#undef P
+	return 0;
+}
+
 static int help_main(int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
+	{ "load", load_main, "[FILE|DIR]...", "compile Elastic rules and load them" },
+	{ "status", status_main, "", "counters and settings" },
 	{ "version", version_main, "", "print tool and module versions" },
 	{ "help", help_main, "", "show this help" },
 };

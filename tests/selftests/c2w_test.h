@@ -1,8 +1,215 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Helpers shared by the c2watch selftests. */
+/*
+ * Helpers shared by the c2watch selftests: loading rules, running the
+ * beacon from a chosen place, collecting records from the device.
+ */
 #ifndef C2W_TEST_H
 #define C2W_TEST_H
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/c2watch.h>
+
+#include "kql.h"
+#include "rsbuild.h"
+#include "rulefile.h"
+
 #define C2W_DEV "/dev/" C2W_DEVICE_NAME
+#define BEACON "/c2w/c2w-beacon"
+#define SEED_RULES "/c2w/rules/suspicious_network_unknown_executable.ndjson"
+#define SEED_ID "53617418-17b4-4e9c-8a2c-8deb8086ca4b"
+
+static inline int set_rules_blob(int fd, const void *blob, uint32_t size)
+{
+	struct c2w_buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)blob;
+	b.len = size;
+	return ioctl(fd, C2W_IOC_SET_RULES, &b);
+}
+
+static inline int load_seed(int fd)
+{
+	char *paths[] = { SEED_RULES }, err[512];
+	uint32_t size;
+	void *blob;
+	int ret;
+
+	if (rules_load(paths, 1, &blob, &size, err, sizeof(err))) {
+		fprintf(stderr, "# %s\n", err);
+		return -1;
+	}
+	ret = set_rules_blob(fd, blob, size);
+	free(blob);
+	return ret;
+}
+
+/* One rule from KQL; window 0 = module default; nt 0 = plain query rule. */
+static inline int load_kql(int fd, const char *id, const char *query,
+			   uint32_t new_terms, uint32_t window)
+{
+	struct rsb_rule_desc d = {
+		.id = id, .name = id, .window_secs = window,
+		.flags = new_terms ? C2W_RULE_NEW_TERMS : 0,
+		.new_terms = new_terms,
+	};
+	struct rsb *b = rsb_new();
+	struct kql_error ke;
+	uint32_t size;
+	void *blob;
+	int ret;
+
+	if (rsb_rule(b, &d) || kql_compile(b, query, &ke) ||
+	    rsb_finish(b, &blob, &size)) {
+		fprintf(stderr, "# kql: %d:%d %s\n", ke.line, ke.col, ke.msg);
+		rsb_free(b);
+		return -1;
+	}
+	rsb_free(b);
+	ret = set_rules_blob(fd, blob, size);
+	free(blob);
+	return ret;
+}
+
+/* Copy a file (the beacon) to @dst, creating directories on the way. */
+static inline int install(const char *src, const char *dst)
+{
+	char buf[65536], dir[4096];
+	int in, out;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "%s", dst);
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	unlink(dst);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			n = -1;
+	close(in);
+	close(out);
+	return n < 0 ? -1 : 0;
+}
+
+/* Run @path with @args (NULL-terminated, argv[0] first); exit status. */
+static inline int run(const char *path, char *const args[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		execv(path, args);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* The beacon installed at @where, connecting once with @mode. */
+static inline int beacon_at(const char *where, const char *mode,
+			    const char *addr, const char *port)
+{
+	char *args[] = { (char *)where, "-m", (char *)mode, (char *)addr,
+			 (char *)port, NULL };
+
+	if (install(BEACON, where))
+		return -1;
+	return run(where, args);
+}
+
+struct rec_list {
+	unsigned char *buf;
+	size_t len;
+	int n, alerts, lost, config;
+	uint64_t lost_count;
+};
+
+/*
+ * Read every record available within @ms milliseconds of quiet. The fd must
+ * be the reader's, opened O_NONBLOCK.
+ */
+static inline int collect(int fd, struct rec_list *rl, int ms)
+{
+	unsigned char chunk[65536];
+
+	memset(rl, 0, sizeof(*rl));
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, ms) <= 0)
+			break;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		rl->buf = realloc(rl->buf, rl->len + n);
+		memcpy(rl->buf + rl->len, chunk, n);
+		rl->len += n;
+	}
+	for (size_t off = 0; off < rl->len;) {
+		struct c2w_record_hdr *h = (void *)(rl->buf + off);
+
+		if (h->size < sizeof(*h) || off + h->size > rl->len)
+			return -1;
+		rl->n++;
+		if (h->type == C2W_REC_ALERT)
+			rl->alerts++;
+		else if (h->type == C2W_REC_LOST) {
+			rl->lost++;
+			rl->lost_count += ((struct c2w_lost *)h)->lost;
+		} else if (h->type == C2W_REC_CONFIG)
+			rl->config++;
+		off += h->size;
+	}
+	return 0;
+}
+
+/* The @i-th alert record of @rl, or NULL. */
+static inline struct c2w_alert *nth_alert(struct rec_list *rl, int i)
+{
+	for (size_t off = 0; off < rl->len;) {
+		struct c2w_record_hdr *h = (void *)(rl->buf + off);
+
+		if (h->type == C2W_REC_ALERT && !i--)
+			return (struct c2w_alert *)h;
+		off += h->size;
+	}
+	return NULL;
+}
+
+static inline void rl_free(struct rec_list *rl)
+{
+	free(rl->buf);
+	memset(rl, 0, sizeof(*rl));
+}
 
 #endif

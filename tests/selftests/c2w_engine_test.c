@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests of the detection engine, end to end in the VM: a beacon copied
+ * to a chosen place connects to "internet" addresses that live on the VM's
+ * loopback, and the alerts read from /dev/c2watch are checked.
+ */
+#include <arpa/inet.h>
+#include <sys/prctl.h>
+
+#include "kselftest_harness.h"
+#include "c2w_test.h"
+
+FIXTURE(eng) {
+	int fd;		/* the reader */
+	struct rec_list rl;
+};
+
+FIXTURE_SETUP(eng)
+{
+	struct rec_list drain;
+
+	self->fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (self->fd < 0 && errno == ENOENT)
+		SKIP(return, "c2watch module not loaded");
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, load_seed(self->fd));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, collect(self->fd, &drain, 50));
+	rl_free(&drain);
+	memset(&self->rl, 0, sizeof(self->rl));
+}
+
+FIXTURE_TEARDOWN(eng)
+{
+	rl_free(&self->rl);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int alerts_after(struct __test_metadata *_metadata, int fd,
+			struct rec_list *rl)
+{
+	rl_free(rl);
+	ASSERT_EQ(0, collect(fd, rl, 200));
+	return rl->alerts;
+}
+
+TEST_F(eng, tmp_alerts_once_then_suppressed)
+{
+	struct c2w_alert *a;
+	char dst[INET_ADDRSTRLEN];
+
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-a", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	ASSERT_NE(NULL, a);
+	EXPECT_STREQ("/tmp/c2w-a", (char *)a->exe);
+	EXPECT_EQ(strlen("/tmp/c2w-a"), a->exe_len);
+	EXPECT_STREQ(SEED_ID, (char *)a->rule_id);
+	EXPECT_EQ(4, a->family);
+	EXPECT_EQ(C2W_TRANSPORT_TCP, a->transport);
+	EXPECT_EQ(443, a->dport);
+	EXPECT_NE(0, a->sport);
+	inet_ntop(AF_INET, a->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("1.1.1.1", dst);
+	inet_ntop(AF_INET, a->saddr, dst, sizeof(dst));
+	EXPECT_STREQ("1.1.1.1", dst);	/* source chosen for a local route */
+	EXPECT_NE(0, a->pid);
+	EXPECT_EQ(a->pid, a->tgid);
+	EXPECT_EQ(getpid(), a->ppid);
+	EXPECT_EQ(0, a->uid);
+	EXPECT_STREQ("c2w-a", (char *)a->comm);
+	EXPECT_EQ(0, a->flags & ~C2W_AF_ALL);
+	EXPECT_EQ(0, a->flags & (C2W_AF_COMM_DIFFERS | C2W_AF_EXE_DELETED |
+				 C2W_AF_PATH_TRUNCATED | C2W_AF_CHROOT));
+	EXPECT_EQ(0, a->severity);
+	EXPECT_EQ(21, a->risk_score);
+	EXPECT_EQ(0, a->hdr.size % C2W_REC_ALIGN);
+	EXPECT_EQ(C2W_REC_VERSION, a->hdr.version);
+
+	/* Second connect of the same executable: seen, suppressed. */
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-a", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, usr_bin_does_not_alert)
+{
+	ASSERT_EQ(0, beacon_at("/usr/bin/c2w-b", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, name_exclusion_uses_basename_not_comm)
+{
+	char *args[] = { "/tmp/x", "-c", "curl", "8.8.8.8", "80", NULL };
+	struct c2w_alert *a;
+
+	/* A /tmp binary really named curl is excluded by the rule... */
+	ASSERT_EQ(0, beacon_at("/tmp/d/curl", "tcp", "8.8.8.8", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	/* ...one that only renames its comm to curl is not. */
+	ASSERT_EQ(0, install(BEACON, "/tmp/x"));
+	ASSERT_EQ(0, run("/tmp/x", args));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/x", (char *)a->exe);
+	EXPECT_STREQ("curl", (char *)a->comm);
+	EXPECT_TRUE(a->flags & C2W_AF_COMM_DIFFERS);
+}
+
+TEST_F(eng, excluded_destinations)
+{
+	static const char *const dsts[] = {
+		"10.0.0.1", "127.0.0.1", "192.168.1.1", "::1", "fe80::1",
+		"::ffff:10.0.0.1", "0.0.0.0",
+	};
+
+	for (size_t i = 0; i < sizeof(dsts) / sizeof(dsts[0]); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/tmp/excl-%zu", i);
+		ASSERT_EQ(0, beacon_at(path, "tcp", dsts[i], "80"));
+		EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl))
+			TH_LOG("destination %s alerted", dsts[i]);
+	}
+}
+
+TEST_F(eng, v4mapped_is_one_ipv4_event)
+{
+	struct c2w_alert *a;
+	char dst[INET_ADDRSTRLEN];
+
+	ASSERT_EQ(0, beacon_at("/tmp/mapped", "tcp", "::ffff:1.1.1.1", "80"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(4, a->family);
+	inet_ntop(AF_INET, a->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("1.1.1.1", dst);
+}
+
+TEST_F(eng, ipv6_public_alerts)
+{
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, beacon_at("/tmp/six", "tcp", "2606:4700:4700::1111",
+			       "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(6, a->family);
+	EXPECT_EQ(0x26, a->daddr[0]);
+}
+
+TEST_F(eng, udp_connect_alerts)
+{
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, beacon_at("/tmp/udp4", "udp", "9.9.9.9", "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+	EXPECT_EQ(53, a->dport);
+	ASSERT_EQ(0, beacon_at("/tmp/udp6", "udp", "2606:4700:4700::1111",
+			       "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(6, a->family);
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+}
+
+TEST_F(eng, io_uring_connect_alerts)
+{
+	ASSERT_EQ(0, beacon_at("/tmp/uring", "uring", "1.1.1.1", "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("/tmp/uring", (char *)nth_alert(&self->rl, 0)->exe);
+}
+
+TEST_F(eng, tcp_fast_open_alerts)
+{
+	ASSERT_EQ(0, beacon_at("/tmp/tfo", "tfo", "1.1.1.1", "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/tfo2", "tfo-connect", "1.1.1.1", "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("/tmp/tfo2", (char *)nth_alert(&self->rl, 0)->exe);
+}
+
+TEST_F(eng, chroot_reports_global_path)
+{
+	char *args[] = { "/tmp/jail/bin/x", "-r", "/tmp/jail", "1.1.1.1",
+			 "80", NULL };
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/jail/bin/x"));
+	ASSERT_EQ(0, run("/tmp/jail/bin/x", args));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/jail/bin/x", (char *)a->exe);
+	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
+}
+
+TEST_F(eng, deleted_executable_alerts)
+{
+	char *args[] = { "/tmp/gone", "-u", "1.1.1.1", "80", NULL };
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/gone"));
+	ASSERT_EQ(0, run("/tmp/gone", args));
+	ASSERT_EQ(-1, access("/tmp/gone", F_OK));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/gone", (char *)a->exe);
+	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
+}
+
+TEST_F(eng, invalid_ruleset_keeps_old_one)
+{
+	struct c2w_rs_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.magic = C2W_RS_MAGIC;
+	h.size = sizeof(h);
+	h.n_rules = 1;	/* but no room for it */
+	EXPECT_EQ(-1, set_rules_blob(self->fd, &h, sizeof(h)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, load_kql(self->fd, "", "process.name:*", 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	/* The seed rule still works. */
+	ASSERT_EQ(0, beacon_at("/tmp/still", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, window_expiry_realerts)
+{
+	ASSERT_EQ(0, load_kql(self->fd, "short",
+			      "process.executable:/tmp/* and destination.ip:1.1.1.1",
+			      C2W_NT_EXECUTABLE, 2));
+	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	sleep(4);
+	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, seen_export_clear_import)
+{
+	struct c2w_buf b;
+	struct c2w_stats st;
+	void *buf;
+
+	ASSERT_EQ(0, beacon_at("/tmp/exp", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	memset(&b, 0, sizeof(b));
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SEEN_EXPORT, &b));
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_LT(0, b.len);
+	buf = malloc(b.len);
+	b.ptr = (uintptr_t)buf;
+	b.count = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_EXPORT, &b));
+	EXPECT_EQ(1, b.count);
+
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &st));
+	EXPECT_EQ(0, st.seen_entries);
+
+	b.count = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_IMPORT, &b));
+	EXPECT_EQ(1, b.count);
+	free(buf);
+	ASSERT_EQ(0, beacon_at("/tmp/exp", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	/* Config records (clear, import) were reported in the stream. */
+	EXPECT_LE(2, self->rl.config + 0);
+}
+
+TEST_F(eng, read_semantics)
+{
+	char small[16];
+	int fd2;
+
+	/* Empty and non-blocking. */
+	EXPECT_EQ(-1, read(self->fd, small, sizeof(small)));
+	EXPECT_EQ(EAGAIN, errno);
+	/* A second reader is refused; a config-only open is fine. */
+	fd2 = open(C2W_DEV, O_RDONLY);
+	EXPECT_EQ(-1, fd2);
+	EXPECT_EQ(EBUSY, errno);
+	fd2 = open(C2W_DEV, O_WRONLY);
+	EXPECT_LE(0, fd2);
+	close(fd2);
+	/* A buffer smaller than the next record. */
+	ASSERT_EQ(0, beacon_at("/tmp/small", "tcp", "1.1.1.1", "80"));
+	usleep(100000);
+	EXPECT_EQ(-1, read(self->fd, small, sizeof(small)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_HARNESS_MAIN

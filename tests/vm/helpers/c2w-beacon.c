@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * c2w-beacon: a stand-in implant for the c2watch tests and demo. Copied to
+ * wherever a test needs an executable to live, it makes outbound attempts
+ * the way real programs do. Built static so it also runs inside a chroot.
+ *
+ * usage: c2w-beacon [options] ADDRESS PORT
+ *   -m tcp|udp|uring|tfo|tfo-connect   how to connect (default tcp)
+ *   -n COUNT        attempts (default 1)
+ *   -c NAME         set comm to NAME first (prctl PR_SET_NAME)
+ *   -u              unlink our own executable first
+ *   -r DIR          chroot into DIR first (then ADDRESS is reached from it)
+ *
+ * Exit status 0 when every attempt reached the protocol connect function;
+ * a refused TCP connection still counts (the SYN was sent).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT 30
+#endif
+
+static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
+		      socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+			s6->sin6_scope_id = 1;	/* lo */
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+static int attempt(const char *mode, struct sockaddr_storage *ss,
+		   socklen_t len)
+{
+	int type = strcmp(mode, "udp") ? SOCK_STREAM : SOCK_DGRAM;
+	int fd = socket(ss->ss_family, type, 0), ret = 0, one = 1;
+	char byte = 'x';
+
+	if (fd < 0)
+		return -1;
+	if (!strcmp(mode, "tcp") || !strcmp(mode, "udp")) {
+		if (connect(fd, (struct sockaddr *)ss, len) &&
+		    errno != ECONNREFUSED)
+			ret = -1;
+	} else if (!strcmp(mode, "tfo")) {
+		if (sendto(fd, &byte, 1, MSG_FASTOPEN, (struct sockaddr *)ss,
+			   len) < 0 && errno != ECONNREFUSED)
+			ret = -1;
+	} else if (!strcmp(mode, "tfo-connect")) {
+		if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+			       sizeof(one)) ||
+		    (connect(fd, (struct sockaddr *)ss, len) &&
+		     errno != ECONNREFUSED))
+			ret = -1;
+	} else if (!strcmp(mode, "uring")) {
+		struct io_uring ring;
+		struct io_uring_sqe *sqe;
+		struct io_uring_cqe *cqe;
+
+		if (io_uring_queue_init(4, &ring, 0)) {
+			close(fd);
+			return -1;
+		}
+		sqe = io_uring_get_sqe(&ring);
+		io_uring_prep_connect(sqe, fd, (struct sockaddr *)ss, len);
+		io_uring_submit(&ring);
+		if (io_uring_wait_cqe(&ring, &cqe))
+			ret = -1;
+		else if (cqe->res < 0 && cqe->res != -ECONNREFUSED)
+			ret = -1;
+		else
+			io_uring_cqe_seen(&ring, cqe);
+		io_uring_queue_exit(&ring);
+	} else {
+		ret = -1;
+	}
+	close(fd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = "tcp", *comm = NULL, *root = NULL;
+	struct sockaddr_storage ss;
+	int opt, count = 1, unlink_self = 0, failed = 0;
+	socklen_t len;
+
+	while ((opt = getopt(argc, argv, "m:n:c:ur:")) != -1) {
+		switch (opt) {
+		case 'm': mode = optarg; break;
+		case 'n': count = atoi(optarg); break;
+		case 'c': comm = optarg; break;
+		case 'u': unlink_self = 1; break;
+		case 'r': root = optarg; break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != 2 ||
+	    parse_addr(argv[optind], atoi(argv[optind + 1]), &ss, &len)) {
+		fprintf(stderr, "usage: c2w-beacon [-m mode] [-n count] [-c comm] [-u] [-r dir] ADDRESS PORT\n");
+		return 2;
+	}
+	if (comm && prctl(PR_SET_NAME, comm))
+		return 3;
+	if (unlink_self) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (n < 0)
+			return 3;
+		self[n] = '\0';
+		if (unlink(self))
+			return 3;
+	}
+	if (root && (chroot(root) || chdir("/")))
+		return 3;
+	for (int i = 0; i < count; i++)
+		failed += attempt(mode, &ss, len) != 0;
+	if (failed)
+		fprintf(stderr, "c2w-beacon: %d of %d attempts failed: %s\n",
+			failed, count, strerror(errno));
+	return failed ? 1 : 0;
+}
