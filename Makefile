@@ -111,7 +111,7 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
 		$(BUILD)/libc2w.a $(UAPI)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude/uapi -Ikmod \
-		-Iuserspace -I$(KSFT_DIR) -o $@ $< $(BUILD)/libc2w.a \
+		-Iuserspace -isystem $(KSFT_DIR) -o $@ $< $(BUILD)/libc2w.a \
 		$(JSON_LIBS) -luring -lpthread $(LDFLAGS)
 
 

@@ -283,11 +283,15 @@ static void exe_path(struct c2w_conn *c, struct file *exe)
 	u32 len;
 	char *p;
 
+	/*
+	 * d_path() marks both with " (deleted)": unlinked files, and files
+	 * that never had a name in any mounted filesystem (memfd).
+	 */
 	if (d_unlinked(dentry))
 		c->aflags |= C2W_AF_EXE_DELETED;
 	if ((path->mnt->mnt_flags & MNT_INTERNAL) &&
 	    !strncmp(dentry->d_name.name, "memfd:", 6))
-		c->aflags |= C2W_AF_EXE_MEMFD;
+		c->aflags |= C2W_AF_EXE_MEMFD | C2W_AF_EXE_DELETED;
 
 	p = d_path(path, s->path, PATH_MAX);
 	if (IS_ERR(p)) {

@@ -102,6 +102,7 @@ static int ret_common(struct kretprobe_instance *ri, struct pt_regs *regs,
 	struct c2w_conn *c;
 
 	if (unlikely(!s)) {
+		c2w_count(C2W_ST_EVALUATED, 1);
 		c2w_count(C2W_ST_FAILED, 1);
 		return 0;
 	}

@@ -51,20 +51,17 @@ static void fill_lost(struct c2w_lost *l)
 	l->total = q.lost_total;
 }
 
-/* Queue the pending lost record if there is room. Called with q.lock. */
-static bool flush_lost(void)
+/* Queue the pending lost record; the caller checked there is room. */
+static void flush_lost(void)
 {
 	struct c2w_lost l;
 
 	if (!q.lost_pending)
-		return true;
-	if (kfifo_avail(&q.fifo) < sizeof(l))
-		return false;
+		return;
 	fill_lost(&l);
 	kfifo_in(&q.fifo, (u8 *)&l, sizeof(l));
 	q.lost_pending = 0;
 	q.queued++;
-	return true;
 }
 
 /**
@@ -84,13 +81,16 @@ int c2w_queue_put(struct c2w_record_hdr *rec)
 	if (!rec->time_ns)
 		rec->time_ns = ktime_get_real_ns();
 	spin_lock_irqsave(&q.lock, flags);
-	if (!flush_lost() || kfifo_avail(&q.fifo) < rec->size) {
+	/* A pending lost record goes in only together with this one. */
+	if (kfifo_avail(&q.fifo) < rec->size +
+	    (q.lost_pending ? sizeof(struct c2w_lost) : 0)) {
 		rec->seq = q.next_seq++;
 		q.lost_pending++;
 		q.lost_total++;
 		q.dropped++;
 		ret = -ENOSPC;
 	} else {
+		flush_lost();
 		rec->seq = q.next_seq++;
 		kfifo_in(&q.fifo, (u8 *)rec, rec->size);
 		q.queued++;

@@ -5,6 +5,8 @@
  * loopback, and the alerts read from /dev/c2watch are checked.
  */
 #include <arpa/inet.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 
 #include "kselftest_harness.h"
@@ -76,6 +78,9 @@ TEST_F(eng, tmp_alerts_once_then_suppressed)
 	EXPECT_EQ(0, a->severity);
 	EXPECT_EQ(21, a->risk_score);
 	EXPECT_EQ(0, a->hdr.size % C2W_REC_ALIGN);
+	EXPECT_EQ(ns_inode("mnt"), a->mntns_ino);
+	EXPECT_EQ(ns_inode("net"), a->netns_ino);
+	EXPECT_EQ(0, a->flags & C2W_AF_MNTNS);
 	EXPECT_EQ(C2W_REC_VERSION, a->hdr.version);
 
 	/* Second connect of the same executable: seen, suppressed. */
@@ -295,6 +300,264 @@ TEST_F(eng, read_semantics)
 	EXPECT_EQ(-1, read(self->fd, small, sizeof(small)));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, mount_namespace_flagged)
+{
+	char *args[] = { "/tmp/ns", "1.1.1.1", "80", NULL };
+	struct c2w_alert *a;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/ns"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (unshare(CLONE_NEWNS))
+			_exit(3);
+		execv(args[0], args);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_TRUE(a->flags & C2W_AF_MNTNS);
+	EXPECT_NE(0, a->mntns_ino);
+	EXPECT_NE(ns_inode("mnt"), a->mntns_ino);
+	EXPECT_STREQ("/tmp/ns", (char *)a->exe);
+}
+
+TEST_F(eng, memfd_executable_flagged)
+{
+	char *args[] = { "beacon", "1.1.1.1", "80", NULL };
+	char buf[65536];
+	struct c2w_alert *a;
+	int mfd, in, st;
+	ssize_t n;
+	pid_t pid;
+
+	/* The seed rule does not cover memfds; a rule for them does. */
+	ASSERT_EQ(0, load_kql(self->fd, "memfd",
+			      "process.executable:/memfd\\:*", 0, 0));
+	mfd = memfd_create("beacon", MFD_CLOEXEC);
+	ASSERT_LE(0, mfd);
+	in = open(BEACON, O_RDONLY);
+	ASSERT_LE(0, in);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		ASSERT_EQ(n, write(mfd, buf, n));
+	close(in);
+	rl_free(&self->rl);
+	ASSERT_EQ(0, collect(self->fd, &self->rl, 50));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fexecve(mfd, args, environ);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	close(mfd);
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/memfd:beacon", (char *)a->exe);
+	EXPECT_TRUE(a->flags & C2W_AF_EXE_MEMFD);
+	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
+}
+
+/*
+ * An executable whose path is longer than PATH_MAX, reached with relative
+ * steps only. It must still alert on the /tmp include, flagged truncated.
+ */
+TEST_F(eng, overlong_path_still_alerts)
+{
+	char comp[201], cwd[64] = "/tmp";
+	char *args[] = { "./x", "1.1.1.1", "80", NULL };
+	struct c2w_alert *a;
+	pid_t pid;
+	int st, dfd;
+
+	memset(comp, 'p', 200);
+	comp[200] = '\0';
+	dfd = open(cwd, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, dfd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (fchdir(dfd))
+			_exit(3);
+		for (int i = 0; i < 25; i++) {
+			char c[8];
+
+			snprintf(c, sizeof(c), "%02d", i);
+			memcpy(comp, c, 2);
+			if ((mkdir(comp, 0755) && errno != EEXIST) || chdir(comp))
+				_exit(4);
+		}
+		if (install(BEACON, "x"))
+			_exit(5);
+		execv(args[0], args);
+		_exit(127);
+	}
+	close(dfd);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_TRUE(a->flags & C2W_AF_PATH_TRUNCATED);
+	EXPECT_EQ(0, strncmp((char *)a->exe, "/tmp/00ppp", 10));
+	EXPECT_LT(a->exe_len, C2W_PATH_MAX);
+	EXPECT_EQ('/', a->exe[a->exe_len - 1]);
+}
+
+TEST_F(eng, disable_and_enable)
+{
+	struct c2w_config c;
+	struct c2w_stats before, after;
+
+	memset(&c, 0, sizeof(c));
+	c.enabled = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(0, beacon_at("/tmp/off", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(1, self->rl.config);	/* the "disabled" record */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	EXPECT_EQ(before.evaluated, after.evaluated);
+	EXPECT_LT(before.ignored, after.ignored);
+	c.enabled = 1;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	ASSERT_EQ(0, beacon_at("/tmp/off", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	/* Bad values are refused. */
+	c.enabled = 2;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+	memset(&c, 0, sizeof(c));
+	c.enabled = ~0U;
+	c.reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(eng, full_seen_set_fails_open)
+{
+	struct c2w_config c;
+	struct c2w_alert *a;
+
+	memset(&c, 0, sizeof(c));
+	c.enabled = ~0U;
+	c.seen_capacity = 1;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	ASSERT_EQ(0, beacon_at("/tmp/cap1", "tcp", "1.1.1.1", "80"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_FALSE(nth_alert(&self->rl, 0)->flags & C2W_AF_SEEN_FULL);
+	/* Full: still alerts, every time, marked. */
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, beacon_at("/tmp/cap2", "tcp", "1.1.1.1", "80"));
+		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+		a = nth_alert(&self->rl, 0);
+		EXPECT_TRUE(a->flags & C2W_AF_SEEN_FULL);
+	}
+	c.seen_capacity = 65536;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+}
+
+TEST_F(eng, poll_reports_readable)
+{
+	struct pollfd p = { .fd = self->fd, .events = POLLIN };
+
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	ASSERT_EQ(0, beacon_at("/tmp/poll", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, poll(&p, 1, 1000));
+	EXPECT_TRUE(p.revents & POLLIN);
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, rules_read_back)
+{
+	struct c2w_buf b;
+	char *buf;
+
+	memset(&b, 0, sizeof(b));
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_GET_RULES, &b));
+	ASSERT_EQ(ENOSPC, errno);
+	ASSERT_LT(sizeof(struct c2w_rs_header), b.len);
+	buf = malloc(b.len);
+	b.ptr = (uintptr_t)buf;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_RULES, &b));
+	EXPECT_EQ(1, b.count);
+	EXPECT_EQ(C2W_RS_MAGIC, ((struct c2w_rs_header *)buf)->magic);
+	EXPECT_EQ(b.len, ((struct c2w_rs_header *)buf)->size);
+	/* What comes back loads again. */
+	EXPECT_EQ(0, set_rules_blob(self->fd, buf, b.len));
+	free(buf);
+}
+
+/* Configuration needs CAP_SYS_ADMIN in the initial user namespace. */
+static int unprivileged_config(int how)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (!pid) {
+		struct c2w_stats stats;
+		int fd;
+
+		if (how == 0 && (setgid(65534) || setuid(65534)))
+			_exit(10);
+		if (how == 1 && unshare(CLONE_NEWUSER))
+			_exit(11);
+		fd = open(C2W_DEV, O_WRONLY);
+		if (fd < 0) {
+			fprintf(stderr, "# open as %d: %s\n", how, strerror(errno));
+			_exit(12);
+		}
+		if (ioctl(fd, C2W_IOC_GET_STATS, &stats))
+			_exit(13);
+		if (ioctl(fd, C2W_IOC_SEEN_CLEAR) != -1 || errno != EPERM)
+			_exit(14);
+		if (load_seed(fd) != -1 || errno != EPERM)
+			_exit(15);
+		if (ioctl(fd, C2W_IOC_LOCK) != -1 || errno != EPERM)
+			_exit(16);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+TEST_F(eng, config_needs_cap_sys_admin)
+{
+	/* Even when an administrator opens the node up. */
+	ASSERT_EQ(0, chmod(C2W_DEV, 0666));
+	EXPECT_EQ(0, unprivileged_config(0));
+	EXPECT_EQ(0, unprivileged_config(1));
+	ASSERT_EQ(0, chmod(C2W_DEV, 0600));
+}
+
+TEST_F(eng, counters_balance)
+{
+	struct c2w_stats st;
+	uint64_t hooks = 0;
+
+	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "1.1.1.1", "80"));
+	ASSERT_EQ(0, beacon_at("/tmp/bal", "udp", "1.1.1.1", "80"));
+	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "127.0.0.1", "80"));
+	ASSERT_EQ(0, collect(self->fd, &self->rl, 200));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &st));
+	for (int i = 0; i < C2W_HOOK_MAX; i++)
+		hooks += st.hook_hits[i];
+	EXPECT_EQ(hooks, st.ignored + st.evaluated);
+	EXPECT_EQ(st.evaluated, st.excluded + st.suppressed + st.alerted +
+				st.dropped_alerts + st.failed);
+	EXPECT_LE(st.matched, st.evaluated);
+	EXPECT_EQ(st.records_queued, st.records_read);
+	EXPECT_EQ(1, st.rules);
+	EXPECT_LT(0, st.probe_ns_avg);
+	EXPECT_LE(1, st.seen_entries);
+	EXPECT_LT(0, st.seen_bytes);
 }
 
 TEST_HARNESS_MAIN

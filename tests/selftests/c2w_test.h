@@ -206,6 +206,34 @@ static inline struct c2w_alert *nth_alert(struct rec_list *rl, int i)
 	return NULL;
 }
 
+/* Reload the module with @params ("" for defaults). No fd may be open. */
+static inline int reload_module(const char *params)
+{
+	const char *ko = getenv("C2W_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -1;
+	if (syscall(SYS_delete_module, "c2watch", O_NONBLOCK) &&
+	    errno != ENOENT)
+		return -1;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = (int)syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret;
+}
+
+static inline ino_t ns_inode(const char *which)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", which);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
 static inline void rl_free(struct rec_list *rl)
 {
 	free(rl->buf);

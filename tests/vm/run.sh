@@ -61,6 +61,7 @@ ko=$top/c2watch.ko
 
 # --- initramfs -------------------------------------------------------------
 root=$(mktemp -d)
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,c2w,usr/bin,usr/sbin}
 cp /bin/busybox "$root/bin/busybox"
