@@ -44,17 +44,20 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 KSFT_DIR := $(C2W_CACHE)/kernel-tools/tools/testing/selftests
 
-JSON_CFLAGS = $(shell pkg-config --cflags json-c)
-JSON_LIBS = $(shell pkg-config --libs json-c)
+JSON_CFLAGS = $(shell pkg-config --cflags json-c libcrypto)
+JSON_LIBS = $(shell pkg-config --libs json-c libcrypto)
 LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 
 CORE_SRCS := kmod/rules.c
 CORE_HDRS := kmod/rules.h kmod/core_types.h
-LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c
-LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h
+LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c \
+	userspace/seenfile.c userspace/ecs.c
+LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
+	userspace/seenfile.h userspace/ecs.h
+SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
 
-PROGS := $(BUILD)/c2watchctl
+PROGS := $(BUILD)/c2watchctl $(BUILD)/c2watchd
 SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,\
 	$(wildcard tests/selftests/*.c))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -92,9 +95,18 @@ $(BUILD)/obj/%.o: %.c $(CORE_HDRS) $(LIB_HDRS) $(UAPI)
 $(BUILD)/libc2w.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/c2watchctl: userspace/c2watchctl.c $(BUILD)/libc2w.a $(LIB_HDRS) $(UAPI)
-	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod $(JSON_CFLAGS) -o $@ $< \
-		$(BUILD)/libc2w.a $(JSON_LIBS) $(LDFLAGS)
+$(BUILD)/c2watch%: userspace/c2watch%.c $(BUILD)/libc2w.a $(LIB_HDRS) \
+		$(BUILD)/gen/seed_rules.h $(UAPI)
+	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod -I$(BUILD)/gen $(JSON_CFLAGS) \
+		-o $@ $< $(BUILD)/libc2w.a $(JSON_LIBS) $(LDFLAGS)
+
+# The seed rule built into c2watchd, for hosts without a rules directory.
+$(BUILD)/gen/seed_rules.h: $(SEED_RULES)
+	@mkdir -p $(dir $@)
+	{ echo '/* Generated from $(SEED_RULES). */'; \
+	  printf 'static const char c2w_seed_rules[] =\n'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
 
 VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm-helpers/%,\
 	$(wildcard tests/vm/helpers/*.c))

@@ -176,6 +176,7 @@ __poll_t c2w_queue_poll(struct file *file, poll_table *wait);
 u32 c2w_queue_size(void);
 void c2w_queue_stats(struct c2w_stats *st);
 void c2w_config_record(u32 what, u64 value);
+void c2w_queue_detach(bool on);
 
 /* ---- device (chardev.c) ---- */
 

@@ -37,8 +37,10 @@ static int c2w_open(struct inode *inode, struct file *file)
 
 static int c2w_release(struct inode *inode, struct file *file)
 {
-	if (file->f_mode & FMODE_READ)
+	if (file->f_mode & FMODE_READ) {
+		c2w_queue_detach(false);
 		atomic_set(&has_reader, 0);
+	}
 	return 0;
 }
 
@@ -339,6 +341,23 @@ static long ioctl_lock(void)
 	return 0;
 }
 
+static long ioctl_detach_reader(void)
+{
+	int ret = 0;
+
+	mutex_lock(&c2w_config_lock);
+	if (c2w_locked) {
+		ret = -EPERM;
+	} else if (!atomic_read(&has_reader)) {
+		ret = -ENOENT;
+	} else {
+		c2w_config_record(C2W_CFG_DETACH, 1);
+		c2w_queue_detach(true);
+	}
+	mutex_unlock(&c2w_config_lock);
+	return ret;
+}
+
 static long c2w_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
@@ -358,6 +377,7 @@ static long c2w_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case C2W_IOC_SEEN_FORGET:
 	case C2W_IOC_SEEN_CLEAR:
 	case C2W_IOC_LOCK:
+	case C2W_IOC_DETACH_READER:
 		break;
 	default:
 		/* The VFS turns -ENOIOCTLCMD into -ENOTTY for userspace. */
@@ -383,6 +403,8 @@ static long c2w_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioctl_seen_forget(argp);
 	case C2W_IOC_SEEN_CLEAR:
 		return ioctl_seen_clear();
+	case C2W_IOC_DETACH_READER:
+		return ioctl_detach_reader();
 	default:
 		return ioctl_lock();
 	}

@@ -35,6 +35,7 @@ struct c2w_queue {
 	u64 queued;
 	u64 dropped;
 	u64 read;
+	bool detach;			/* the reader is asked to go */
 };
 
 static struct c2w_queue q;
@@ -103,7 +104,19 @@ int c2w_queue_put(struct c2w_record_hdr *rec)
 
 static bool readable(void)
 {
-	return !kfifo_is_empty(&q.fifo) || READ_ONCE(q.lost_pending);
+	return !kfifo_is_empty(&q.fifo) || READ_ONCE(q.lost_pending) ||
+	       READ_ONCE(q.detach);
+}
+
+/**
+ * c2w_queue_detach() - ask the reader to let go, or clear the request
+ * @on: true to ask (C2W_IOC_DETACH_READER), false when the reader closed
+ */
+void c2w_queue_detach(bool on)
+{
+	WRITE_ONCE(q.detach, on);
+	if (on)
+		wake_up_interruptible(&q.wait);
 }
 
 /* Drop the rest of a record whose copy to userspace faulted. */
@@ -185,8 +198,9 @@ static ssize_t copy_records(char __user *buf, size_t count)
  * @count: its size
  * @nonblock: O_NONBLOCK
  *
- * Return: bytes of whole records copied; -EINVAL when @count is smaller
- * than the next record; -EAGAIN when empty and @nonblock; -ERESTARTSYS.
+ * Return: bytes of whole records copied; 0 when drained after a detach
+ * request; -EINVAL when @count is smaller than the next record; -EAGAIN
+ * when empty and @nonblock; -ERESTARTSYS.
  */
 ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock)
 {
@@ -198,6 +212,10 @@ ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock)
 		if (readable()) {
 			ret = copy_records(buf, count);
 			if (ret)
+				break;
+			/* Drained and asked to go: end of file. */
+			if (READ_ONCE(q.detach) && kfifo_is_empty(&q.fifo) &&
+			    !READ_ONCE(q.lost_pending))
 				break;
 			/* Something is there but does not fit. */
 			ret = -EINVAL;
@@ -222,12 +240,19 @@ ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock)
  * @file: the file
  * @wait: poll table
  *
- * Return: EPOLLIN | EPOLLRDNORM when a record (or lost notice) is waiting.
+ * Return: EPOLLIN | EPOLLRDNORM when a record (or lost notice) is waiting,
+ * EPOLLHUP when the reader is asked to detach.
  */
 __poll_t c2w_queue_poll(struct file *file, poll_table *wait)
 {
+	__poll_t mask = 0;
+
 	poll_wait(file, &q.wait, wait);
-	return readable() ? EPOLLIN | EPOLLRDNORM : 0;
+	if (readable())
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(q.detach))
+		mask |= EPOLLHUP;
+	return mask;
 }
 
 /**

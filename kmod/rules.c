@@ -889,6 +889,10 @@ static void set_info(const struct layout *l, const struct c2w_rs_rule *r,
 	in->id_len = r->id.len;
 	in->name = l->strtab + r->name.off;
 	in->name_len = r->name.len;
+	in->tactic = l->strtab + r->tactic.off;
+	in->tactic_len = r->tactic.len;
+	in->technique = l->strtab + r->technique.off;
+	in->technique_len = r->technique.len;
 	in->window_secs = r->window_secs;
 	in->flags = r->flags;
 	in->new_terms = r->new_terms & ~C2W_NT_HOST_ID;

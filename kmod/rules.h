@@ -74,6 +74,10 @@ struct c2w_event {
  * @id_len: length of @id
  * @name: rule name, @name_len bytes
  * @name_len: length of @name
+ * @tactic: MITRE ATT&CK tactic id, @tactic_len bytes
+ * @tactic_len: length of @tactic
+ * @technique: MITRE ATT&CK technique id, @technique_len bytes
+ * @technique_len: length of @technique
  * @window_secs: new-terms window (0: module default)
  * @flags: %C2W_RULE_*
  * @new_terms: %C2W_NT_* (never 0 for a new-terms rule: defaults applied)
@@ -86,6 +90,10 @@ struct c2w_rule_info {
 	u32 id_len;
 	const char *name;
 	u32 name_len;
+	const char *tactic;
+	u32 tactic_len;
+	const char *technique;
+	u32 technique_len;
 	u32 window_secs;
 	u32 flags;
 	u32 new_terms;

@@ -370,6 +370,63 @@ static int load_dir(struct loader *ld, const char *dir)
 	return ret;
 }
 
+static int finish(struct loader *ld, void **blob, uint32_t *size)
+{
+	struct c2w_ruleset *rs;
+	struct c2w_rs_error re;
+	int ret = 0;
+
+	if (!ld->n_rules)
+		ret = lerr(ld, "no rules found");
+	if (!ret) {
+		ret = rsb_finish(ld->b, blob, size);
+		if (ret)
+			lerr(ld, "ruleset too large: %s", strerror(-ret));
+	}
+	rsb_free(ld->b);
+	if (ret)
+		return ret;
+	/* The very checks the kernel will make. */
+	ret = c2w_rs_compile(*blob, *size, &rs, &re);
+	if (ret) {
+		free(*blob);
+		*blob = NULL;
+		return lerr(ld, "ruleset refused by the rule core: %s (rule %d)",
+			    re.msg ? re.msg : strerror(-ret), re.rule);
+	}
+	c2w_rs_free(rs);
+	return 0;
+}
+
+/**
+ * rules_load_text() - compile rules held in memory
+ * @name: what to call the text in messages
+ * @text: NDJSON or JSON rules
+ * @len: its length
+ * @blob: out: the blob (malloc'd)
+ * @size: out: its size
+ * @err: out: message on failure
+ * @errlen: size of @err
+ *
+ * Return: 0, -EINVAL (message in @err), -ENOMEM.
+ */
+int rules_load_text(const char *name, const char *text, size_t len,
+		    void **blob, uint32_t *size, char *err, size_t errlen)
+{
+	struct loader ld = { .err = err, .errlen = errlen };
+	int ret;
+
+	ld.b = rsb_new();
+	if (!ld.b)
+		return lerr(&ld, "out of memory");
+	ret = load_buffer(&ld, name, text, len);
+	if (ret) {
+		rsb_free(ld.b);
+		return ret;
+	}
+	return finish(&ld, blob, size);
+}
+
 /**
  * rules_load() - compile rule files and directories into one ruleset blob
  * @paths: files (NDJSON or JSON) and directories (their *.ndjson, *.json)
@@ -385,8 +442,6 @@ int rules_load(char *const *paths, int n, void **blob, uint32_t *size,
 	       char *err, size_t errlen)
 {
 	struct loader ld = { .err = err, .errlen = errlen };
-	struct c2w_ruleset *rs;
-	struct c2w_rs_error re;
 	int ret = 0;
 
 	ld.b = rsb_new();
@@ -402,24 +457,9 @@ int rules_load(char *const *paths, int n, void **blob, uint32_t *size,
 		else
 			ret = load_file(&ld, paths[i]);
 	}
-	if (!ret && !ld.n_rules)
-		ret = lerr(&ld, "no rules found");
-	if (!ret) {
-		ret = rsb_finish(ld.b, blob, size);
-		if (ret)
-			lerr(&ld, "ruleset too large: %s", strerror(-ret));
-	}
-	rsb_free(ld.b);
-	if (ret)
-		return ret;
-	/* The very checks the kernel will make. */
-	ret = c2w_rs_compile(*blob, *size, &rs, &re);
 	if (ret) {
-		free(*blob);
-		*blob = NULL;
-		return lerr(&ld, "ruleset refused by the rule core: %s (rule %d)",
-			    re.msg ? re.msg : strerror(-ret), re.rule);
+		rsb_free(ld.b);
+		return ret;
 	}
-	c2w_rs_free(rs);
-	return 0;
+	return finish(&ld, blob, size);
 }

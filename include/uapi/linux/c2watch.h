@@ -330,6 +330,7 @@ enum c2w_config_what {
 	C2W_CFG_CAPACITY,		/* value: new seen-set capacity */
 	C2W_CFG_WINDOW,			/* value: new default window, seconds */
 	C2W_CFG_LOCKED,			/* value: 1 */
+	C2W_CFG_DETACH,			/* value: 1, the reader is asked to go */
 };
 
 /**
@@ -521,5 +522,11 @@ struct c2w_seen_forget {
 #define C2W_IOC_SEEN_CLEAR	_IO(C2W_IOC_MAGIC, 0x09)
 /* No configuration change and no unload until reboot. */
 #define C2W_IOC_LOCK		_IO(C2W_IOC_MAGIC, 0x0a)
+/*
+ * Ask the reader to let go of the device (before an unload): once the queue
+ * is drained its read() returns 0 and poll() reports EPOLLHUP. Cleared when
+ * the reader closes the device.
+ */
+#define C2W_IOC_DETACH_READER	_IO(C2W_IOC_MAGIC, 0x0b)
 
 #endif /* _UAPI_LINUX_C2WATCH_H */

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ECS documents for c2watch records. Alerts carry the fields the Elastic
+ * rule's alerts would (process, user, source/destination, rule, threat,
+ * host), the kernel's flags under c2watch.*, and, best effort from /proc,
+ * the process arguments, parent, executable hash and container id. Lost
+ * records and configuration changes are documents of their own
+ * (event.kind "event") so that data loss is visible downstream.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "ecs.h"
+#include "rules.h"
+
+void ecs_ctx_init(struct ecs_ctx *ctx)
+{
+	FILE *f;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (gethostname(ctx->host_name, sizeof(ctx->host_name) - 1))
+		strcpy(ctx->host_name, "unknown");
+	f = fopen("/etc/machine-id", "r");
+	if (f) {
+		if (fgets(ctx->host_id, sizeof(ctx->host_id), f))
+			ctx->host_id[strcspn(ctx->host_id, "\n")] = '\0';
+		fclose(f);
+	}
+	ctx->enrich = true;
+}
+
+/* Set a dotted key, creating the nested objects on the way. */
+void jset(json_object *root, const char *dotted, json_object *val)
+{
+	char key[128];
+	const char *dot;
+	json_object *child;
+
+	while ((dot = strchr(dotted, '.'))) {
+		size_t n = (size_t)(dot - dotted);
+
+		if (n >= sizeof(key))
+			n = sizeof(key) - 1;
+		memcpy(key, dotted, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(root, key, &child) ||
+		    !json_object_is_type(child, json_type_object)) {
+			child = json_object_new_object();
+			json_object_object_add(root, key, child);
+		}
+		root = child;
+		dotted = dot + 1;
+	}
+	json_object_object_add(root, dotted, val);
+}
+
+static json_object *jstr_arr(const char *a, const char *b)
+{
+	json_object *arr = json_object_new_array();
+
+	json_object_array_add(arr, json_object_new_string(a));
+	if (b)
+		json_object_array_add(arr, json_object_new_string(b));
+	return arr;
+}
+
+static void timestamp(json_object *doc, uint64_t ns)
+{
+	char buf[64], t[32];
+	time_t s = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, sizeof(buf), "%s.%03uZ", t,
+		 (unsigned int)(ns / 1000000ULL % 1000));
+	jset(doc, "@timestamp", json_object_new_string(buf));
+}
+
+static json_object *base(const char *kind, const char *action,
+			 const struct ecs_ctx *ctx)
+{
+	json_object *doc = json_object_new_object();
+
+	jset(doc, "ecs.version", json_object_new_string(C2W_ECS_VERSION));
+	jset(doc, "event.kind", json_object_new_string(kind));
+	jset(doc, "event.module", json_object_new_string("c2watch"));
+	jset(doc, "event.action", json_object_new_string(action));
+	jset(doc, "host.name", json_object_new_string(ctx->host_name));
+	if (ctx->host_id[0])
+		jset(doc, "host.id", json_object_new_string(ctx->host_id));
+	jset(doc, "host.os.type", json_object_new_string("linux"));
+	return doc;
+}
+
+/* A daemon-side event (start, gap, ...) at the current time. */
+json_object *ecs_event(const char *action, const struct ecs_ctx *ctx)
+{
+	json_object *doc = base("event", action, ctx);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	timestamp(doc, (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+	jset(doc, "event.category", jstr_arr("host", NULL));
+	return doc;
+}
+
+static char *read_small(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(65536);
+	n = buf ? read(fd, buf, 65535) : -1;
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+static void proc_args(json_object *doc, uint32_t pid)
+{
+	char path[64], *buf;
+	json_object *arr;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	buf = read_small(path, &len);
+	if (!buf || !len) {
+		free(buf);
+		return;
+	}
+	arr = json_object_new_array();
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+		json_object_array_add(arr, json_object_new_string(buf + off));
+	jset(doc, "process.args", arr);
+	jset(doc, "process.args_count",
+	     json_object_new_int((int)json_object_array_length(arr)));
+	free(buf);
+}
+
+static void proc_exe(json_object *doc, const char *key, uint32_t pid)
+{
+	char path[64], target[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	jset(doc, key, json_object_new_string(target));
+}
+
+static void proc_hash(json_object *doc, uint32_t pid)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	char path[64], hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c;
+	ssize_t n;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	c = EVP_MD_CTX_new();
+	ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	while (ok && (n = read(fd, buf, sizeof(buf))) > 0)
+		ok = EVP_DigestUpdate(c, buf, (size_t)n);
+	ok = ok && n == 0 && EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	close(fd);
+	if (!ok)
+		return;
+	for (unsigned int i = 0; i < mdlen; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	jset(doc, "process.hash.sha256", json_object_new_string(hex));
+}
+
+/* A 64-hex-digit id in the cgroup path: docker, containerd, podman, k8s. */
+static void proc_container(json_object *doc, uint32_t pid)
+{
+	char path[64], *buf, *p;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	buf = read_small(path, &len);
+	if (!buf)
+		return;
+	for (p = buf; *p; p++) {
+		size_t n = 0;
+
+		while (isxdigit((unsigned char)p[n]) && !isupper((unsigned char)p[n]))
+			n++;
+		if (n == 64 && (p == buf || !isxdigit((unsigned char)p[-1]))) {
+			p[64] = '\0';
+			jset(doc, "container.id", json_object_new_string(p));
+			break;
+		}
+		if (n)
+			p += n - 1;
+	}
+	free(buf);
+}
+
+static void put_ip(json_object *doc, const char *key, int family,
+		   const uint8_t *addr)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, sizeof(buf));
+	jset(doc, key, json_object_new_string(buf));
+}
+
+static const struct c2w_rule_info *find_rule(const struct ecs_ctx *ctx,
+					     const char *id)
+{
+	if (!ctx->rules)
+		return NULL;
+	for (uint32_t i = 0; i < c2w_rs_count(ctx->rules); i++) {
+		const struct c2w_rule_info *r = c2w_rs_rule(ctx->rules, i);
+
+		if (r->id_len == strlen(id) && !memcmp(r->id, id, r->id_len))
+			return r;
+	}
+	return NULL;
+}
+
+static const char *const sev_names[] = { "low", "medium", "high", "critical" };
+
+static const struct { uint32_t bit; const char *name; } flag_names[] = {
+	{ C2W_AF_EXE_DELETED, "c2watch.exe_deleted" },
+	{ C2W_AF_EXE_MEMFD, "c2watch.exe_memfd" },
+	{ C2W_AF_PATH_TRUNCATED, "c2watch.path_truncated" },
+	{ C2W_AF_COMM_DIFFERS, "c2watch.comm_differs" },
+	{ C2W_AF_MNTNS, "c2watch.mount_namespace_differs" },
+	{ C2W_AF_CHROOT, "c2watch.chroot" },
+	{ C2W_AF_CHROOT_UNRESOLVED, "c2watch.chroot_unresolved" },
+	{ C2W_AF_SEEN_FULL, "c2watch.seen_set_full" },
+	{ C2W_AF_PATH_UNRESOLVED, "c2watch.path_unresolved" },
+};
+
+static json_object *alert_doc(const struct c2w_alert *a,
+			      const struct ecs_ctx *ctx)
+{
+	json_object *doc = base("alert", "connection_attempted", ctx);
+	char rule_id[C2W_RULE_ID_MAX + 1], comm[C2W_COMM_LEN + 1];
+	const struct c2w_rule_info *r;
+	const char *name, *slash;
+	struct passwd pw, *pwp;
+	char pwbuf[1024];
+	uint32_t exe_len;
+
+	snprintf(rule_id, sizeof(rule_id), "%.*s", C2W_RULE_ID_MAX,
+		 (const char *)a->rule_id);
+	snprintf(comm, sizeof(comm), "%.*s", C2W_COMM_LEN,
+		 (const char *)a->comm);
+	exe_len = a->exe_len < a->hdr.size - sizeof(*a) ?
+		  a->exe_len : (uint32_t)(a->hdr.size - sizeof(*a));
+
+	timestamp(doc, a->hdr.time_ns);
+	jset(doc, "event.category", jstr_arr("network", NULL));
+	jset(doc, "event.type", jstr_arr("connection", "start"));
+	jset(doc, "event.sequence", json_object_new_int64((int64_t)a->hdr.seq));
+	jset(doc, "event.severity", json_object_new_int(a->severity + 1));
+	jset(doc, "event.risk_score", json_object_new_int(a->risk_score));
+	jset(doc, "rule.id", json_object_new_string(rule_id));
+	r = find_rule(ctx, rule_id);
+	if (r && r->name_len)
+		jset(doc, "rule.name",
+		     json_object_new_string_len(r->name, (int)r->name_len));
+	jset(doc, "rule.severity", json_object_new_string(
+		sev_names[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
+	if (r && (r->tactic_len || r->technique_len))
+		jset(doc, "threat.framework",
+		     json_object_new_string("MITRE ATT&CK"));
+	if (r && r->tactic_len) {
+		json_object *arr = json_object_new_array();
+
+		json_object_array_add(arr, json_object_new_string_len(
+			r->tactic, (int)r->tactic_len));
+		jset(doc, "threat.tactic.id", arr);
+	}
+	if (r && r->technique_len) {
+		json_object *arr = json_object_new_array();
+
+		json_object_array_add(arr, json_object_new_string_len(
+			r->technique, (int)r->technique_len));
+		jset(doc, "threat.technique.id", arr);
+	}
+
+	jset(doc, "process.pid", json_object_new_int64(a->tgid));
+	jset(doc, "process.thread.id", json_object_new_int64(a->pid));
+	jset(doc, "process.executable", json_object_new_string_len(
+		(const char *)a->exe, (int)exe_len));
+	slash = memrchr(a->exe, '/', exe_len);
+	name = slash ? slash + 1 : (const char *)a->exe;
+	jset(doc, "process.name", json_object_new_string_len(name,
+		(int)(exe_len - (uint32_t)(name - (const char *)a->exe))));
+	jset(doc, "process.parent.pid", json_object_new_int64(a->ppid));
+	{
+		char uid[16];
+
+		snprintf(uid, sizeof(uid), "%u", a->uid);
+		jset(doc, "user.id", json_object_new_string(uid));
+		snprintf(uid, sizeof(uid), "%u", a->euid);
+		jset(doc, "user.effective.id", json_object_new_string(uid));
+		snprintf(uid, sizeof(uid), "%u", a->gid);
+		jset(doc, "group.id", json_object_new_string(uid));
+	}
+	if (!getpwuid_r(a->uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
+		jset(doc, "user.name", json_object_new_string(pw.pw_name));
+
+	if (a->saddr[0] || memcmp(a->saddr, a->saddr + 1, 15))
+		put_ip(doc, "source.ip", a->family, a->saddr);
+	if (a->sport)
+		jset(doc, "source.port", json_object_new_int(a->sport));
+	put_ip(doc, "destination.ip", a->family, a->daddr);
+	jset(doc, "destination.port", json_object_new_int(a->dport));
+	jset(doc, "network.transport", json_object_new_string(
+		a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp"));
+	jset(doc, "network.type", json_object_new_string(
+		a->family == 4 ? "ipv4" : "ipv6"));
+	jset(doc, "network.direction", json_object_new_string("egress"));
+
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		jset(doc, flag_names[i].name,
+		     json_object_new_boolean(!!(a->flags & flag_names[i].bit)));
+	jset(doc, "c2watch.comm", json_object_new_string(comm));
+	jset(doc, "c2watch.connect_ret", json_object_new_int(a->connect_ret));
+	jset(doc, "c2watch.netns_inode", json_object_new_int64(a->netns_ino));
+	jset(doc, "c2watch.mntns_inode", json_object_new_int64(a->mntns_ino));
+	jset(doc, "c2watch.cgroup_id",
+	     json_object_new_int64((int64_t)a->cgroup_id));
+
+	if (ctx->enrich) {
+		proc_args(doc, a->tgid);
+		proc_exe(doc, "process.parent.executable", a->ppid);
+		proc_hash(doc, a->tgid);
+		proc_container(doc, a->tgid);
+	}
+	return doc;
+}
+
+static const char *const config_names[] = {
+	[C2W_CFG_RULES_LOADED] = "rules_loaded",
+	[C2W_CFG_ENABLED] = "enabled",
+	[C2W_CFG_SEEN_CLEARED] = "seen_cleared",
+	[C2W_CFG_SEEN_IMPORTED] = "seen_imported",
+	[C2W_CFG_SEEN_FORGOTTEN] = "seen_forgotten",
+	[C2W_CFG_CAPACITY] = "seen_capacity",
+	[C2W_CFG_WINDOW] = "default_window",
+	[C2W_CFG_LOCKED] = "locked",
+	[C2W_CFG_DETACH] = "reader_detach",
+};
+
+/**
+ * ecs_record() - the ECS document for one record
+ * @h: the record (validated size)
+ * @ctx: context
+ *
+ * Return: a new json-c object, or NULL for an unknown record type.
+ */
+json_object *ecs_record(const struct c2w_record_hdr *h,
+			const struct ecs_ctx *ctx)
+{
+	json_object *doc;
+
+	switch (h->type) {
+	case C2W_REC_ALERT:
+		if (h->size < sizeof(struct c2w_alert))
+			return NULL;
+		return alert_doc((const struct c2w_alert *)h, ctx);
+	case C2W_REC_LOST: {
+		const struct c2w_lost *l = (const void *)h;
+
+		if (h->size < sizeof(*l))
+			return NULL;
+		doc = base("event", "records_lost", ctx);
+		timestamp(doc, h->time_ns);
+		jset(doc, "event.category", jstr_arr("host", NULL));
+		jset(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
+		jset(doc, "c2watch.lost.count", json_object_new_int64((int64_t)l->lost));
+		jset(doc, "c2watch.lost.total", json_object_new_int64((int64_t)l->total));
+		jset(doc, "message", json_object_new_string(
+			"c2watch alert queue was full: alerts were lost"));
+		return doc;
+	}
+	case C2W_REC_CONFIG: {
+		const struct c2w_config_rec *c = (const void *)h;
+		const char *what = "unknown";
+
+		if (h->size < sizeof(*c))
+			return NULL;
+		if (c->what < sizeof(config_names) / sizeof(config_names[0]) &&
+		    config_names[c->what])
+			what = config_names[c->what];
+		doc = base("event", "configuration_changed", ctx);
+		timestamp(doc, h->time_ns);
+		jset(doc, "event.category", jstr_arr("configuration", NULL));
+		jset(doc, "event.type", jstr_arr("change", NULL));
+		jset(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
+		jset(doc, "c2watch.config.what", json_object_new_string(what));
+		jset(doc, "c2watch.config.value", json_object_new_int64((int64_t)c->value));
+		jset(doc, "process.pid", json_object_new_int64(c->pid));
+		{
+			char uid[16];
+
+			snprintf(uid, sizeof(uid), "%u", c->uid);
+			jset(doc, "user.id", json_object_new_string(uid));
+		}
+		return doc;
+	}
+	default:
+		return NULL;
+	}
+}
+
+const char *ecs_to_string(json_object *doc)
+{
+	return json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Records from /dev/c2watch as Elastic Common Schema documents (json-c).
+ */
+#ifndef C2W_ECS_H
+#define C2W_ECS_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+#include <linux/c2watch.h>
+
+#define C2W_ECS_VERSION "8.11.0"
+
+struct c2w_ruleset;
+
+/**
+ * struct ecs_ctx - what a document needs beyond the record
+ * @rules: the loaded ruleset (names, threat ids), may be NULL
+ * @host_name: gethostname()
+ * @host_id: /etc/machine-id, may be empty
+ * @enrich: read /proc for args, parent, hash, container (best effort)
+ */
+struct ecs_ctx {
+	const struct c2w_ruleset *rules;
+	char host_name[256];
+	char host_id[64];
+	bool enrich;
+};
+
+void ecs_ctx_init(struct ecs_ctx *ctx);
+json_object *ecs_record(const struct c2w_record_hdr *h,
+			const struct ecs_ctx *ctx);
+json_object *ecs_event(const char *action, const struct ecs_ctx *ctx);
+void jset(json_object *root, const char *dotted, json_object *val);
+const char *ecs_to_string(json_object *doc);
+
+#endif
