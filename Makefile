@@ -109,7 +109,7 @@ $(BUILD)/gen/seed_rules.h: $(SEED_RULES)
 	  echo ';'; } > $@
 
 VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm-helpers/%,\
-	$(wildcard tests/vm/helpers/*.c))
+	$(wildcard tests/vm/helpers/*.c)) $(BUILD)/vm-helpers/c2w-beacon32
 
 selftests: $(SELFTESTS) $(VM_HELPERS)
 
@@ -118,6 +118,12 @@ $(BUILD)/vm-helpers/%: tests/vm/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -static -o $@ $< \
 		-luring $(LDFLAGS)
+
+# The beacon as an i386 binary: connects through the compat syscalls.
+$(BUILD)/vm-helpers/c2w-beacon32: tests/vm/helpers/c2w-beacon.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -m32 -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -DC2W_NO_URING \
+		-static -o $@ $< $(LDFLAGS)
 
 $(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
 		$(BUILD)/libc2w.a $(UAPI)

@@ -1070,19 +1070,9 @@ static bool match_ip(const struct cclause *c, const struct c2w_event *ev,
 /* Whether at least one test of the clause holds (before negation). */
 static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 {
-	u32 f, have;
+	u32 f, have = ev->present & c->fields;
 
-	if (unlikely(c->fields & ev->lazy)) {
-		/* A failed resolve leaves the fields absent: counted by the
-		 * resolver, and absent paths still match includes (see the
-		 * resolver in the module).
-		 */
-		ev->resolve(ev);
-		ev->lazy = 0;
-	}
-	have = ev->present & c->fields;
-	if (c->exists & have)
-		return true;
+	/* Cheap tests first: addresses and ports never need resolving. */
 	if ((have & C2W_FBIT(C2W_FIELD_DESTINATION_IP)) && match_ip(c, ev, 1))
 		return true;
 	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_IP)) && match_ip(c, ev, 0))
@@ -1092,6 +1082,18 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 		return true;
 	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_PORT)) &&
 	    in_port(c->port[0], c->n_port[0], ev->sport))
+		return true;
+	if (unlikely(c->fields & ev->lazy)) {
+		/*
+		 * The executable path: resolved once, only now that a
+		 * clause still needs it. A path that cannot be resolved
+		 * is reported as an empty head (matches every include).
+		 */
+		ev->resolve(ev);
+		ev->lazy = 0;
+		have = ev->present & c->fields;
+	}
+	if (c->exists & have)
 		return true;
 	for (f = 1; f < C2W_FIELD_MAX; f++) {
 		if (c->str[f].n && (have & C2W_FBIT(f)) &&

@@ -16,6 +16,8 @@
 #include <linux/atomic.h>
 #include <linux/jhash.h>
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -53,6 +55,8 @@ static atomic64_t seen_full;
 static atomic64_t seen_expired;
 static u32 seen_capacity_max;
 static unsigned long seen_max_bytes = 64UL << 20;
+module_param(seen_max_bytes, ulong, 0644);
+MODULE_PARM_DESC(seen_max_bytes, "Memory budget of the seen set in bytes (default 64 MiB)");
 static struct delayed_work reap_work;
 
 static u32 hash_parts(const char *id, u32 id_len, const char *key,
@@ -108,7 +112,7 @@ static struct seen_entry *entry_alloc(const struct seen_lookup *k, u64 first,
 	struct seen_entry *e;
 
 	if ((u32)atomic_read(&seen_count) >= READ_ONCE(seen_capacity_max) ||
-	    atomic64_read(&seen_bytes) + sz > seen_max_bytes)
+	    atomic64_read(&seen_bytes) + sz > READ_ONCE(seen_max_bytes))
 		return NULL;
 	e = kmalloc(sz, gfp | __GFP_NOWARN);
 	if (!e)

@@ -560,4 +560,90 @@ TEST_F(eng, counters_balance)
 	EXPECT_LT(0, st.seen_bytes);
 }
 
+TEST_F(eng, compat_syscall_connect_alerts)
+{
+	struct c2w_alert *a;
+
+	if (access(BEACON "32", X_OK))
+		SKIP(return, "no i386 beacon");
+	ASSERT_EQ(0, install(BEACON "32", "/tmp/compat32"));
+	ASSERT_EQ(0, run("/tmp/compat32",
+			 (char *[]){ "/tmp/compat32", "1.1.1.1", "80", NULL }));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/compat32", (char *)a->exe);
+	ASSERT_EQ(0, run("/tmp/compat32", (char *[]){ "/tmp/compat32", "-m",
+			 "udp", "8.8.8.8", "53", NULL }));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, seen_forget_realerts)
+{
+	struct c2w_seen_forget f;
+	const char *key = "/tmp/forget";
+
+	ASSERT_EQ(0, beacon_at(key, "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	memset(&f, 0, sizeof(f));
+	f.key = (uintptr_t)"/tmp/nothere";
+	f.key_len = strlen("/tmp/nothere");
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
+	EXPECT_EQ(0, f.removed);
+	f.key = (uintptr_t)key;
+	f.key_len = strlen(key);
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
+	EXPECT_EQ(1, f.removed);
+	f.removed = 0;
+	f.reserved = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, beacon_at(key, "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+TEST_F(eng, default_window_applies_to_rules_without_one)
+{
+	struct c2w_config c, got;
+
+	/* Seed rule has its own 20 days; a rule without a window: */
+	ASSERT_EQ(0, load_kql(self->fd, "nowindow",
+			      "process.executable:/tmp/*", C2W_NT_EXECUTABLE,
+			      0));
+	memset(&c, 0, sizeof(c));
+	c.enabled = ~0U;
+	c.default_window = 2;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &got));
+	EXPECT_EQ(2, got.default_window);
+	ASSERT_EQ(0, beacon_at("/tmp/dw", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/dw", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	sleep(4);
+	ASSERT_EQ(0, beacon_at("/tmp/dw", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	c.default_window = C2W_DEFAULT_WINDOW;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	c.default_window = C2W_MAX_WINDOW + 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(eng, configuration_changes_are_recorded)
+{
+	struct c2w_config_rec *r = NULL;
+
+	ASSERT_EQ(0, load_seed(self->fd));
+	rl_free(&self->rl);
+	ASSERT_EQ(0, collect(self->fd, &self->rl, 100));
+	ASSERT_EQ(1, self->rl.config);
+	r = (struct c2w_config_rec *)self->rl.buf;
+	EXPECT_EQ(C2W_REC_CONFIG, r->hdr.type);
+	EXPECT_EQ(C2W_CFG_RULES_LOADED, r->what);
+	EXPECT_EQ(1, r->value);
+	EXPECT_EQ(getpid(), r->pid);
+	EXPECT_EQ(0, r->uid);
+	EXPECT_EQ(sizeof(*r), r->hdr.size);
+}
+
 TEST_HARNESS_MAIN

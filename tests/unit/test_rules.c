@@ -756,3 +756,28 @@ UNIT_TEST(truncated_blobs_never_crash)
 	}
 	free(blob);
 }
+
+UNIT_TEST(lazy_path_after_cheap_tests_in_one_clause)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "r" };
+	struct c2w_ruleset *rs;
+	struct c2w_event ev;
+
+	/* One clause mixing a CIDR and a path glob: the CIDR decides. */
+	rsb_rule(b, &d);
+	rsb_clause(b, 1);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/go-build*", 14);
+	rsb_cidr(b, C2W_FIELD_DESTINATION_IP, "10.0.0.0/8");
+	rs = build(b, NULL);
+
+	memset(&ev, 0, sizeof(ev));
+	ev_ip(&ev, C2W_FIELD_DESTINATION_IP, "10.1.1.1");
+	ev.lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
+	ev.resolve = fake_resolve;
+	ev.ctx = "/tmp/x";
+	resolve_calls = 0;
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev), 0);
+	CHECK_EQ_INT(resolve_calls, 0);
+	c2w_rs_free(rs);
+}

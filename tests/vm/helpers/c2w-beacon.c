@@ -16,7 +16,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#ifndef C2W_NO_URING
 #include <liburing.h>
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -77,6 +79,7 @@ static int attempt(const char *mode, struct sockaddr_storage *ss,
 		    (connect(fd, (struct sockaddr *)ss, len) &&
 		     errno != ECONNREFUSED))
 			ret = -1;
+#ifndef C2W_NO_URING
 	} else if (!strcmp(mode, "uring")) {
 		struct io_uring ring;
 		struct io_uring_sqe *sqe;
@@ -96,6 +99,7 @@ static int attempt(const char *mode, struct sockaddr_storage *ss,
 		else
 			io_uring_cqe_seen(&ring, cqe);
 		io_uring_queue_exit(&ring);
+#endif
 	} else {
 		ret = -1;
 	}
