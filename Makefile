@@ -52,9 +52,11 @@ LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 CORE_SRCS := kmod/rules.c
 CORE_HDRS := kmod/rules.h kmod/core_types.h
 LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c \
-	userspace/seenfile.c userspace/ecs.c
+	userspace/seenfile.c userspace/ecs.c userspace/kqlout.c \
+	userspace/evaluate.c
 LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
-	userspace/seenfile.h userspace/ecs.h
+	userspace/seenfile.h userspace/ecs.h userspace/kqlout.h \
+	userspace/evaluate.h
 SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
 
 PROGS := $(BUILD)/c2watchctl $(BUILD)/c2watchd

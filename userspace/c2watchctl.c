@@ -1,24 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * c2watchctl: configure and inspect the c2watch kernel module.
+ * c2watchctl: configure and inspect the c2watch kernel module, and dry-run
+ * Elastic rules offline with the very rule core the module runs.
  *
- * Subcommands live in one table; "c2watchctl help" and "--help" are generated
- * from it. Exit codes: 0 ok, 1 operation failed, 2 usage or input error.
+ * Subcommands live in one table; "c2watchctl help" and "--help" are
+ * generated from it, and every subcommand answers --help. Talks to the
+ * kernel only through include/uapi/linux/c2watch.h.
+ * Exit codes: 0 ok, 1 operation failed, 2 usage or input error.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/c2watch.h>
 
+#include "evaluate.h"
+#include "kqlout.h"
 #include "rulefile.h"
+#include "rules.h"
+#include "seenfile.h"
 
-#define EXIT_USAGE 2
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
 
 static const char *device_path = "/dev/" C2W_DEVICE_NAME;
 
@@ -29,9 +41,42 @@ struct subcommand {
 	const char *help;
 };
 
-static int open_device(int flags)
+static const struct subcommand *current;
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
-	int fd = open(device_path, flags | O_CLOEXEC);
+	va_list ap;
+
+	fprintf(stderr, "c2watchctl %s: ", current->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: c2watchctl %s %s\n", current->name,
+		current->args);
+	return EXIT_USAGE;
+}
+
+/* "--help" as the first argument of a subcommand. */
+static bool wants_help(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: c2watchctl %s %s\n%s\n", current->name,
+		       current->args, current->help);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Configuration opens are write-only: the read side of the device belongs
+ * to the daemon, and an ioctl needs no more.
+ */
+static int open_device(void)
+{
+	int fd = open(device_path, O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		fprintf(stderr, "c2watchctl: cannot open %s: %s%s\n",
@@ -41,41 +86,7 @@ static int open_device(int flags)
 	return fd;
 }
 
-static int version_main(int argc, char **argv)
-{
-	struct c2w_version v;
-	int fd;
-
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: c2watchctl version\n");
-		return EXIT_USAGE;
-	}
-	printf("c2watchctl uapi %d\n", C2W_UAPI_VERSION);
-	fd = open_device(O_WRONLY);
-	if (fd < 0)
-		return 1;
-	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, C2W_IOC_GET_VERSION, &v) < 0) {
-		fprintf(stderr, "c2watchctl: C2W_IOC_GET_VERSION: %s\n",
-			strerror(errno));
-		close(fd);
-		return 1;
-	}
-	close(fd);
-	v.module_version[sizeof(v.module_version) - 1] = '\0';
-	printf("module %s uapi %u\n", (char *)v.module_version,
-	       v.uapi_version);
-	if (v.uapi_version != C2W_UAPI_VERSION) {
-		fprintf(stderr, "c2watchctl: module speaks uapi %u, this tool %d\n",
-			v.uapi_version, C2W_UAPI_VERSION);
-		return 1;
-	}
-	return 0;
-}
-
-static int ioctl_or_report(int fd, unsigned long cmd, void *arg,
-			   const char *what)
+static int xioctl(int fd, unsigned long cmd, void *arg, const char *what)
 {
 	if (ioctl(fd, cmd, arg) == 0)
 		return 0;
@@ -84,97 +95,579 @@ static int ioctl_or_report(int fd, unsigned long cmd, void *arg,
 	return -1;
 }
 
+/* The loaded blob, or NULL (message printed). */
+static void *get_rules(int fd, uint32_t *size)
+{
+	struct c2w_buf b;
+	void *buf;
+
+	memset(&b, 0, sizeof(b));
+	if (!ioctl(fd, C2W_IOC_GET_RULES, &b) && !b.len) {
+		fprintf(stderr, "c2watchctl: no rules are loaded\n");
+		return NULL;
+	}
+	if (errno != ENOSPC) {
+		xioctl(fd, C2W_IOC_GET_RULES, &b, "reading the rules");
+		return NULL;
+	}
+	buf = malloc(b.len);
+	if (!buf)
+		return NULL;
+	b.ptr = (uintptr_t)buf;
+	if (xioctl(fd, C2W_IOC_GET_RULES, &b, "reading the rules")) {
+		free(buf);
+		return NULL;
+	}
+	*size = b.len;
+	return buf;
+}
+
+static int set_rules(int fd, void *blob, uint32_t size)
+{
+	struct c2w_buf b;
+
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)blob;
+	b.len = size;
+	return xioctl(fd, C2W_IOC_SET_RULES, &b, "loading the ruleset");
+}
+
+/* ---- load / show ---- */
+
 static int load_main(int argc, char **argv)
 {
 	char *def[] = { RULES_DEFAULT_DIR }, err[1024];
-	struct c2w_buf b;
+	struct c2w_ruleset *rs;
 	uint32_t size;
 	void *blob;
 	int fd, ret;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: c2watchctl load [FILE|DIR]...\n"
-		       "Compile Elastic rules (Kibana NDJSON/JSON export, KQL queries) and load\n"
-		       "them as one ruleset, atomically: on any error nothing changes.\n"
-		       "Default: %s\n", RULES_DEFAULT_DIR);
+	if (wants_help(argc, argv))
 		return 0;
-	}
 	if (rules_load(argc > 1 ? argv + 1 : def, argc > 1 ? argc - 1 : 1,
 		       &blob, &size, err, sizeof(err))) {
 		fprintf(stderr, "c2watchctl: %s\n", err);
 		return EXIT_USAGE;
 	}
-	fd = open_device(O_WRONLY);
+	fd = open_device();
 	if (fd < 0) {
 		free(blob);
-		return 1;
+		return EXIT_FAIL;
 	}
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)blob;
-	b.len = size;
-	ret = ioctl_or_report(fd, C2W_IOC_SET_RULES, &b, "loading the ruleset");
+	ret = set_rules(fd, blob, size);
 	close(fd);
+	if (!ret && !c2w_rs_compile(blob, size, &rs, NULL)) {
+		printf("loaded %u rule(s):", c2w_rs_count(rs));
+		for (uint32_t i = 0; i < c2w_rs_count(rs); i++)
+			printf(" %.*s", (int)c2w_rs_rule(rs, i)->id_len,
+			       c2w_rs_rule(rs, i)->id);
+		printf("\n");
+		c2w_rs_free(rs);
+	}
 	free(blob);
-	if (ret)
-		return 1;
-	printf("loaded %u bytes of rules\n", size);
+	return ret ? EXIT_FAIL : 0;
+}
+
+static const char *const sev_names[] = { "low", "medium", "high", "critical" };
+
+static void print_window(uint32_t secs)
+{
+	if (secs % 86400 == 0)
+		printf("now-%ud", secs / 86400);
+	else if (secs % 3600 == 0)
+		printf("now-%uh", secs / 3600);
+	else if (secs % 60 == 0)
+		printf("now-%um", secs / 60);
+	else
+		printf("now-%us", secs);
+}
+
+static int show_main(int argc, char **argv)
+{
+	struct c2w_config c;
+	struct c2w_ruleset *rs;
+	uint32_t size;
+	void *blob;
+	int fd;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc > 1)
+		return usage_error("takes no arguments");
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAIL;
+	blob = get_rules(fd, &size);
+	if (!blob || xioctl(fd, C2W_IOC_GET_CONFIG, &c, "reading the configuration")) {
+		close(fd);
+		free(blob);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	if (c2w_rs_compile(blob, size, &rs, NULL)) {
+		fprintf(stderr, "c2watchctl: the module returned a ruleset this tool cannot read\n");
+		free(blob);
+		return EXIT_FAIL;
+	}
+	for (uint32_t i = 0; i < c2w_rs_count(rs); i++) {
+		const struct c2w_rule_info *r = c2w_rs_rule(rs, i);
+		char *q = kql_rule_query(blob, size, i);
+
+		printf("# rule %.*s%s\n", (int)r->id_len, r->id,
+		       r->flags & C2W_RULE_DISABLED ? " (disabled)" : "");
+		printf("# name: %.*s\n", (int)r->name_len, r->name);
+		printf("# type: %s", r->flags & C2W_RULE_NEW_TERMS ?
+		       "new_terms" : "query");
+		if (r->flags & C2W_RULE_NEW_TERMS) {
+			printf(", window ");
+			print_window(r->window_secs ?: c.default_window);
+			printf("%s", r->window_secs ? "" : " (module default)");
+		}
+		printf(", severity %s, risk score %u\n",
+		       sev_names[r->severity <= C2W_SEV_MAX ? r->severity : 0],
+		       r->risk_score);
+		if (r->tactic_len || r->technique_len)
+			printf("# threat: %.*s %.*s\n", (int)r->tactic_len,
+			       r->tactic, (int)r->technique_len, r->technique);
+		printf("%s\n\n", q ? q : "(out of memory)");
+		free(q);
+	}
+	c2w_rs_free(rs);
+	free(blob);
 	return 0;
 }
+
+/* ---- status ---- */
 
 static int status_main(int argc, char **argv)
 {
 	struct c2w_config c;
 	struct c2w_stats st;
+	uint64_t hooks = 0;
 	int fd;
 
-	(void)argc;
-	(void)argv;
-	fd = open_device(O_WRONLY);
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc > 1)
+		return usage_error("takes no arguments");
+	fd = open_device();
 	if (fd < 0)
-		return 1;
+		return EXIT_FAIL;
 	memset(&st, 0, sizeof(st));
 	memset(&c, 0, sizeof(c));
-	if (ioctl_or_report(fd, C2W_IOC_GET_CONFIG, &c, "reading the configuration") ||
-	    ioctl_or_report(fd, C2W_IOC_GET_STATS, &st, "reading statistics")) {
+	if (xioctl(fd, C2W_IOC_GET_CONFIG, &c, "reading the configuration") ||
+	    xioctl(fd, C2W_IOC_GET_STATS, &st, "reading statistics")) {
 		close(fd);
-		return 1;
+		return EXIT_FAIL;
 	}
 	close(fd);
-	printf("enabled %u locked %u rules %u\n", c.enabled, c.locked, st.rules);
-	printf("hook_hits tcp4 %llu tcp6 %llu udp4 %llu udp6 %llu\n",
-	       (unsigned long long)st.hook_hits[C2W_HOOK_TCP4],
-	       (unsigned long long)st.hook_hits[C2W_HOOK_TCP6],
-	       (unsigned long long)st.hook_hits[C2W_HOOK_UDP4],
-	       (unsigned long long)st.hook_hits[C2W_HOOK_UDP6]);
-#define P(f) printf("%s %llu\n", #f, (unsigned long long)st.f)
-	P(ignored); P(evaluated); P(excluded); P(matched); P(suppressed);
-	P(alerted); P(dropped_alerts); P(failed); P(missed);
-	P(records_queued); P(records_read); P(records_dropped);
-	P(seen_entries); P(seen_capacity); P(seen_bytes); P(seen_full);
-	P(seen_expired); P(probe_ns_avg);
-#undef P
+	for (int i = 0; i < C2W_HOOK_MAX; i++)
+		hooks += st.hook_hits[i];
+#define U(x) ((unsigned long long)(x))
+	printf("enabled:          %s%s\n", c.enabled ? "yes" : "no",
+	       c.locked ? " (locked until reboot)" : "");
+	printf("rules:            %u\n", st.rules);
+	printf("default window:   ");
+	print_window(c.default_window);
+	printf("\nconnect attempts: %llu (tcp4 %llu, tcp6 %llu, udp4 %llu, udp6 %llu)\n",
+	       U(hooks), U(st.hook_hits[C2W_HOOK_TCP4]),
+	       U(st.hook_hits[C2W_HOOK_TCP6]), U(st.hook_hits[C2W_HOOK_UDP4]),
+	       U(st.hook_hits[C2W_HOOK_UDP6]));
+	printf("  ignored:        %llu (kernel threads, disabled, duplicates)\n",
+	       U(st.ignored));
+	printf("  evaluated:      %llu\n", U(st.evaluated));
+	printf("    excluded:     %llu\n", U(st.excluded));
+	printf("    suppressed:   %llu (matched, already seen)\n",
+	       U(st.suppressed));
+	printf("    alerted:      %llu\n", U(st.alerted));
+	printf("    dropped:      %llu (queue full)\n", U(st.dropped_alerts));
+	printf("    failed:       %llu\n", U(st.failed));
+	printf("  missed:         %llu (probe instances unavailable)\n",
+	       U(st.missed));
+	printf("probe cost:       %llu ns per evaluated attempt\n",
+	       U(st.probe_ns_avg));
+	printf("queue:            %u bytes; records queued %llu, read %llu, dropped %llu\n",
+	       c.queue_size, U(st.records_queued), U(st.records_read),
+	       U(st.records_dropped));
+	printf("seen set:         %llu of %llu entries, %llu bytes; full %llu times, %llu expired\n",
+	       U(st.seen_entries), U(st.seen_capacity), U(st.seen_bytes),
+	       U(st.seen_full), U(st.seen_expired));
+#undef U
+	return 0;
+}
+
+/* ---- seen ---- */
+
+static int seen_list(int fd, FILE *out)
+{
+	uint32_t len, count;
+	void *buf;
+	int ret = seen_kernel_export(fd, &buf, &len, &count);
+
+	if (ret) {
+		fprintf(stderr, "c2watchctl: exporting the seen set: %s\n",
+			strerror(-ret));
+		return EXIT_FAIL;
+	}
+	ret = seen_write_ndjson(out, buf, len);
+	free(buf);
+	return ret ? EXIT_FAIL : 0;
+}
+
+static int seen_main(int argc, char **argv)
+{
+	char err[1024];
+	int fd, ret = 0;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc < 2)
+		return usage_error("missing action");
+	if (!strcmp(argv[1], "import")) {
+		uint32_t len, count, done;
+		void *buf;
+
+		if (argc != 3)
+			return usage_error("import needs FILE");
+		ret = seen_read_ndjson(argv[2], &buf, &len, &count, err,
+				       sizeof(err));
+		if (ret) {
+			fprintf(stderr, "c2watchctl: %s\n", err);
+			return EXIT_USAGE;
+		}
+		if (!len) {
+			printf("nothing to import\n");
+			return 0;
+		}
+		fd = open_device();
+		if (fd < 0) {
+			free(buf);
+			return EXIT_FAIL;
+		}
+		ret = seen_kernel_import(fd, buf, len, &done);
+		close(fd);
+		free(buf);
+		if (ret) {
+			fprintf(stderr, "c2watchctl: import: %s (%u of %u imported)\n",
+				strerror(-ret), done, count);
+			return EXIT_FAIL;
+		}
+		printf("imported %u entries\n", done);
+		return 0;
+	}
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (!strcmp(argv[1], "list") && argc == 2) {
+		ret = seen_list(fd, stdout);
+	} else if (!strcmp(argv[1], "export") && argc == 3) {
+		FILE *f = strcmp(argv[2], "-") ? fopen(argv[2], "w") : stdout;
+
+		if (!f) {
+			fprintf(stderr, "c2watchctl: %s: %s\n", argv[2],
+				strerror(errno));
+			ret = EXIT_FAIL;
+		} else {
+			ret = seen_list(fd, f);
+			if (f != stdout && fclose(f))
+				ret = EXIT_FAIL;
+		}
+	} else if (!strcmp(argv[1], "forget") && argc == 3) {
+		struct c2w_seen_forget f;
+
+		memset(&f, 0, sizeof(f));
+		f.key = (uintptr_t)argv[2];
+		f.key_len = (uint32_t)strlen(argv[2]);
+		if (xioctl(fd, C2W_IOC_SEEN_FORGET, &f, "forget"))
+			ret = EXIT_FAIL;
+		else
+			printf("forgot %u entries\n", f.removed);
+	} else if (!strcmp(argv[1], "clear") && argc == 2) {
+		if (xioctl(fd, C2W_IOC_SEEN_CLEAR, NULL, "clear"))
+			ret = EXIT_FAIL;
+	} else {
+		ret = usage_error("unknown action or wrong arguments");
+	}
+	close(fd);
+	return ret;
+}
+
+/* ---- switches ---- */
+
+static int set_config(struct c2w_config *c)
+{
+	int fd = open_device(), ret;
+
+	if (fd < 0)
+		return EXIT_FAIL;
+	ret = xioctl(fd, C2W_IOC_SET_CONFIG, c, "changing the configuration");
+	close(fd);
+	return ret ? EXIT_FAIL : 0;
+}
+
+static int enable_main(int argc, char **argv)
+{
+	struct c2w_config c;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc > 1)
+		return usage_error("takes no arguments");
+	memset(&c, 0, sizeof(c));
+	c.enabled = !strcmp(argv[0], "enable");
+	return set_config(&c);
+}
+
+static int capacity_main(int argc, char **argv)
+{
+	struct c2w_config c;
+	char *end;
+	long v;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc != 2)
+		return usage_error("needs N");
+	v = strtol(argv[1], &end, 10);
+	if (*end || v < 1 || v > (16L << 20))
+		return usage_error("N must be 1-%ld", 16L << 20);
+	memset(&c, 0, sizeof(c));
+	c.enabled = ~0U;
+	c.seen_capacity = (uint32_t)v;
+	return set_config(&c);
+}
+
+static int window_main(int argc, char **argv)
+{
+	struct c2w_ruleset *rs;
+	uint32_t size, secs, i;
+	void *blob;
+	int fd, ret = EXIT_FAIL;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc != 3)
+		return usage_error("needs RULE and DURATION");
+	if (rules_parse_window(argv[2], &secs))
+		return usage_error("DURATION is like 20d, 12h, 30m, 90s or now-20d");
+	if (!strcmp(argv[1], "default")) {
+		struct c2w_config c;
+
+		memset(&c, 0, sizeof(c));
+		c.enabled = ~0U;
+		c.default_window = secs;
+		return set_config(&c);
+	}
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAIL;
+	blob = get_rules(fd, &size);
+	if (blob && !c2w_rs_compile(blob, size, &rs, NULL)) {
+		struct c2w_rs_rule *rules = (void *)((struct c2w_rs_header *)blob + 1);
+
+		for (i = 0; i < c2w_rs_count(rs); i++) {
+			const struct c2w_rule_info *r = c2w_rs_rule(rs, i);
+
+			if (r->id_len == strlen(argv[1]) &&
+			    !memcmp(r->id, argv[1], r->id_len))
+				break;
+		}
+		if (i == c2w_rs_count(rs)) {
+			fprintf(stderr, "c2watchctl: no loaded rule has id '%s'\n",
+				argv[1]);
+			ret = EXIT_USAGE;
+		} else {
+			/* Same ruleset, one window changed: reloaded atomically. */
+			rules[i].window_secs = secs;
+			ret = set_rules(fd, blob, size) ? EXIT_FAIL : 0;
+		}
+		c2w_rs_free(rs);
+	}
+	free(blob);
+	close(fd);
+	return ret;
+}
+
+static int lock_main(int argc, char **argv)
+{
+	int fd, ret;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc != 2 || strcmp(argv[1], "--yes"))
+		return usage_error("locking lasts until reboot: confirm with --yes");
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAIL;
+	ret = xioctl(fd, C2W_IOC_LOCK, NULL, "lock");
+	close(fd);
+	if (!ret)
+		printf("configuration locked and unload refused until reboot\n");
+	return ret ? EXIT_FAIL : 0;
+}
+
+/*
+ * Unload the module with the daemon running: ask the reader to let go, wait
+ * for it, then remove the module. c2watchd reattaches when it is back.
+ */
+static int unload_main(int argc, char **argv)
+{
+	int fd, i;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc > 1)
+		return usage_error("takes no arguments");
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAIL;
+	if (ioctl(fd, C2W_IOC_DETACH_READER) && errno != ENOENT) {
+		xioctl(fd, C2W_IOC_DETACH_READER, NULL, "asking the reader to detach");
+		close(fd);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	for (i = 0; i < 50; i++) {
+		if (!syscall(SYS_delete_module, "c2watch", O_NONBLOCK)) {
+			printf("c2watch unloaded\n");
+			return 0;
+		}
+		if (errno != EWOULDBLOCK && errno != EAGAIN)
+			break;
+		usleep(100000);
+	}
+	fprintf(stderr, "c2watchctl: unloading c2watch: %s\n", strerror(errno));
+	return EXIT_FAIL;
+}
+
+/* ---- eval ---- */
+
+static int eval_main(int argc, char **argv)
+{
+	bool explain = false;
+	char err[1024];
+	uint32_t size;
+	void *blob;
+	FILE *in;
+	int ret, a = 1;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc > 1 && !strcmp(argv[1], "--explain")) {
+		explain = true;
+		a++;
+	}
+	if (argc - a != 2)
+		return usage_error("needs RULEFILE and EVENTS");
+	if (rules_load(argv + a, 1, &blob, &size, err, sizeof(err))) {
+		fprintf(stderr, "c2watchctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	in = strcmp(argv[a + 1], "-") ? fopen(argv[a + 1], "r") : stdin;
+	if (!in) {
+		fprintf(stderr, "c2watchctl: %s: %s\n", argv[a + 1],
+			strerror(errno));
+		free(blob);
+		return EXIT_USAGE;
+	}
+	ret = eval_events(blob, size, in, argv[a + 1], stdout, explain, err,
+			  sizeof(err));
+	if (in != stdin)
+		fclose(in);
+	free(blob);
+	if (ret) {
+		fprintf(stderr, "c2watchctl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- version, help ---- */
+
+static int version_main(int argc, char **argv)
+{
+	struct c2w_version v;
+	int fd;
+
+	if (wants_help(argc, argv))
+		return 0;
+	printf("c2watchctl uapi %d\n", C2W_UAPI_VERSION);
+	fd = open_device();
+	if (fd < 0)
+		return EXIT_FAIL;
+	memset(&v, 0, sizeof(v));
+	if (xioctl(fd, C2W_IOC_GET_VERSION, &v, "C2W_IOC_GET_VERSION")) {
+		close(fd);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	v.module_version[sizeof(v.module_version) - 1] = '\0';
+	printf("module %s uapi %u\n", (char *)v.module_version,
+	       v.uapi_version);
+	if (v.uapi_version != C2W_UAPI_VERSION) {
+		fprintf(stderr, "c2watchctl: module speaks uapi %u, this tool %d\n",
+			v.uapi_version, C2W_UAPI_VERSION);
+		return EXIT_FAIL;
+	}
 	return 0;
 }
 
 static int help_main(int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
-	{ "load", load_main, "[FILE|DIR]...", "compile Elastic rules and load them" },
-	{ "status", status_main, "", "counters and settings" },
-	{ "version", version_main, "", "print tool and module versions" },
-	{ "help", help_main, "", "show this help" },
+	{ "load", load_main, "[FILE|DIR]...",
+	  "Compile Elastic rules (Kibana NDJSON/JSON export, KQL) and load them\n"
+	  "as one ruleset, atomically: on any error nothing changes.\n"
+	  "Default: " RULES_DEFAULT_DIR },
+	{ "show", show_main, "",
+	  "Print the loaded rules back as KQL, with ids and windows." },
+	{ "status", status_main, "",
+	  "Settings and counters: attempts, alerts, drops, seen set, probe cost." },
+	{ "seen", seen_main, "list | export FILE | import FILE | forget PATH | clear",
+	  "The seen set, one JSON object per line: rule_id, key, first_seen,\n"
+	  "last_seen (ISO-8601 UTC), hits. export - writes to stdout." },
+	{ "enable", enable_main, "", "Evaluate connections." },
+	{ "disable", enable_main, "", "Stop evaluating connections." },
+	{ "window", window_main, "RULE|default DURATION",
+	  "Set a rule's new-terms history window (20d, 12h, now-20d ...), or\n"
+	  "the module default for rules without one." },
+	{ "capacity", capacity_main, "N", "Set the seen-set capacity." },
+	{ "lock", lock_main, "--yes",
+	  "Refuse every configuration change and unload until reboot." },
+	{ "unload", unload_main, "",
+	  "Ask the reader (c2watchd) to let go and unload the module;\n"
+	  "c2watchd reattaches when the module is loaded again." },
+	{ "eval", eval_main, "[--explain] RULEFILE EVENTS.ndjson",
+	  "Offline dry run with the module's own rule core: prints\n"
+	  "{\"match\":..,\"alert\":..} per ECS event (flat or nested keys),\n"
+	  "applying new-terms windows in @timestamp order. No module, no root.\n"
+	  "--explain names, per rule, the clause that failed." },
+	{ "version", version_main, "", "Tool and module versions." },
+	{ "help", help_main, "", "This text." },
 };
+
+#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 
 static void usage(FILE *f)
 {
-	size_t i;
-
 	fprintf(f, "Usage: c2watchctl [--device PATH] <command> [args]\n\n"
 		   "Commands:\n");
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(f, "  %-10s %-18s %s\n", subcommands[i].name,
-			subcommands[i].args, subcommands[i].help);
-	fprintf(f, "\nExit status: 0 ok, 1 operation failed, 2 usage error.\n");
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+		const char *nl = strchr(subcommands[i].help, '\n');
+
+		int n = nl ? (int)(nl - subcommands[i].help) :
+			     (int)strlen(subcommands[i].help);
+
+		if (strlen(subcommands[i].args) > 26)
+			fprintf(f, "  %-9s %s\n  %-9s %-26s %.*s\n",
+				subcommands[i].name, subcommands[i].args, "",
+				"", n, subcommands[i].help);
+		else
+			fprintf(f, "  %-9s %-26s %.*s\n", subcommands[i].name,
+				subcommands[i].args, n, subcommands[i].help);
+	}
+	fprintf(f, "\n'c2watchctl COMMAND --help' for more. Exit status: 0 ok,\n"
+		   "1 operation failed, 2 usage or input error.\n");
 }
 
 static int help_main(int argc, char **argv)
@@ -187,8 +680,6 @@ static int help_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	size_t i;
-
 	argv++;
 	argc--;
 	while (argc > 0 && argv[0][0] == '-') {
@@ -210,9 +701,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (!strcmp(argv[0], subcommands[i].name))
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++) {
+		if (!strcmp(argv[0], subcommands[i].name)) {
+			current = &subcommands[i];
 			return subcommands[i].fn(argc, argv);
+		}
+	}
 	fprintf(stderr, "c2watchctl: unknown command '%s'\n", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;

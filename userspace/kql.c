@@ -545,6 +545,7 @@ static struct node *parse_or(struct parser *ps)
 
 struct lit {
 	const struct node *t;
+	const struct node *negated_by;	/* the 'not' that made it negative */
 	bool neg;
 };
 
@@ -612,7 +613,8 @@ static int cnf_product(struct cnf *a, struct cnf *b, struct cnf *out)
 	return 0;
 }
 
-static int to_cnf(const struct node *n, bool neg, struct cnf *out)
+static int to_cnf(const struct node *n, bool neg, const struct node *by,
+		  struct cnf *out)
 {
 	struct cnf a = { 0 }, b = { 0 };
 	int ret;
@@ -631,15 +633,16 @@ static int to_cnf(const struct node *n, bool neg, struct cnf *out)
 		}
 		out->c[0].l[0].t = n;
 		out->c[0].l[0].neg = neg;
+		out->c[0].l[0].negated_by = neg ? by : NULL;
 		out->c[0].n = 1;
 		out->n = 1;
 		return 0;
 	}
 	if (n->k == N_NOT)
-		return to_cnf(n->a, !neg, out);
-	ret = to_cnf(n->a, neg, &a);
+		return to_cnf(n->a, !neg, n, out);
+	ret = to_cnf(n->a, neg, by, &a);
 	if (!ret)
-		ret = to_cnf(n->b, neg, &b);
+		ret = to_cnf(n->b, neg, by, &b);
 	if (!ret) {
 		/* AND, or a negated OR (De Morgan), is a conjunction. */
 		if ((n->k == N_AND) != neg) {
@@ -702,7 +705,7 @@ static int emit(struct rsb *b, const struct cnf *f, struct kql_error *err)
 
 			for (int j = 0; j < c->n && !t; j++)
 				if (c->l[j].neg)
-					t = c->l[j].t;
+					t = c->l[j].negated_by ?: c->l[j].t;
 			err->line = t->line;
 			err->col = t->col;
 			snprintf(err->msg, sizeof(err->msg),
@@ -772,7 +775,7 @@ int kql_compile(struct rsb *b, const char *query, struct kql_error *err)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = to_cnf(root, false, &f);
+	ret = to_cnf(root, false, NULL, &f);
 	if (ret == -E2BIG) {
 		err->line = root->line;
 		err->col = root->col;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -130,6 +131,55 @@ static inline int run(const char *path, char *const args[])
 		return -1;
 	return WEXITSTATUS(st);
 }
+
+/*
+ * Run a command, capturing stdout (and stderr when @err) into a malloc'd
+ * string. Returns the exit status, -1 on failure.
+ */
+static inline int run_capture(char *const args[], char **out, bool err)
+{
+	int p[2], st;
+	size_t len = 0;
+	char *buf = NULL;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(p[1], 1);
+		if (err)
+			dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execv(args[0], args);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		char chunk[4096];
+		ssize_t n = read(p[0], chunk, sizeof(chunk));
+
+		if (n <= 0)
+			break;
+		buf = realloc(buf, len + n + 1);
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	close(p[0]);
+	if (!buf)
+		buf = calloc(1, 1);
+	else
+		buf[len] = '\0';
+	*out = buf;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+#define CTL "/c2w/c2watchctl"
 
 /* The beacon installed at @where, connecting once with @mode. */
 static inline int beacon_at(const char *where, const char *mode,

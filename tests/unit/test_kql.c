@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the KQL compiler, the decompiler, the rule file loader and
+ * the offline evaluator, against the seed rule and hand-made cases.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evaluate.h"
+#include "kql.h"
+#include "kqlout.h"
+#include "rsbuild.h"
+#include "rulefile.h"
+#include "rules.h"
+#include "unit.h"
+
+#define SEED_FILE "userspace/rules/suspicious_network_unknown_executable.ndjson"
+
+static void *load_seed(uint32_t *size)
+{
+	char *paths[] = { SEED_FILE }, err[512];
+	void *blob = NULL;
+
+	if (rules_load(paths, 1, &blob, size, err, sizeof(err)))
+		unit_fail(__FILE__, __LINE__, "seed: %s", err);
+	return blob;
+}
+
+struct view {
+	const struct c2w_rs_header *h;
+	const struct c2w_rs_rule *rules;
+	const struct c2w_rs_clause *cl;
+	const struct c2w_rs_test *t;
+	const char *str;
+};
+
+static void view(const void *blob, struct view *v)
+{
+	v->h = blob;
+	v->rules = (const void *)(v->h + 1);
+	v->cl = (const void *)(v->rules + v->h->n_rules);
+	v->t = (const void *)(v->cl + v->h->n_clauses);
+	v->str = (const char *)(v->t + v->h->n_tests);
+}
+
+/* Does clause @c hold a glob @pat (or CIDR text @pat) on @field? */
+static bool has_value(const struct view *v, const struct c2w_rs_clause *c,
+		      int field, const char *pat)
+{
+	for (uint32_t i = 0; i < c->n_tests; i++) {
+		const struct c2w_rs_test *t = &v->t[c->first_test + i];
+		char buf[64];
+
+		if (t->field != field)
+			continue;
+		if (t->op == C2W_OP_GLOB && t->str.len == strlen(pat) &&
+		    !memcmp(v->str + t->str.off, pat, t->str.len))
+			return true;
+		if (t->op == C2W_OP_CIDR) {
+			inet_ntop(t->family == 4 ? AF_INET : AF_INET6, t->addr,
+				  buf, sizeof(buf));
+			if (t->prefix != (t->family == 4 ? 32 : 128))
+				snprintf(buf + strlen(buf), 8, "/%u", t->prefix);
+			if (!strcasecmp(buf, pat))
+				return true;
+		}
+	}
+	return false;
+}
+
+static const char *const seed_exe_in[] = {
+	"/etc/crontab", "/etc/rc.local", "./*", "/boot/*", "/dev/shm/*",
+	"/etc/cron.*/*", "/etc/init.d/*", "/etc/rc*.d/*", "/etc/update-motd.d/*",
+	"/home/*/.*", "/tmp/*", "/usr/lib/update-notifier/*", "/var/log/*",
+	"/var/tmp/*",
+};
+static const char *const seed_exe_out[] = {
+	"/tmp/newroot/*", "/tmp/snap.rootfs*", "/etc/cron.hourly/BitdefenderRedline",
+	"/tmp/go-build*", "/srv/snp/docker/*", "/run/containerd/*", "/tmp/.mount*",
+	"/run/k3s/containerd/*", "/tmp/selenium*", "/tmp/tmp.*/juliainstaller",
+	"/tmp/.criu.mntns*", "/home/*/.local/share/containers/*",
+	"/etc/update-motd.d/*",
+};
+static const char *const seed_names_out[] = {
+	"apt", "chrome", "curl", "dnf", "dockerd", "dpkg", "firefox-bin",
+	"git-remote-https", "java", "kite-update", "kited", "node", "rpm",
+	"saml2aws", "selenium-manager", "solana-validator", "wget", "yum",
+	"ansible*", "aws*", "php*", "pip*", "python*", "steam*", "terraform*",
+	"filebeat", "apk", "cursor", "http",
+};
+static const char *const seed_src_out[] = {
+	"10.0.0.0/8", "127.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+};
+static const char *const seed_dst_out[] = {
+	"0.0.0.0", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
+	"169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.0.0/29",
+	"192.0.0.10", "192.0.0.170", "192.0.0.171", "192.0.0.8", "192.0.0.9",
+	"192.0.2.0/24", "192.168.0.0/16", "192.175.48.0/24", "192.31.196.0/24",
+	"192.52.193.0/24", "192.88.99.0/24", "198.18.0.0/15", "198.51.100.0/24",
+	"203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "::1", "fe80::/10",
+	"ff00::/8",
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+UNIT_TEST(kql_seed_structure)
+{
+	uint32_t size;
+	void *blob = load_seed(&size);
+	struct view v;
+	const struct c2w_rs_clause *c;
+
+	if (!blob)
+		return;
+	view(blob, &v);
+	CHECK_EQ_INT(v.h->n_rules, 1);
+	CHECK_EQ_INT(v.rules[0].flags, C2W_RULE_NEW_TERMS);
+	CHECK_EQ_INT(v.rules[0].new_terms, C2W_NT_EXECUTABLE);
+	CHECK_EQ_INT(v.rules[0].window_secs, 20 * 86400);
+	CHECK_EQ_INT(v.rules[0].severity, C2W_SEV_LOW);
+	CHECK_EQ_INT(v.rules[0].risk_score, 21);
+	/* host.os.type, event.category, event.action, process.executable,
+	 * process.name exists; then not(addresses), not(exe or name).
+	 */
+	CHECK_EQ_INT(v.rules[0].n_clauses, 7);
+	c = v.cl;
+	CHECK(c[0].flags == 0 && c[0].n_tests == 1 &&
+	      has_value(&v, &c[0], C2W_FIELD_HOST_OS_TYPE, "linux"));
+	CHECK(c[1].flags == 0 && c[1].n_tests == 1 &&
+	      has_value(&v, &c[1], C2W_FIELD_EVENT_CATEGORY, "network"));
+	CHECK(c[2].flags == 0 && c[2].n_tests == 2 &&
+	      has_value(&v, &c[2], C2W_FIELD_EVENT_ACTION, "connection_attempted") &&
+	      has_value(&v, &c[2], C2W_FIELD_EVENT_ACTION,
+			"ipv4_connection_attempt_event"));
+	CHECK_EQ_INT(c[3].flags, 0);
+	CHECK_EQ_INT(c[3].n_tests, N(seed_exe_in));
+	for (size_t i = 0; i < N(seed_exe_in); i++)
+		if (!has_value(&v, &c[3], C2W_FIELD_PROCESS_EXECUTABLE, seed_exe_in[i]))
+			unit_fail(__FILE__, __LINE__, "include %s", seed_exe_in[i]);
+	CHECK(c[4].flags == 0 && c[4].n_tests == 1 &&
+	      v.t[c[4].first_test].op == C2W_OP_EXISTS &&
+	      v.t[c[4].first_test].field == C2W_FIELD_PROCESS_NAME);
+	CHECK_EQ_INT(c[5].flags, C2W_CLAUSE_NEGATE);
+	CHECK_EQ_INT(c[5].n_tests, N(seed_src_out) + N(seed_dst_out));
+	for (size_t i = 0; i < N(seed_src_out); i++)
+		if (!has_value(&v, &c[5], C2W_FIELD_SOURCE_IP, seed_src_out[i]))
+			unit_fail(__FILE__, __LINE__, "source %s", seed_src_out[i]);
+	for (size_t i = 0; i < N(seed_dst_out); i++)
+		if (!has_value(&v, &c[5], C2W_FIELD_DESTINATION_IP, seed_dst_out[i]))
+			unit_fail(__FILE__, __LINE__, "destination %s", seed_dst_out[i]);
+	CHECK_EQ_INT(c[6].flags, C2W_CLAUSE_NEGATE);
+	CHECK_EQ_INT(c[6].n_tests, N(seed_exe_out) + N(seed_names_out));
+	for (size_t i = 0; i < N(seed_exe_out); i++)
+		if (!has_value(&v, &c[6], C2W_FIELD_PROCESS_EXECUTABLE, seed_exe_out[i]))
+			unit_fail(__FILE__, __LINE__, "exclude %s", seed_exe_out[i]);
+	for (size_t i = 0; i < N(seed_names_out); i++)
+		if (!has_value(&v, &c[6], C2W_FIELD_PROCESS_NAME, seed_names_out[i]))
+			unit_fail(__FILE__, __LINE__, "name %s", seed_names_out[i]);
+	free(blob);
+}
+
+/* Compile one query into a one-rule blob. */
+static int compile1(const char *q, void **blob, uint32_t *size,
+		    struct kql_error *ke)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "t" };
+	int ret;
+
+	rsb_rule(b, &d);
+	ret = kql_compile(b, q, ke);
+	if (!ret)
+		ret = rsb_finish(b, blob, size);
+	rsb_free(b);
+	return ret;
+}
+
+UNIT_TEST(kql_decompile_round_trip)
+{
+	static const char *const queries[] = {
+		"process.name : curl",
+		"process.executable:(/tmp/* or \"/a b\" or a\\*b or \"and\")",
+		"not destination.ip : (\"::1\" or 10.0.0.0/8) and network.transport:udp",
+		"destination.port : 443 and user.id : 0 and process.name : *",
+		"process.name:\"x*y\" and process.name:(a\\\\b or \"c\\\"d\")",
+		"(process.name : a or destination.ip : 1.1.1.1) and not (event.type:start or source.port:53)",
+		"process.executable : (/a\\(b\\) or \"\" or /c\\:d)",
+	};
+	uint32_t size, size2;
+	void *blob, *blob2;
+	struct kql_error ke;
+
+	for (size_t i = 0; i < N(queries); i++) {
+		char *text;
+
+		if (compile1(queries[i], &blob, &size, &ke)) {
+			unit_fail(__FILE__, __LINE__, "%s: %d:%d %s", queries[i],
+				  ke.line, ke.col, ke.msg);
+			continue;
+		}
+		text = kql_rule_query(blob, size, 0);
+		if (compile1(text, &blob2, &size2, &ke)) {
+			unit_fail(__FILE__, __LINE__, "decompiled '%s': %s", text,
+				  ke.msg);
+		} else {
+			if (size != size2 || memcmp(blob, blob2, size))
+				unit_fail(__FILE__, __LINE__, "'%s' -> '%s' differs",
+					  queries[i], text);
+			free(blob2);
+		}
+		free(text);
+		free(blob);
+	}
+	/* And the seed rule as a whole. */
+	blob = load_seed(&size);
+	if (blob) {
+		char *text = kql_rule_query(blob, size, 0);
+		struct view v;
+
+		view(blob, &v);
+		CHECK_EQ_INT(compile1(text, &blob2, &size2, &ke), 0);
+		/* Same clauses and tests (the rule header differs: id). */
+		CHECK_EQ_INT(size2 - ((struct c2w_rs_header *)blob2)->strtab_size,
+			     size - v.h->strtab_size);
+		CHECK(!memcmp((char *)blob2 + sizeof(struct c2w_rs_header) +
+			      sizeof(struct c2w_rs_rule),
+			      (char *)blob + sizeof(struct c2w_rs_header) +
+			      sizeof(struct c2w_rs_rule),
+			      v.h->n_clauses * sizeof(struct c2w_rs_clause)));
+		free(blob2);
+		free(text);
+		free(blob);
+	}
+}
+
+UNIT_TEST(kql_errors_with_positions)
+{
+	static const struct {
+		const char *q;
+		int line, col;
+		const char *msg;
+	} v[] = {
+		{ "process.name:(a or b", 1, 14, "never closed" },
+		{ "(process.name:a", 1, 1, "never closed" },
+		{ "process.name:a)", 1, 15, "unexpected ')'" },
+		{ "process.name:a and", 1, 16, "'and' needs a term" },
+		{ "process.name:a or\n  ", 1, 16, "'or' needs a term" },
+		{ "process.nam:a", 1, 1, "unknown field 'process.nam'" },
+		{ "process.name:a and\n  proc.x : 1", 2, 3, "unknown field" },
+		{ "process.name:\"abc", 1, 14, "unterminated quoted value" },
+		{ "destination.port > 1024", 1, 18, "range queries" },
+		{ "destination.ip : 10.0.*", 1, 18, "IP address or CIDR" },
+		{ "destination.port : http", 1, 20, "port number" },
+		{ "curl", 1, 1, "free-text" },
+		{ "process.name : a or not process.name : b", 1, 21, "mixes negated" },
+		{ "process.name : a or\n not (process.name : b)", 2, 2, "mixes negated" },
+		{ "process.name:{a}", 1, 14, "nested" },
+		{ "", 1, 1, "end of the query" },
+		{ "process.name: ", 1, 15, "expected a value" },
+		{ "process.name: a\\", 1, 15, "lone" },
+	};
+	struct kql_error ke;
+	uint32_t size;
+	void *blob;
+
+	for (size_t i = 0; i < N(v); i++) {
+		int ret = compile1(v[i].q, &blob, &size, &ke);
+
+		if (!ret) {
+			unit_fail(__FILE__, __LINE__, "'%s' compiled", v[i].q);
+			free(blob);
+			continue;
+		}
+		if (ke.line != v[i].line || ke.col != v[i].col ||
+		    !strstr(ke.msg, v[i].msg))
+			unit_fail(__FILE__, __LINE__,
+				  "'%s': got %d:%d '%s', want %d:%d '%s'",
+				  v[i].q, ke.line, ke.col, ke.msg, v[i].line,
+				  v[i].col, v[i].msg);
+	}
+}
+
+UNIT_TEST(kql_blowup_refused)
+{
+	char q[4096] = "";
+	struct kql_error ke;
+	uint32_t size;
+	void *blob;
+
+	/* (a1 and b1) or (a2 and b2) or ... : 2^n clauses in CNF. */
+	for (int i = 0; i < 12; i++)
+		snprintf(q + strlen(q), sizeof(q) - strlen(q),
+			 "%s(process.name:a%d and user.id:%d)", i ? " or " : "",
+			 i, i);
+	CHECK(compile1(q, &blob, &size, &ke) != 0);
+	CHECK(strstr(ke.msg, "too complex") != NULL);
+	/* A small one distributes fine. */
+	CHECK_EQ_INT(compile1("(process.name:a and user.id:1) or process.name:b",
+			      &blob, &size, &ke), 0);
+	free(blob);
+}
+
+static uint64_t eval2(const char *q, const char *name, const char *uid)
+{
+	struct c2w_ruleset *rs;
+	struct kql_error ke;
+	struct c2w_event ev;
+	uint32_t size;
+	uint64_t hits;
+	void *blob;
+
+	if (compile1(q, &blob, &size, &ke)) {
+		unit_fail(__FILE__, __LINE__, "%s: %s", q, ke.msg);
+		return ~0ULL;
+	}
+	CHECK_EQ_INT(c2w_rs_compile(blob, size, &rs, NULL), 0);
+	memset(&ev, 0, sizeof(ev));
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_NAME, name, strlen(name));
+	c2w_event_add_str(&ev, C2W_FIELD_USER_ID, uid, strlen(uid));
+	hits = c2w_rs_eval(rs, &ev);
+	c2w_rs_free(rs);
+	free(blob);
+	return hits;
+}
+
+UNIT_TEST(kql_precedence_and_case)
+{
+	/* and binds tighter than or; keywords in any case. */
+	const char *q = "process.name:a OR process.name:b AnD user.id:0";
+
+	CHECK_EQ_INT(eval2(q, "a", "5"), 1);
+	CHECK_EQ_INT(eval2(q, "b", "0"), 1);
+	CHECK_EQ_INT(eval2(q, "b", "1"), 0);
+	/* not binds tighter than and. */
+	q = "NOT process.name:a and user.id:0";
+	CHECK_EQ_INT(eval2(q, "a", "0"), 0);
+	CHECK_EQ_INT(eval2(q, "b", "0"), 1);
+	CHECK_EQ_INT(eval2(q, "b", "1"), 0);
+	/* not (x or y) with a field group; newlines anywhere. */
+	q = "user.id\n:\n0 and not\n process.name : (a or\n b)";
+	CHECK_EQ_INT(eval2(q, "a", "0"), 0);
+	CHECK_EQ_INT(eval2(q, "c", "0"), 1);
+	/* A value that looks like a keyword, quoted. */
+	CHECK_EQ_INT(eval2("process.name : \"or\"", "or", "0"), 1);
+	CHECK_EQ_INT(eval2("process.name : nothing", "nothing", "0"), 1);
+}
+
+static int load_text(const char *text, char *err, size_t errlen)
+{
+	uint32_t size;
+	void *blob = NULL;
+	int ret = rules_load_text("t.ndjson", text, strlen(text), &blob, &size,
+				  err, errlen);
+
+	free(blob);
+	return ret;
+}
+
+UNIT_TEST(rule_files)
+{
+	static const struct { const char *text, *msg; } bad[] = {
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"eql\",\"query\":\"x\"}",
+		  "rule type 'eql' is not supported" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"threshold\",\"query\":\"x\"}",
+		  "'threshold'" },
+		{ "{\"name\":\"n\",\"type\":\"query\",\"query\":\"x\"}", "no \"rule_id\"" },
+		{ "{\"rule_id\":\"a\",\"type\":\"query\",\"query\":\"x\"}", "no \"name\"" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\"}", "no \"query\"" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\",\"language\":\"lucene\",\"query\":\"x\"}",
+		  "'lucene'" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"new_terms\",\"query\":\"process.name:x\"}",
+		  "new_terms_fields" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"new_terms\",\"new_terms_fields\":[\"host.name\"],\"query\":\"process.name:x\"}",
+		  "'host.name' is not supported" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"new_terms\",\"new_terms_fields\":[\"process.executable\"],\"history_window_start\":\"20 days\",\"query\":\"process.name:x\"}",
+		  "history_window_start" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\",\"query\":\"process.name:x\"}\n{\"rule_id\":\"b\",\n\"name\":\"n\",\"type\":\"query\",\"query\":\"bad.field:x\"}",
+		  "t.ndjson:2: rule 'b': query line 1 column 1: unknown field" },
+		{ "{\"rule_id\":\"a\",", "t.ndjson:1: invalid JSON" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\",\"query\":\"process.name:x\",\"risk_score\":200}",
+		  "risk_score" },
+		{ "{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\",\"query\":\"process.name:x\"}\n{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\",\"query\":\"process.name:x\"}",
+		  "duplicate rule id" },
+	};
+	char err[1024];
+
+	for (size_t i = 0; i < N(bad); i++) {
+		if (!load_text(bad[i].text, err, sizeof(err)))
+			unit_fail(__FILE__, __LINE__, "accepted: %s", bad[i].text);
+		else if (!strstr(err, bad[i].msg))
+			unit_fail(__FILE__, __LINE__, "'%s': want '%s'", err,
+				  bad[i].msg);
+	}
+	/* host.id is accepted (constant on one host); export trailer skipped. */
+	CHECK_EQ_INT(load_text("{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"new_terms\","
+			       "\"new_terms_fields\":[\"host.id\",\"process.executable\"],"
+			       "\"query\":\"process.name:x\",\"unknown_key\":1}\n"
+			       "{\"exported_count\":1,\"missing_rules\":[]}\n",
+			       err, sizeof(err)), 0);
+	/* A JSON array of rules works too. */
+	CHECK_EQ_INT(load_text("[{\"rule_id\":\"a\",\"name\":\"n\",\"type\":\"query\",\"query\":\"process.name:x\"},"
+			       "{\"rule_id\":\"b\",\"name\":\"n\",\"type\":\"query\",\"query\":\"process.name:y\"}]",
+			       err, sizeof(err)), 0);
+}
+
+UNIT_TEST(windows)
+{
+	uint32_t s;
+
+	CHECK(!rules_parse_window("now-20d", &s) && s == 20 * 86400);
+	CHECK(!rules_parse_window("12h", &s) && s == 12 * 3600);
+	CHECK(!rules_parse_window("now-90s", &s) && s == 90);
+	CHECK(!rules_parse_window("2w", &s) && s == 14 * 86400);
+	CHECK(rules_parse_window("now-20", &s));
+	CHECK(rules_parse_window("now-0d", &s));
+	CHECK(rules_parse_window("now-20y", &s));
+	CHECK(rules_parse_window("now-99999d", &s));
+	CHECK(rules_parse_window("-5d", &s));
+}
+
+UNIT_TEST(eval_seed_events)
+{
+	static const char events[] =
+		"{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"source.ip\":\"1.2.3.4\",\"destination.ip\":\"8.8.8.8\"}\n"
+		"{\"@timestamp\":\"2026-01-02T00:00:00Z\",\"host\":{\"os\":{\"type\":\"linux\"}},\"event\":{\"category\":[\"network\"],\"action\":\"connection_attempted\"},\"process\":{\"executable\":\"/tmp/x\",\"name\":\"x\"},\"destination\":{\"ip\":\"8.8.8.8\"}}\n"
+		"{\"@timestamp\":\"2026-02-01T00:00:00Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"destination.ip\":\"8.8.8.8\"}\n"
+		"{\"@timestamp\":\"2026-02-01T00:00:01Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/curl\",\"process.name\":\"curl\",\"destination.ip\":\"8.8.8.8\"}\n"
+		"{\"@timestamp\":\"2026-02-01T00:00:02Z\",\"host.os.type\":\"linux\",\"event.category\":\"process\",\"event.action\":\"exec\",\"process.executable\":\"/tmp/y\",\"process.name\":\"y\"}\n"
+		"{\"@timestamp\":\"2026-02-01T00:00:03Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"ipv4_connection_attempt_event\",\"process.executable\":\"/tmp/z\",\"process.name\":\"z\",\"destination.ip\":\"::ffff:10.1.1.1\"}\n"
+		"{\"@timestamp\":\"2026-01-01T12:00:00Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"destination.ip\":\"1.1.1.1\"}\n"
+		"{\"@timestamp\":\"2026-02-01T00:00:04Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/var/tmp/w\",\"destination.ip\":\"1.1.1.1\"}\n";
+	static const char *const want[] = {
+		"{\"match\":true,\"alert\":true,",	/* new */
+		"{\"match\":true,\"alert\":false,",	/* seen 12h earlier */
+		"{\"match\":true,\"alert\":true,",	/* 30 days later: new again */
+		"{\"match\":false,",			/* curl excluded */
+		"{\"match\":false,",			/* a process event */
+		"{\"match\":false,",			/* v4-mapped private */
+		"{\"match\":true,\"alert\":false,",	/* out of order: 2nd in time */
+		"{\"match\":false,",			/* no process.name */
+	};
+	uint32_t size;
+	void *blob = load_seed(&size);
+	char *out = NULL, err[256], *line;
+	size_t outlen = 0;
+	FILE *in = fmemopen((void *)events, sizeof(events) - 1, "r");
+	FILE *o = open_memstream(&out, &outlen);
+
+	CHECK_EQ_INT(eval_events(blob, size, in, "events", o, false, err,
+				 sizeof(err)), 0);
+	fclose(o);
+	fclose(in);
+	line = out;
+	for (size_t i = 0; i < N(want); i++) {
+		char *nl = line ? strchr(line, '\n') : NULL;
+
+		if (!nl || strncmp(line, want[i], strlen(want[i])))
+			unit_fail(__FILE__, __LINE__, "event %zu: %.*s", i + 1,
+				  nl ? (int)(nl - line) : 10, line ? line : "");
+		line = nl ? nl + 1 : NULL;
+	}
+	free(out);
+	free(blob);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Offline evaluation of ECS events with the kernel's own rule core
+ * (c2watchctl eval): the query, then the new-terms window, in timestamp
+ * order.
+ */
+#ifndef C2W_EVALUATE_H
+#define C2W_EVALUATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+int eval_events(const void *blob, uint32_t size, FILE *in, const char *name,
+		FILE *out, bool explain, char *err, size_t errlen);
+
+#endif
