@@ -42,6 +42,7 @@
 #define DEFAULT_STATE	"/var/lib/c2watch/seen.ndjson"
 #define READ_BUF	(1 << 20)
 #define BACKOFF_MAX_MS	5000
+#define DETACH_GRACE_MS	2000	/* after a detach request, before reopening */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -444,8 +445,9 @@ static int run(struct daemon *d)
 		ret = poll(&p, 1, d->next_flush > now ?
 			   (int)(d->next_flush - now) * 1000 : 0);
 		if (ret > 0 && !drain(d, buf)) {
-			/* Give an unload its moment before trying again. */
-			backoff = 1000;
+			/* Give the unload its moment before reopening. */
+			for (int i = 0; i < DETACH_GRACE_MS / 100 && !got_term; i++)
+				sleep_ms(100);
 			continue;
 		}
 		if (time(NULL) >= d->next_flush) {

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * c2watchd end to end in the VM: NDJSON alerts, suppression, state kept
+ * across restarts, SIGHUP log rotation, module reload, queue overflow and a
+ * corrupt state file.
+ */
+#include <arpa/inet.h>
+#include <signal.h>
+
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+#include "c2w_test.h"
+
+#define DAEMON "/c2w/c2watchd"
+#define OUT "/tmp/d/alerts.ndjson"
+#define STATE "/tmp/d/seen.ndjson"
+
+static pid_t start_daemon(const char *extra)
+{
+	pid_t pid;
+
+	mkdir("/tmp/d", 0700);
+	pid = fork();
+	if (!pid) {
+		int null = open("/tmp/d/daemon.log", O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		dup2(null, 2);
+		execv(DAEMON, (char *[]){ DAEMON, "-f", "-r", "/c2w/rules",
+			      "-o", OUT, "-s", STATE, "-i", "1",
+			      (char *)extra, NULL });
+		_exit(127);
+	}
+	usleep(500000);	/* attached, rules loaded, state imported */
+	return pid;
+}
+
+static int stop_daemon(pid_t pid)
+{
+	int st;
+
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* Documents in @path with event.kind == @kind (NULL: all); the last one. */
+static int count_docs(const char *path, const char *kind, const char *action,
+		      json_object **last)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	if (last)
+		*last = NULL;
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		json_object *o = json_tokener_parse(line), *ev, *v;
+
+		if (!o)
+			continue;
+		if (json_object_object_get_ex(o, "event", &ev) &&
+		    (!kind || (json_object_object_get_ex(ev, "kind", &v) &&
+			       !strcmp(json_object_get_string(v), kind))) &&
+		    (!action || (json_object_object_get_ex(ev, "action", &v) &&
+				 !strcmp(json_object_get_string(v), action)))) {
+			n++;
+			if (last) {
+				json_object_put(*last);
+				*last = o;
+				continue;
+			}
+		}
+		json_object_put(o);
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
+static const char *jget(json_object *o, const char *path)
+{
+	char buf[128], *save, *tok;
+	json_object *v = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok; tok = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(v, tok, &v))
+			return NULL;
+	return json_object_get_string(v);
+}
+
+static int wait_docs(const char *path, const char *kind, const char *action,
+		     int want)
+{
+	int n = 0;
+
+	for (int i = 0; i < 50; i++) {
+		n = count_docs(path, kind, action, NULL);
+		if (n >= want)
+			break;
+		usleep(100000);
+	}
+	return n;
+}
+
+FIXTURE(d) {
+	pid_t pid;
+};
+
+FIXTURE_SETUP(d)
+{
+	int fd;
+
+	self->pid = 0;
+	if (access(C2W_DEV, F_OK))
+		SKIP(return, "c2watch module not loaded");
+	fd = open(C2W_DEV, O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SEEN_CLEAR));
+	close(fd);
+	unlink(OUT);
+	unlink(STATE);
+	self->pid = start_daemon(NULL);
+	ASSERT_LT(0, self->pid);
+}
+
+FIXTURE_TEARDOWN(d)
+{
+	if (self->pid > 0)
+		stop_daemon(self->pid);
+}
+
+TEST_F(d, one_alert_line_then_suppressed_and_restart_restores)
+{
+	json_object *a;
+	int fd;
+
+	ASSERT_EQ(0, beacon_at("/tmp/.hidden/implant", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	count_docs(OUT, "alert", NULL, &a);
+	ASSERT_NE(NULL, a);
+	EXPECT_STREQ("/tmp/.hidden/implant", jget(a, "process.executable"));
+	EXPECT_STREQ("implant", jget(a, "process.name"));
+	EXPECT_NE(NULL, jget(a, "process.pid"));
+	EXPECT_STREQ("1.1.1.1", jget(a, "destination.ip"));
+	EXPECT_STREQ("443", jget(a, "destination.port"));
+	EXPECT_STREQ("1.1.1.1", jget(a, "source.ip"));
+	EXPECT_STREQ(SEED_ID, jget(a, "rule.id"));
+	EXPECT_STREQ("Suspicious Network Activity to the Internet by Previously Unknown Executable",
+		     jget(a, "rule.name"));
+	EXPECT_STREQ("tcp", jget(a, "network.transport"));
+	EXPECT_STREQ("egress", jget(a, "network.direction"));
+	EXPECT_STREQ("linux", jget(a, "host.os.type"));
+	EXPECT_STREQ("root", jget(a, "user.name"));
+	EXPECT_STREQ("false", jget(a, "c2watch.exe_deleted"));
+	EXPECT_NE(NULL, jget(a, "@timestamp"));
+	EXPECT_NE(NULL, jget(a, "threat.tactic.id"));
+	json_object_put(a);
+
+	ASSERT_EQ(0, beacon_at("/tmp/.hidden/implant", "tcp", "1.1.1.1", "443"));
+	usleep(500000);
+	EXPECT_EQ(1, count_docs(OUT, "alert", NULL, NULL));
+
+	/* Restart with the kernel's memory wiped, as after a reboot. */
+	ASSERT_EQ(0, stop_daemon(self->pid));
+	self->pid = 0;
+	ASSERT_EQ(0, access(STATE, F_OK));
+	fd = open(C2W_DEV, O_WRONLY);
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SEEN_CLEAR));
+	close(fd);
+	self->pid = start_daemon(NULL);
+	ASSERT_EQ(0, beacon_at("/tmp/.hidden/implant", "tcp", "1.1.1.1", "443"));
+	usleep(500000);
+	EXPECT_EQ(1, count_docs(OUT, "alert", NULL, NULL));
+	/* A new one still alerts. */
+	ASSERT_EQ(0, beacon_at("/tmp/.hidden/other", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
+}
+
+TEST_F(d, sighup_reopens_the_output)
+{
+	ASSERT_EQ(0, beacon_at("/tmp/rot1", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	ASSERT_EQ(0, rename(OUT, OUT ".1"));
+	kill(self->pid, SIGHUP);
+	usleep(300000);
+	ASSERT_EQ(0, beacon_at("/tmp/rot2", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	EXPECT_EQ(1, count_docs(OUT ".1", "alert", NULL, NULL));
+	unlink(OUT ".1");
+}
+
+TEST_F(d, module_reload_is_survived)
+{
+	json_object *gap;
+
+	ASSERT_EQ(0, beacon_at("/tmp/before", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "unload", NULL }));
+	EXPECT_EQ(-1, access(C2W_DEV, F_OK));
+	sleep(1);
+	ASSERT_EQ(0, reload_module(""));
+	/* The daemon reattaches, reloads rules and the seen set. */
+	ASSERT_EQ(1, wait_docs(OUT, "event", "monitoring_gap", 1));
+	count_docs(OUT, "event", "monitoring_gap", &gap);
+	EXPECT_NE(NULL, jget(gap, "c2watch.gap.seconds"));
+	json_object_put(gap);
+	ASSERT_EQ(0, beacon_at("/tmp/before", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at("/tmp/after", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
+	usleep(300000);
+	EXPECT_EQ(2, count_docs(OUT, "alert", NULL, NULL));
+}
+
+TEST(queue_overflow_becomes_a_document)
+{
+	char *args[] = { "/tmp/flood2", "-n", "600", "1.1.1.1", "80", NULL };
+	json_object *lost;
+	pid_t pid;
+	int fd;
+
+	if (access(C2W_DEV, F_OK))
+		SKIP(return, "c2watch module not loaded");
+	ASSERT_EQ(0, reload_module("queue_size=65536"));
+	unlink(OUT);
+	unlink(STATE);
+	pid = start_daemon(NULL);
+	fd = open(C2W_DEV, O_WRONLY);
+	/* Every match alerts: a plain query rule. */
+	ASSERT_EQ(0, load_kql(fd, "flood", "process.executable:/tmp/flood2",
+			      0, 0));
+	close(fd);
+	usleep(300000);
+	kill(pid, SIGSTOP);	/* the reader stalls */
+	ASSERT_EQ(0, install(BEACON, args[0]));
+	ASSERT_EQ(0, run(args[0], args));
+	kill(pid, SIGCONT);
+	ASSERT_EQ(1, wait_docs(OUT, "event", "records_lost", 1));
+	count_docs(OUT, "event", "records_lost", &lost);
+	usleep(300000);
+	EXPECT_EQ(600, count_docs(OUT, "alert", NULL, NULL) +
+		  atoi(jget(lost, "c2watch.lost.count")));
+	json_object_put(lost);
+	EXPECT_EQ(0, stop_daemon(pid));
+	ASSERT_EQ(0, reload_module(""));
+}
+
+TEST(corrupt_state_is_set_aside)
+{
+	char *log = NULL;
+	pid_t pid;
+	FILE *f;
+
+	if (access(C2W_DEV, F_OK))
+		SKIP(return, "c2watch module not loaded");
+	mkdir("/tmp/d", 0700);
+	unlink(OUT);
+	unlink("/tmp/d/daemon.log");
+	f = fopen(STATE, "w");
+	fputs("{\"rule_id\": \"x\", \"key\": 42\nthis is not json\n", f);
+	fclose(f);
+	pid = start_daemon(NULL);
+	ASSERT_EQ(0, beacon_at("/tmp/fresh", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	EXPECT_EQ(0, stop_daemon(pid));
+	/* Warned, moved aside (not lost), and a fresh state written. */
+	ASSERT_EQ(0, run_capture((char *[]){ "/bin/sh", "-c",
+		"cat /tmp/d/daemon.log; ls /tmp/d", NULL }, &log, false));
+	EXPECT_NE(NULL, strstr(log, "state file is corrupt"));
+	EXPECT_NE(NULL, strstr(log, "seen.ndjson.corrupt-"));
+	free(log);
+	EXPECT_EQ(0, access(STATE, F_OK));
+}
+
+TEST(bad_rules_directory_is_an_error)
+{
+	char *out = NULL;
+	FILE *f;
+
+	mkdir("/tmp/badrules", 0700);
+	f = fopen("/tmp/badrules/x.ndjson", "w");
+
+	fputs("{\"rule_id\":\"x\",\"name\":\"x\",\"type\":\"eql\",\"query\":\"a\"}\n", f);
+	fclose(f);
+	EXPECT_EQ(2, run_capture((char *[]){ DAEMON, "-f", "-r", "/tmp/badrules",
+				 "-o", "-", NULL }, &out, true));
+	EXPECT_NE(NULL, strstr(out, "/tmp/badrules/x.ndjson:1: rule 'x': rule type 'eql' is not supported"));
+	free(out);
+	EXPECT_EQ(0, run_capture((char *[]){ DAEMON, "--help", NULL }, &out, false));
+	EXPECT_NE(NULL, strstr(out, "--flush-interval"));
+	free(out);
+}
+
+TEST_HARNESS_MAIN
