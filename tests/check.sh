@@ -59,7 +59,7 @@ if command -v systemd-analyze >/dev/null; then
 		! systemd-analyze verify "$out/c2watchd.service" 2>&1 |
 			grep -v "Command 'man " | grep .
 	}
-	gate "systemd unit verifies" unit.log verify_unit
+	gate "systemd unit verifies" systemd.log verify_unit
 fi
 
 echo "== VM selftests" >&2
