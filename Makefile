@@ -44,19 +44,18 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 KSFT_DIR := $(C2W_CACHE)/kernel-tools/tools/testing/selftests
 
-JSON_CFLAGS = $(shell pkg-config --cflags json-c libcrypto)
-JSON_LIBS = $(shell pkg-config --libs json-c libcrypto)
-LIBNL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
-LIBNL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+# json-c, OpenSSL libcrypto (SHA-256) and libnl-genl-3, for libc2w users.
+DEP_CFLAGS = $(shell pkg-config --cflags json-c libcrypto libnl-genl-3.0)
+DEP_LIBS = $(shell pkg-config --libs json-c libcrypto libnl-genl-3.0)
 
 CORE_SRCS := kmod/rules.c
 CORE_HDRS := kmod/rules.h kmod/core_types.h
 LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c \
 	userspace/seenfile.c userspace/ecs.c userspace/kqlout.c \
-	userspace/evaluate.c
+	userspace/evaluate.c userspace/nlclient.c
 LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
 	userspace/seenfile.h userspace/ecs.h userspace/kqlout.h \
-	userspace/evaluate.h
+	userspace/evaluate.h userspace/nlclient.h
 SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
 
 PROGS := $(BUILD)/c2watchctl $(BUILD)/c2watchd
@@ -92,15 +91,15 @@ LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(LIB_SRCS))
 
 $(BUILD)/obj/%.o: %.c $(CORE_HDRS) $(LIB_HDRS) $(UAPI)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod $(JSON_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod $(DEP_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libc2w.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(BUILD)/c2watch%: userspace/c2watch%.c $(BUILD)/libc2w.a $(LIB_HDRS) \
 		$(BUILD)/gen/seed_rules.h $(UAPI)
-	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod -I$(BUILD)/gen $(JSON_CFLAGS) \
-		-o $@ $< $(BUILD)/libc2w.a $(JSON_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod -I$(BUILD)/gen $(DEP_CFLAGS) \
+		-o $@ $< $(BUILD)/libc2w.a $(DEP_LIBS) $(LDFLAGS)
 
 # The seed rule built into c2watchd, for hosts without a rules directory.
 $(BUILD)/gen/seed_rules.h: $(SEED_RULES)
@@ -131,14 +130,15 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
 		$(BUILD)/libc2w.a $(UAPI)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude/uapi -Ikmod \
-		-Iuserspace -isystem $(KSFT_DIR) -o $@ $< $(BUILD)/libc2w.a \
-		$(JSON_LIBS) -luring -lpthread $(LDFLAGS)
+		-Iuserspace $(DEP_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
+		$(BUILD)/libc2w.a \
+		$(DEP_LIBS) -luring -lpthread $(LDFLAGS)
 
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_SRCS) \
 		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(UAPI) | $(BUILD)
-	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -Ikmod -Itests/unit $(JSON_CFLAGS) \
-		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIB_SRCS) $(JSON_LIBS)
+	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -Ikmod -Itests/unit $(DEP_CFLAGS) \
+		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIB_SRCS) $(DEP_LIBS)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests

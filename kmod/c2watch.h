@@ -8,6 +8,7 @@
  *   seen.c     the seen set (rhashtable) with new-terms windows
  *   queue.c    the record queue behind read() on /dev/c2watch
  *   chardev.c  /dev/c2watch: open/read/poll and the ioctls
+ *   genl.c     generic netlink: status, and a multicast group of records
  *   rules.c    the pure-C rule core shared with userspace
  */
 #ifndef _C2WATCH_H
@@ -182,5 +183,14 @@ void c2w_queue_detach(bool on);
 
 int c2w_chardev_init(void);
 void c2w_chardev_exit(void);
+void c2w_fill_stats(struct c2w_stats *st);
+void c2w_fill_config(struct c2w_config *c);
+
+/* ---- generic netlink (genl.c) ---- */
+
+int c2w_genl_init(void);
+void c2w_genl_exit(void);
+void c2w_genl_record(const struct c2w_record_hdr *rec);
+void c2w_genl_stats(struct c2w_stats *st);
 
 #endif /* _C2WATCH_H */

@@ -163,16 +163,25 @@ static long ioctl_get_rules(void __user *argp)
 	return ret;
 }
 
+/**
+ * c2w_fill_config() - the settings, as %C2W_IOC_GET_CONFIG reports them
+ * @c: filled in (fully: no kernel memory leaks out)
+ */
+void c2w_fill_config(struct c2w_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->enabled = READ_ONCE(c2w_enabled);
+	c->locked = READ_ONCE(c2w_locked);
+	c->seen_capacity = c2w_seen_capacity();
+	c->default_window = READ_ONCE(c2w_default_window);
+	c->queue_size = c2w_queue_size();
+}
+
 static long ioctl_get_config(void __user *argp)
 {
 	struct c2w_config c;
 
-	memset(&c, 0, sizeof(c));
-	c.enabled = READ_ONCE(c2w_enabled);
-	c.locked = READ_ONCE(c2w_locked);
-	c.seen_capacity = c2w_seen_capacity();
-	c.default_window = READ_ONCE(c2w_default_window);
-	c.queue_size = c2w_queue_size();
+	c2w_fill_config(&c);
 	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
@@ -217,20 +226,31 @@ out:
 	return ret;
 }
 
-static long ioctl_get_stats(void __user *argp)
+/**
+ * c2w_fill_stats() - every counter, as %C2W_IOC_GET_STATS reports them
+ * @st: filled in (fully: no kernel memory leaks out)
+ */
+void c2w_fill_stats(struct c2w_stats *st)
 {
 	struct c2w_active_rules *ar;
-	struct c2w_stats st;
 
-	memset(&st, 0, sizeof(st));
-	c2w_stats_get(&st);
-	c2w_queue_stats(&st);
-	c2w_seen_stats(&st);
-	st.missed = c2w_probes_missed();
+	memset(st, 0, sizeof(*st));
+	c2w_stats_get(st);
+	c2w_queue_stats(st);
+	c2w_seen_stats(st);
+	c2w_genl_stats(st);
+	st->missed = c2w_probes_missed();
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
-	st.rules = ar ? c2w_rs_count(ar->rs) : 0;
+	st->rules = ar ? c2w_rs_count(ar->rs) : 0;
 	rcu_read_unlock();
+}
+
+static long ioctl_get_stats(void __user *argp)
+{
+	struct c2w_stats st;
+
+	c2w_fill_stats(&st);
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

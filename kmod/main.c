@@ -56,9 +56,12 @@ static int __init c2w_init(void)
 	ret = c2w_detect_init();
 	if (ret)
 		goto err_seen;
-	ret = c2w_probes_init();
+	ret = c2w_genl_init();
 	if (ret)
 		goto err_detect;
+	ret = c2w_probes_init();
+	if (ret)
+		goto err_genl;
 	ret = c2w_chardev_init();
 	if (ret)
 		goto err_probes;
@@ -68,6 +71,8 @@ static int __init c2w_init(void)
 
 err_probes:
 	c2w_probes_exit();
+err_genl:
+	c2w_genl_exit();
 err_detect:
 	synchronize_rcu();
 	c2w_detect_exit();
@@ -84,6 +89,8 @@ static void __exit c2w_exit(void)
 
 	c2w_chardev_exit();
 	c2w_probes_exit();
+	/* Nothing produces records any more. */
+	c2w_genl_exit();
 	/* No probe runs any more; unpublish the rules, wait, free. */
 	ar = rcu_replace_pointer(c2w_rules, NULL, true);
 	synchronize_rcu();

@@ -52,17 +52,19 @@ static void fill_lost(struct c2w_lost *l)
 	l->total = q.lost_total;
 }
 
-/* Queue the pending lost record; the caller checked there is room. */
-static void flush_lost(void)
+/*
+ * Queue the pending lost record; the caller checked there is room. Copied
+ * to @out so that it can go to netlink once the lock is dropped.
+ */
+static bool flush_lost(struct c2w_lost *out)
 {
-	struct c2w_lost l;
-
 	if (!q.lost_pending)
-		return;
-	fill_lost(&l);
-	kfifo_in(&q.fifo, (u8 *)&l, sizeof(l));
+		return false;
+	fill_lost(out);
+	kfifo_in(&q.fifo, (u8 *)out, sizeof(*out));
 	q.lost_pending = 0;
 	q.queued++;
+	return true;
 }
 
 /**
@@ -75,6 +77,8 @@ static void flush_lost(void)
  */
 int c2w_queue_put(struct c2w_record_hdr *rec)
 {
+	struct c2w_lost lost;
+	bool have_lost = false;
 	unsigned long flags;
 	int ret = 0;
 
@@ -91,7 +95,7 @@ int c2w_queue_put(struct c2w_record_hdr *rec)
 		q.dropped++;
 		ret = -ENOSPC;
 	} else {
-		flush_lost();
+		have_lost = flush_lost(&lost);
 		rec->seq = q.next_seq++;
 		kfifo_in(&q.fifo, (u8 *)rec, rec->size);
 		q.queued++;
@@ -99,6 +103,14 @@ int c2w_queue_put(struct c2w_record_hdr *rec)
 	spin_unlock_irqrestore(&q.lock, flags);
 	if (!ret)
 		wake_up_interruptible(&q.wait);
+	/*
+	 * Watchers get every record, even those the reader's queue had to
+	 * drop, and the lost notices too, so their sequence has no gaps
+	 * but their own.
+	 */
+	if (have_lost)
+		c2w_genl_record(&lost.hdr);
+	c2w_genl_record(rec);
 	return ret;
 }
 
@@ -161,6 +173,7 @@ static ssize_t copy_records(char __user *buf, size_t count)
 			spin_unlock_irqrestore(&q.lock, flags);
 			if (!have)
 				break;
+			c2w_genl_record(&l.hdr);
 			if (copy_to_user(buf + done, &l, sizeof(l))) {
 				spin_lock_irqsave(&q.lock, flags);
 				q.lost_pending += l.lost;

@@ -8,6 +8,7 @@
  * kernel only through include/uapi/linux/c2watch.h.
  * Exit codes: 0 ok, 1 operation failed, 2 usage or input error.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -23,8 +25,10 @@
 
 #include <linux/c2watch.h>
 
+#include "ecs.h"
 #include "evaluate.h"
 #include "kqlout.h"
+#include "nlclient.h"
 #include "rulefile.h"
 #include "rules.h"
 #include "seenfile.h"
@@ -241,29 +245,31 @@ static int show_main(int argc, char **argv)
 
 static int status_main(int argc, char **argv)
 {
+	struct nl_status ns;
 	struct c2w_config c;
 	struct c2w_stats st;
 	uint64_t hooks = 0;
-	int fd;
+	int ret;
 
 	if (wants_help(argc, argv))
 		return 0;
 	if (argc > 1)
 		return usage_error("takes no arguments");
-	fd = open_device();
-	if (fd < 0)
-		return EXIT_FAIL;
-	memset(&st, 0, sizeof(st));
-	memset(&c, 0, sizeof(c));
-	if (xioctl(fd, C2W_IOC_GET_CONFIG, &c, "reading the configuration") ||
-	    xioctl(fd, C2W_IOC_GET_STATS, &st, "reading statistics")) {
-		close(fd);
+	/* Generic netlink: any user may ask, the daemon is not disturbed. */
+	ret = nl_get_status(&ns);
+	if (ret) {
+		fprintf(stderr, "c2watchctl: status over generic netlink: %s%s\n",
+			strerror(-ret), ret == -ENOENT ?
+			" (is the c2watch module loaded?)" : "");
 		return EXIT_FAIL;
 	}
-	close(fd);
+	st = ns.stats;
+	c = ns.config;
 	for (int i = 0; i < C2W_HOOK_MAX; i++)
 		hooks += st.hook_hits[i];
 #define U(x) ((unsigned long long)(x))
+	printf("module:           %s (uapi %u)\n", ns.module_version,
+	       ns.uapi_version);
 	printf("enabled:          %s%s\n", c.enabled ? "yes" : "no",
 	       c.locked ? " (locked until reboot)" : "");
 	printf("rules:            %u\n", st.rules);
@@ -289,11 +295,144 @@ static int status_main(int argc, char **argv)
 	printf("queue:            %u bytes; records queued %llu, read %llu, dropped %llu\n",
 	       c.queue_size, U(st.records_queued), U(st.records_read),
 	       U(st.records_dropped));
+	printf("netlink:          records sent %llu, failed %llu\n",
+	       U(st.netlink_sent), U(st.netlink_failed));
 	printf("seen set:         %llu of %llu entries, %llu bytes; full %llu times, %llu expired\n",
 	       U(st.seen_entries), U(st.seen_capacity), U(st.seen_bytes),
 	       U(st.seen_full), U(st.seen_expired));
 #undef U
 	return 0;
+}
+
+/* ---- watch ---- */
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+struct watch_out {
+	bool json;
+	struct ecs_ctx ecs;
+	struct c2w_ruleset *rs;
+};
+
+static void watch_record(const struct c2w_record_hdr *rec, void *arg)
+{
+	struct watch_out *o = arg;
+	char when[32], dst[INET6_ADDRSTRLEN + 8];
+	time_t t = (time_t)(rec->time_ns / 1000000000ULL);
+	struct tm tm;
+
+	if (o->json) {
+		json_object *doc = ecs_record(rec, &o->ecs);
+
+		if (doc) {
+			printf("%s\n", ecs_to_string(doc));
+			json_object_put(doc);
+		}
+		fflush(stdout);
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (rec->type == C2W_REC_ALERT && rec->size >= sizeof(struct c2w_alert)) {
+		const struct c2w_alert *a = (const void *)rec;
+		uint32_t exe_len = a->exe_len < rec->size - sizeof(*a) ?
+				   a->exe_len : (uint32_t)(rec->size - sizeof(*a));
+
+		inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->daddr, dst,
+			  sizeof(dst));
+		printf("%-19s %7u %6u  %-32.*s %s%s%s:%u/%s  %.8s\n", when,
+		       a->tgid, a->uid, (int)exe_len, (const char *)a->exe,
+		       a->family == 6 ? "[" : "", dst, a->family == 6 ? "]" : "",
+		       a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
+		       (const char *)a->rule_id);
+	} else if (rec->type == C2W_REC_LOST) {
+		printf("%-19s # the reader's queue lost %llu record(s)\n", when,
+		       (unsigned long long)((const struct c2w_lost *)rec)->lost);
+	} else if (rec->type == C2W_REC_CONFIG) {
+		const struct c2w_config_rec *c = (const void *)rec;
+
+		printf("%-19s # configuration change %u (value %llu) by pid %u\n",
+		       when, c->what, (unsigned long long)c->value, c->pid);
+	}
+	fflush(stdout);
+}
+
+static void watch_missed(unsigned long long n, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "c2watchctl: missed %llu record(s): this watcher was too slow (socket buffer overflow)\n",
+		n);
+}
+
+static int watch_main(int argc, char **argv)
+{
+	struct watch_out o = { .json = false };
+	struct nl_watch w = {
+		.record = watch_record, .missed = watch_missed, .arg = &o,
+		.stop = &watch_stop,
+	};
+	struct sigaction sa;
+	uint32_t size;
+	void *blob;
+	int fd, ret;
+
+	if (wants_help(argc, argv))
+		return 0;
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		o.json = true;
+	else if (argc > 1)
+		return usage_error("unknown argument '%s'", argv[1]);
+	ecs_ctx_init(&o.ecs);
+	/* Rule names for --json, when the device lets us read them. */
+	fd = open(device_path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		struct c2w_buf b;
+
+		memset(&b, 0, sizeof(b));
+		if (ioctl(fd, C2W_IOC_GET_RULES, &b) && errno == ENOSPC &&
+		    (blob = malloc(b.len))) {
+			b.ptr = (uintptr_t)blob;
+			size = b.len;
+			if (ioctl(fd, C2W_IOC_GET_RULES, &b) ||
+			    c2w_rs_compile(blob, size, &o.rs, NULL))
+				o.rs = NULL;
+			free(blob);
+		}
+		close(fd);
+	}
+	o.ecs.rules = o.rs;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_watch_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!o.json)
+		printf("%-19s %7s %6s  %-32s %s  %s\n", "TIME", "PID", "UID",
+		       "EXECUTABLE", "DESTINATION", "RULE");
+	fflush(stdout);
+	ret = nl_watch_records(&w);
+	c2w_rs_free(o.rs);
+	switch (ret) {
+	case 0:
+		return 0;
+	case -ENODEV:
+		fprintf(stderr, "c2watchctl: the c2watch module was unloaded; stopping\n");
+		return 0;
+	case -ENOENT:
+		fprintf(stderr, "c2watchctl: the c2watch module is not loaded\n");
+		return EXIT_FAIL;
+	case -EPERM:
+		fprintf(stderr, "c2watchctl: watching alerts needs CAP_SYS_ADMIN (alerts reveal other users' activity)\n");
+		return EXIT_FAIL;
+	default:
+		fprintf(stderr, "c2watchctl: watch: %s\n", strerror(-ret));
+		return EXIT_FAIL;
+	}
 }
 
 /* ---- seen ---- */
@@ -622,7 +761,11 @@ static const struct subcommand subcommands[] = {
 	{ "show", show_main, "",
 	  "Print the loaded rules back as KQL, with ids and windows." },
 	{ "status", status_main, "",
-	  "Settings and counters: attempts, alerts, drops, seen set, probe cost." },
+	  "Settings and counters: attempts, alerts, drops, seen set, probe cost.\n"
+	  "Over generic netlink: any user may ask." },
+	{ "watch", watch_main, "[--json]",
+	  "Print alerts live as they happen (generic netlink), beside the\n"
+	  "daemon; --json prints the daemon's ECS documents. Needs CAP_SYS_ADMIN." },
 	{ "seen", seen_main, "list | export FILE | import FILE | forget PATH | clear",
 	  "The seen set, one JSON object per line: rule_id, key, first_seen,\n"
 	  "last_seen (ISO-8601 UTC), hits. export - writes to stdout." },

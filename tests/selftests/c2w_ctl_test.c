@@ -150,7 +150,7 @@ TEST_F(ctl, status_and_switches)
 	EXPECT_EQ(0, CTL_RUN("seen", "--help"));
 	EXPECT_NE(NULL, strstr(self->out, "usage: c2watchctl seen"));
 	EXPECT_EQ(1, ctl(_metadata, &self->out, (char *[]){ CTL, "--device",
-			 "/dev/nope", "status", NULL }));
+			 "/dev/nope", "show", NULL }));
 }
 
 TEST_F(ctl, seen_commands)

@@ -15,6 +15,7 @@
 #
 # Environment: KDIR (headers the module was built against), C2W_CACHE,
 # C2W_VM_ACCEL (tcg by default; kvm is an opt-in for real hosts),
+# C2W_VM_TCG_THREAD (single by default, see below),
 # C2W_VM_TIMEOUT (seconds, default 900), C2W_VM_KERNEL (a bzImage to boot
 # instead of the Debian one), C2W_VM_LOG_DIR.
 set -euo pipefail
@@ -88,7 +89,12 @@ chmod +x "$root/init" "$root/c2w/job.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$logdir/initramfs.gz"
 
 # --- boot --------------------------------------------------------------------
-accel_args=(-accel tcg,thread=multi)
+# Single-threaded TCG by default: with thread=multi we saw a vCPU spin for
+# minutes on a stale int3 at tcp_v4_connect+0 after another vCPU had
+# patched the kprobe away (kprobe register/unregister under a connect
+# storm), which real hardware's cross-modifying-code rules do not allow.
+# C2W_VM_TCG_THREAD=multi brings the faster mode back.
+accel_args=(-accel "tcg,thread=${C2W_VM_TCG_THREAD:-single}")
 [ "$accel" = kvm ] && accel_args=(-accel kvm -cpu host)
 
 : > "$console"

@@ -439,6 +439,8 @@ enum c2w_hook {
  * @seen_expired: entries reaped after their window
  * @probe_ns_total: nanoseconds spent in evaluated hits
  * @probe_ns_avg: @probe_ns_total / @evaluated
+ * @netlink_sent: records multicast to the generic netlink "alerts" group
+ * @netlink_failed: records that could not be (allocation, socket errors)
  * @rules: rules loaded
  * @reserved: zero
  */
@@ -463,6 +465,8 @@ struct c2w_stats {
 	__u64 seen_expired;
 	__u64 probe_ns_total;
 	__u64 probe_ns_avg;
+	__u64 netlink_sent;
+	__u64 netlink_failed;
 	__u32 rules;
 	__u32 reserved;
 };
@@ -528,5 +532,56 @@ struct c2w_seen_forget {
  * the reader closes the device.
  */
 #define C2W_IOC_DETACH_READER	_IO(C2W_IOC_MAGIC, 0x0b)
+
+/* ------------------------------------------------------------------------ */
+/* Generic netlink */
+
+#define C2W_GENL_NAME		"c2watch"
+#define C2W_GENL_VERSION	1
+#define C2W_GENL_MCGRP_ALERTS	"alerts"
+
+/*
+ * The family "c2watch" serves operators who want to watch without
+ * disturbing the daemon, which owns /dev/c2watch. Configuration stays on the
+ * ioctl path. Only the initial network namespace is served.
+ *
+ * C2W_CMD_GET_STATUS: any user (the reply holds aggregate counters and
+ * settings, no paths, no addresses). Request: no attributes. Reply:
+ *
+ *    C2W_A_VERSION: NLA_U32, C2W_UAPI_VERSION
+ *    C2W_A_MODULE_VERSION: NLA_NUL_STRING
+ *    C2W_A_STATS: NLA_BINARY, struct c2w_stats
+ *    C2W_A_CONFIG: NLA_BINARY, struct c2w_config
+ *
+ * C2W_CMD_RECORD, multicast on the group "alerts", which only CAP_SYS_ADMIN
+ * may join (alerts reveal other users' activity). One message per record
+ * the device queue receives, including those the queue had to drop; built
+ * only while the group has listeners:
+ *
+ *    C2W_A_RECORD: NLA_BINARY, the record exactly as read() returns it
+ *                  (struct c2w_record_hdr first); its seq lets a listener
+ *                  count what it missed
+ */
+enum c2w_genl_cmd {
+	C2W_CMD_UNSPEC,
+	C2W_CMD_GET_STATUS,
+	C2W_CMD_RECORD,
+	__C2W_CMD_MAX
+};
+
+#define C2W_CMD_MAX (__C2W_CMD_MAX - 1)
+
+enum c2w_genl_attr {
+	C2W_A_UNSPEC,
+	C2W_A_PAD,
+	C2W_A_VERSION,
+	C2W_A_MODULE_VERSION,
+	C2W_A_STATS,
+	C2W_A_CONFIG,
+	C2W_A_RECORD,
+	__C2W_A_MAX
+};
+
+#define C2W_A_MAX (__C2W_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_C2WATCH_H */

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink: a status command anyone may call, and a multicast group
+ * that carries every record to CAP_SYS_ADMIN listeners, built only while
+ * someone listens. See the attribute tree in include/uapi/linux/c2watch.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <net/genetlink.h>
+#include <net/net_namespace.h>
+
+#include "c2watch.h"
+
+enum { C2W_MCGRP_ALERTS_IDX };
+
+static atomic64_t nl_sent, nl_failed;
+
+/* Every attribute is output only: requests carrying any are refused. */
+static const struct nla_policy c2w_genl_policy[C2W_A_MAX + 1] = {
+	[C2W_A_PAD]		= { .type = NLA_REJECT },
+	[C2W_A_VERSION]		= { .type = NLA_REJECT },
+	[C2W_A_MODULE_VERSION]	= { .type = NLA_REJECT },
+	[C2W_A_STATS]		= { .type = NLA_REJECT },
+	[C2W_A_CONFIG]		= { .type = NLA_REJECT },
+	[C2W_A_RECORD]		= { .type = NLA_REJECT },
+};
+
+static int get_status_doit(struct sk_buff *skb, struct genl_info *info);
+
+static const struct genl_small_ops c2w_genl_ops[] = {
+	{
+		.cmd	= C2W_CMD_GET_STATUS,
+		.doit	= get_status_doit,
+	},
+};
+
+static const struct genl_multicast_group c2w_genl_mcgrps[] = {
+	[C2W_MCGRP_ALERTS_IDX] = {
+		.name	= C2W_GENL_MCGRP_ALERTS,
+		.flags	= GENL_MCAST_CAP_SYS_ADMIN,
+	},
+};
+
+static struct genl_family c2w_genl_family __ro_after_init = {
+	.name		= C2W_GENL_NAME,
+	.version	= C2W_GENL_VERSION,
+	.maxattr	= C2W_A_MAX,
+	.policy		= c2w_genl_policy,
+	.module		= THIS_MODULE,
+	.small_ops	= c2w_genl_ops,
+	.n_small_ops	= ARRAY_SIZE(c2w_genl_ops),
+	.resv_start_op	= C2W_CMD_GET_STATUS,
+	.mcgrps		= c2w_genl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(c2w_genl_mcgrps),
+};
+
+static int get_status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct c2w_config cfg;
+	struct c2w_stats st;
+	struct sk_buff *msg;
+	void *hdr;
+
+	c2w_fill_stats(&st);
+	c2w_fill_config(&cfg);
+	msg = genlmsg_new(nla_total_size(sizeof(u32)) +
+			  nla_total_size(sizeof(C2W_MODULE_VERSION)) +
+			  nla_total_size_64bit(sizeof(st)) +
+			  nla_total_size_64bit(sizeof(cfg)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &c2w_genl_family, 0,
+				C2W_CMD_GET_STATUS);
+	if (!hdr ||
+	    nla_put_u32(msg, C2W_A_VERSION, C2W_UAPI_VERSION) ||
+	    nla_put_string(msg, C2W_A_MODULE_VERSION, C2W_MODULE_VERSION) ||
+	    nla_put_64bit(msg, C2W_A_STATS, sizeof(st), &st, C2W_A_PAD) ||
+	    nla_put_64bit(msg, C2W_A_CONFIG, sizeof(cfg), &cfg, C2W_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/**
+ * c2w_genl_record() - multicast a record to the "alerts" group
+ * @rec: the record, with its sequence number assigned
+ *
+ * Costs one listener check when nobody listens. Failures are counted.
+ *
+ * Context: any; never sleeps.
+ */
+void c2w_genl_record(const struct c2w_record_hdr *rec)
+{
+	struct sk_buff *skb;
+	void *hdr;
+	int ret;
+
+	if (!genl_has_listeners(&c2w_genl_family, &init_net,
+				C2W_MCGRP_ALERTS_IDX))
+		return;
+	skb = genlmsg_new(nla_total_size_64bit(rec->size), GFP_ATOMIC);
+	if (!skb)
+		goto fail;
+	hdr = genlmsg_put(skb, 0, 0, &c2w_genl_family, 0, C2W_CMD_RECORD);
+	if (!hdr ||
+	    nla_put_64bit(skb, C2W_A_RECORD, rec->size, rec, C2W_A_PAD)) {
+		nlmsg_free(skb);
+		goto fail;
+	}
+	genlmsg_end(skb, hdr);
+	ret = genlmsg_multicast(&c2w_genl_family, skb, 0,
+				C2W_MCGRP_ALERTS_IDX, GFP_ATOMIC);
+	/* -ESRCH: the last listener just left; nobody missed anything. */
+	if (ret && ret != -ESRCH)
+		goto fail;
+	atomic64_inc(&nl_sent);
+	return;
+fail:
+	atomic64_inc(&nl_failed);
+}
+
+/**
+ * c2w_genl_stats() - netlink counters into @st
+ * @st: statistics being filled
+ */
+void c2w_genl_stats(struct c2w_stats *st)
+{
+	st->netlink_sent = atomic64_read(&nl_sent);
+	st->netlink_failed = atomic64_read(&nl_failed);
+}
+
+/**
+ * c2w_genl_init() - register the family
+ *
+ * Return: 0 or the error of genl_register_family().
+ */
+int c2w_genl_init(void)
+{
+	return genl_register_family(&c2w_genl_family);
+}
+
+/**
+ * c2w_genl_exit() - unregister the family; no record may be sent any more
+ */
+void c2w_genl_exit(void)
+{
+	genl_unregister_family(&c2w_genl_family);
+}

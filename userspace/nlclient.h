@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The c2watch generic netlink family from userspace (libnl-genl-3).
+ */
+#ifndef C2W_NLCLIENT_H
+#define C2W_NLCLIENT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <linux/c2watch.h>
+
+struct nl_status {
+	unsigned int uapi_version;
+	char module_version[32];
+	struct c2w_stats stats;
+	struct c2w_config config;
+};
+
+int nl_get_status(struct nl_status *st);
+
+/**
+ * struct nl_watch - callbacks of nl_watch_records()
+ * @record: one record, as read() on the device would return it
+ * @missed: the socket overflowed; @n records (by sequence) never arrived
+ * @arg: for the callbacks
+ * @stop: set (e.g. by a signal handler) to return
+ */
+struct nl_watch {
+	void (*record)(const struct c2w_record_hdr *rec, void *arg);
+	void (*missed)(unsigned long long n, void *arg);
+	void *arg;
+	volatile sig_atomic_t *stop;
+};
+
+int nl_watch_records(struct nl_watch *w);
+
+#endif
