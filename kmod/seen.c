@@ -303,6 +303,13 @@ static bool export_one(struct seen_entry *e, void *arg)
 	return true;
 }
 
+static bool measure_one(struct seen_entry *e, void *arg)
+{
+	*(u64 *)arg += ALIGN(sizeof(struct c2w_seen_rec) + e->id_len +
+			     e->key_len, 8);
+	return true;
+}
+
 /**
  * c2w_seen_export() - copy every entry out as &struct c2w_seen_rec records
  * @buf: user buffer
@@ -310,23 +317,35 @@ static bool export_one(struct seen_entry *e, void *arg)
  * @needed: out: bytes the whole set takes
  * @count: out: records copied
  *
+ * The kernel buffer is sized by what the set holds, never by @len alone,
+ * so a huge @len costs nothing.
+ *
  * Context: process context, c2w_config_lock held.
  * Return: 0, -ENOSPC when @len < @needed (nothing copied), -ENOMEM, -EFAULT.
  */
 int c2w_seen_export(void __user *buf, u32 len, u32 *needed, u32 *count)
 {
-	struct export_ctx x = { .len = len };
+	struct export_ctx x = { };
+	u64 size = 0;
 	int ret = 0;
 
-	if (len) {
-		x.buf = kvmalloc(len, GFP_KERNEL);
+	walk(measure_one, &size);
+	*count = 0;
+	if (size > len) {
+		*needed = min_t(u64, size, U32_MAX);
+		return -ENOSPC;
+	}
+	/* Room for entries inserted by probes since the measurement. */
+	x.len = min_t(u64, len, size + 64 * 1024);
+	if (x.len) {
+		x.buf = kvmalloc(x.len, GFP_KERNEL | __GFP_NOWARN);
 		if (!x.buf)
 			return -ENOMEM;
 	}
 	walk(export_one, &x);
 	*needed = min_t(u64, x.needed, U32_MAX);
 	*count = x.count;
-	if (x.needed > len) {
+	if (x.needed > x.len) {
 		*count = 0;
 		ret = -ENOSPC;
 	} else if (x.needed && copy_to_user(buf, x.buf, x.needed)) {

@@ -221,6 +221,8 @@ static inline int collect(int fd, struct rec_list *rl, int ms)
 				continue;
 			return -1;
 		}
+		if (n == 0)	/* asked to detach: end of stream */
+			break;
 		rl->buf = realloc(rl->buf, rl->len + n);
 		memcpy(rl->buf + rl->len, chunk, n);
 		rl->len += n;
