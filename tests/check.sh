@@ -77,8 +77,38 @@ else
 	cat "$out/vm.err" >&2
 fi
 
+# The debug kernel tier, whenever the debug kernel is in the cache
+# (tests/vm/debug-kernel.sh build; .ci/run builds it when missing).
+if dbg=$(tests/vm/debug-kernel.sh path 2>/dev/null); then
+	echo "== VM selftests on the debug kernel" >&2
+	dmod=build/debug-mod
+	rm -rf "$dmod"
+	mkdir -p "$dmod"
+	cp -r Kbuild kmod include "$dmod/"
+	gate "module builds for the debug kernel" debug-module.log \
+		make -C "$dbg" M="$PWD/$dmod" modules
+	if C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
+	   C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \
+	   C2W_VM_LOG_DIR=build/vm-debug C2W_VM_TIMEOUT=3000 \
+	   tests/vm/run.sh debug > "$out/vm-debug.log" 2> "$out/vm-debug.err"; then
+		dbgrc=0
+	else
+		dbgrc=1
+	fi
+	grep -E '^(not )?ok |^# ' "$out/vm-debug.log"
+	n=$((n + 1))
+	if [ $dbgrc -eq 0 ]; then
+		echo "ok $n debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" | tee -a "$out/ktap"
+	else
+		echo "not ok $n debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" | tee -a "$out/ktap"
+		cat "$out/vm-debug.err" >&2
+	fi
+else
+	echo "# debug kernel not built: tests/vm/debug-kernel.sh build (about 6-11 min)" >&2
+fi
+
 # Only top-level KTAP result lines count; harness sub-lines start with "#".
-all=$(cat "$out/ktap" "$out/unit.log" "$out/vm.log" 2>/dev/null)
+all=$(cat "$out/ktap" "$out/unit.log" "$out/vm.log" "$out/vm-debug.log" 2>/dev/null)
 skipped=$(grep -cE '^ok .*# SKIP' <<< "$all")
 passed=$(grep -E '^ok ' <<< "$all" | grep -cv '# SKIP')
 failed=$(grep -cE '^not ok ' <<< "$all")

@@ -363,6 +363,12 @@ static void watch_record(const struct c2w_record_hdr *rec, void *arg)
 	fflush(stdout);
 }
 
+static void watch_ready(void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "c2watchctl: watching; Ctrl-C to stop\n");
+}
+
 static void watch_missed(unsigned long long n, void *arg)
 {
 	(void)arg;
@@ -415,6 +421,7 @@ static int watch_main(int argc, char **argv)
 		printf("%-19s %7s %6s  %-32s %s  %s\n", "TIME", "PID", "UID",
 		       "EXECUTABLE", "DESTINATION", "RULE");
 	fflush(stdout);
+	w.ready = watch_ready;
 	ret = nl_watch_records(&w);
 	c2w_rs_free(o.rs);
 	switch (ret) {

@@ -260,6 +260,8 @@ int nl_watch_records(struct nl_watch *w)
 	 * the loop: poll with a timeout, read without blocking.
 	 */
 	nl_socket_set_nonblocking(sk);
+	if (w->ready)
+		w->ready(w->arg);
 	while (!*w->stop && !c.gone) {
 		struct pollfd p = { .fd = nl_socket_get_fd(sk), .events = POLLIN };
 

@@ -22,12 +22,14 @@ int nl_get_status(struct nl_status *st);
  * struct nl_watch - callbacks of nl_watch_records()
  * @record: one record, as read() on the device would return it
  * @missed: the socket overflowed; @n records (by sequence) never arrived
+ * @ready: subscribed; records from now on arrive (may be NULL)
  * @arg: for the callbacks
  * @stop: set (e.g. by a signal handler) to return
  */
 struct nl_watch {
 	void (*record)(const struct c2w_record_hdr *rec, void *arg);
 	void (*missed)(unsigned long long n, void *arg);
+	void (*ready)(void *arg);
 	void *arg;
 	volatile sig_atomic_t *stop;
 };

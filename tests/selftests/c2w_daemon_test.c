@@ -16,8 +16,13 @@
 #define OUT "/tmp/d/alerts.ndjson"
 #define STATE "/tmp/d/seen.ndjson"
 
+static int wait_docs(const char *path, const char *kind, const char *action,
+		     int want);
+static int count_started(void);
+
 static pid_t start_daemon(const char *extra)
 {
+	int started = count_started();
 	pid_t pid;
 
 	mkdir("/tmp/d", 0700);
@@ -31,7 +36,8 @@ static pid_t start_daemon(const char *extra)
 			      (char *)extra, NULL });
 		_exit(127);
 	}
-	usleep(500000);	/* attached, rules loaded, state imported */
+	/* Attached: rules loaded, state imported, then this document. */
+	wait_docs(OUT, "event", "daemon_started", started + 1);
 	return pid;
 }
 
@@ -43,6 +49,14 @@ static int stop_daemon(pid_t pid)
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+static int count_docs(const char *path, const char *kind, const char *action,
+		      json_object **last);
+
+static int count_started(void)
+{
+	return count_docs(OUT, "event", "daemon_started", NULL);
 }
 
 /* Documents in @path with event.kind == @kind (NULL: all); the last one. */
@@ -99,11 +113,11 @@ static int wait_docs(const char *path, const char *kind, const char *action,
 {
 	int n = 0;
 
-	for (int i = 0; i < 50; i++) {
+	for (int i = 0; i < 50 * time_scale(); i++) {
 		n = count_docs(path, kind, action, NULL);
 		if (n >= want)
 			break;
-		usleep(100000);
+		sleep_ms(100);
 	}
 	return n;
 }
@@ -163,7 +177,7 @@ TEST_F(d, one_alert_line_then_suppressed_and_restart_restores)
 	json_object_put(a);
 
 	ASSERT_EQ(0, beacon_at("/tmp/.hidden/implant", "tcp", "1.1.1.1", "443"));
-	usleep(500000);
+	sleep_ms(500);
 	EXPECT_EQ(1, count_docs(OUT, "alert", NULL, NULL));
 
 	/* Restart with the kernel's memory wiped, as after a reboot. */
@@ -175,7 +189,7 @@ TEST_F(d, one_alert_line_then_suppressed_and_restart_restores)
 	close(fd);
 	self->pid = start_daemon(NULL);
 	ASSERT_EQ(0, beacon_at("/tmp/.hidden/implant", "tcp", "1.1.1.1", "443"));
-	usleep(500000);
+	sleep_ms(500);
 	EXPECT_EQ(1, count_docs(OUT, "alert", NULL, NULL));
 	/* A new one still alerts. */
 	ASSERT_EQ(0, beacon_at("/tmp/.hidden/other", "tcp", "1.1.1.1", "443"));
@@ -188,7 +202,7 @@ TEST_F(d, sighup_reopens_the_output)
 	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
 	ASSERT_EQ(0, rename(OUT, OUT ".1"));
 	kill(self->pid, SIGHUP);
-	usleep(300000);
+	sleep_ms(300);
 	ASSERT_EQ(0, beacon_at("/tmp/rot2", "tcp", "1.1.1.1", "443"));
 	EXPECT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
 	EXPECT_EQ(1, count_docs(OUT ".1", "alert", NULL, NULL));
@@ -203,7 +217,7 @@ TEST_F(d, module_reload_is_survived)
 	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
 	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "unload", NULL }));
 	EXPECT_EQ(-1, access(C2W_DEV, F_OK));
-	sleep(1);
+	sleep_ms(1000);
 	ASSERT_EQ(0, reload_module(""));
 	/* The daemon reattaches, reloads rules and the seen set. */
 	ASSERT_EQ(1, wait_docs(OUT, "event", "monitoring_gap", 1));
@@ -213,7 +227,7 @@ TEST_F(d, module_reload_is_survived)
 	ASSERT_EQ(0, beacon_at("/tmp/before", "tcp", "1.1.1.1", "443"));
 	ASSERT_EQ(0, beacon_at("/tmp/after", "tcp", "1.1.1.1", "443"));
 	EXPECT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
-	usleep(300000);
+	sleep_ms(300);
 	EXPECT_EQ(2, count_docs(OUT, "alert", NULL, NULL));
 }
 
@@ -235,14 +249,14 @@ TEST(queue_overflow_becomes_a_document)
 	ASSERT_EQ(0, load_kql(fd, "flood", "process.executable:/tmp/flood2",
 			      0, 0));
 	close(fd);
-	usleep(300000);
+	sleep_ms(300);
 	kill(pid, SIGSTOP);	/* the reader stalls */
 	ASSERT_EQ(0, install(BEACON, args[0]));
 	ASSERT_EQ(0, run(args[0], args));
 	kill(pid, SIGCONT);
 	ASSERT_EQ(1, wait_docs(OUT, "event", "records_lost", 1));
 	count_docs(OUT, "event", "records_lost", &lost);
-	usleep(300000);
+	sleep_ms(300);
 	EXPECT_EQ(600, count_docs(OUT, "alert", NULL, NULL) +
 		  atoi(jget(lost, "c2watch.lost.count")));
 	json_object_put(lost);

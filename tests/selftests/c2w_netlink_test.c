@@ -31,6 +31,22 @@ static pid_t start_watch(const char *file, bool json, uid_t uid)
 	return pid;
 }
 
+static char *slurp(const char *file);
+
+/* Until the watcher says it is subscribed. */
+static void wait_watching(const char *file)
+{
+	for (int i = 0; i < 100 * time_scale(); i++) {
+		char *out = slurp(file);
+		bool ready = out && strstr(out, "watching");
+
+		free(out);
+		if (ready)
+			return;
+		sleep_ms(50);
+	}
+}
+
 static char *slurp(const char *file)
 {
 	char *out = NULL;
@@ -65,7 +81,7 @@ static int wait_exit(pid_t pid, int ms)
 	for (int i = 0; i < ms / 50; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		usleep(50000);
+		sleep_ms(50);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
@@ -85,6 +101,8 @@ TEST(two_watchers_and_the_daemon_see_the_same_alert)
 	close(fd);
 	w1 = start_watch("/tmp/w1.out", true, 0);
 	w2 = start_watch("/tmp/w2.out", false, 0);
+	wait_watching("/tmp/w1.out");
+	wait_watching("/tmp/w2.out");
 	d = fork();
 	if (!d) {
 		int o = open("/tmp/wd.out", O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -95,15 +113,15 @@ TEST(two_watchers_and_the_daemon_see_the_same_alert)
 		      NULL });
 		_exit(127);
 	}
-	usleep(700000);
+	sleep_ms(700);
 	ASSERT_EQ(0, beacon_at("/tmp/seen-by-all", "tcp", "1.1.1.1", "443"));
-	usleep(700000);
+	sleep_ms(700);
 	kill(w1, SIGINT);
 	kill(w2, SIGINT);
 	kill(d, SIGTERM);
-	EXPECT_EQ(0, wait_exit(w1, 3000));
-	EXPECT_EQ(0, wait_exit(w2, 3000));
-	EXPECT_EQ(0, wait_exit(d, 3000));
+	EXPECT_EQ(0, wait_exit(w1, 3000 * time_scale()));
+	EXPECT_EQ(0, wait_exit(w2, 3000 * time_scale()));
+	EXPECT_EQ(0, wait_exit(d, 3000 * time_scale()));
 	o1 = slurp("/tmp/w1.out");
 	o2 = slurp("/tmp/w2.out");
 	od = slurp("/tmp/wd.ndjson");
@@ -128,7 +146,7 @@ TEST(unprivileged_watcher_is_refused_but_status_is_not)
 	if (access(C2W_DEV, F_OK))
 		SKIP(return, "c2watch module not loaded");
 	w = start_watch("/tmp/wn.out", false, 65534);
-	EXPECT_EQ(1, wait_exit(w, 3000));
+	EXPECT_EQ(1, wait_exit(w, 3000 * time_scale()));
 	out = slurp("/tmp/wn.out");
 	EXPECT_NE(NULL, strstr(out, "needs CAP_SYS_ADMIN"));
 	free(out);
@@ -142,7 +160,7 @@ TEST(unprivileged_watcher_is_refused_but_status_is_not)
 		execv(CTL, (char *[]){ CTL, "status", NULL });
 		_exit(127);
 	}
-	EXPECT_EQ(0, wait_exit(w, 3000));
+	EXPECT_EQ(0, wait_exit(w, 3000 * time_scale()));
 	out = slurp("/tmp/sn.out");
 	EXPECT_NE(NULL, strstr(out, "netlink:          records sent"));
 	EXPECT_NE(NULL, strstr(out, "rules:"));
@@ -194,17 +212,17 @@ TEST(overflowing_watcher_says_what_it_missed)
 	setenv("C2W_WATCH_RCVBUF", "8192", 1);
 	w = start_watch("/tmp/wo.out", false, 0);
 	unsetenv("C2W_WATCH_RCVBUF");
-	usleep(500000);
+	wait_watching("/tmp/wo.out");
 	kill(w, SIGSTOP);
 	ASSERT_EQ(0, install(BEACON, args[0]));
 	ASSERT_EQ(0, run(args[0], args));
 	kill(w, SIGCONT);
-	usleep(500000);
+	sleep_ms(500);
 	/* One more record after the burst shows the gap. */
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SEEN_CLEAR));
-	usleep(500000);
+	sleep_ms(500);
 	kill(w, SIGINT);
-	EXPECT_EQ(0, wait_exit(w, 3000));
+	EXPECT_EQ(0, wait_exit(w, 3000 * time_scale()));
 	close(fd);
 	out = slurp("/tmp/wo.out");
 	missed = count_missed(out);
@@ -224,9 +242,9 @@ TEST(unload_ends_watchers_cleanly)
 	if (access(C2W_DEV, F_OK))
 		SKIP(return, "c2watch module not loaded");
 	w = start_watch("/tmp/wu.out", false, 0);
-	usleep(500000);
+	wait_watching("/tmp/wu.out");
 	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "unload", NULL }));
-	EXPECT_EQ(0, wait_exit(w, 5000));
+	EXPECT_EQ(0, wait_exit(w, 5000 * time_scale()));
 	out = slurp("/tmp/wu.out");
 	EXPECT_NE(NULL, strstr(out, "module was unloaded"));
 	free(out);

@@ -32,6 +32,22 @@
 #define SEED_RULES "/c2w/rules/suspicious_network_unknown_executable.ndjson"
 #define SEED_ID "53617418-17b4-4e9c-8a2c-8deb8086ca4b"
 
+/*
+ * Waits scale with C2W_TIME_SCALE (the debug kernel runs several times
+ * slower than the cloud kernel under TCG).
+ */
+static inline int time_scale(void)
+{
+	const char *s = getenv("C2W_TIME_SCALE");
+
+	return s && atoi(s) > 0 ? atoi(s) : 1;
+}
+
+static inline void sleep_ms(int ms)
+{
+	usleep((useconds_t)ms * 1000 * time_scale());
+}
+
 static inline int set_rules_blob(int fd, const void *blob, uint32_t size)
 {
 	struct c2w_buf b;
@@ -213,7 +229,7 @@ static inline int collect(int fd, struct rec_list *rl, int ms)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, ms) <= 0)
+		if (poll(&p, 1, ms * time_scale()) <= 0)
 			break;
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0) {

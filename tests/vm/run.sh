@@ -17,7 +17,8 @@
 # C2W_VM_ACCEL (tcg by default; kvm is an opt-in for real hosts),
 # C2W_VM_TCG_THREAD (single by default, see below),
 # C2W_VM_TIMEOUT (seconds, default 900), C2W_VM_KERNEL (a bzImage to boot
-# instead of the Debian one), C2W_VM_LOG_DIR.
+# instead of the Debian one), C2W_VM_KO (the module to put in the VM),
+# C2W_VM_LOG_DIR.
 set -euo pipefail
 
 job=${1:?usage: run.sh check|demo}
@@ -57,7 +58,7 @@ fetch_kernel() {
 }
 
 kernel=${C2W_VM_KERNEL:-$(fetch_kernel)}
-ko=$top/c2watch.ko
+ko=${C2W_VM_KO:-$top/c2watch.ko}
 [ -f "$ko" ] || die "$ko not built (make module)"
 
 # --- initramfs -------------------------------------------------------------
@@ -102,7 +103,7 @@ rm -f "$results"
 echo "run.sh: booting $(basename "$kernel") ($accel), console in $console" >&2
 set +e
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 "${accel_args[@]}" \
-	-smp 2 -m 1G -no-reboot -nic none -display none -monitor none \
+	-smp 2 -m "${C2W_VM_MEM:-1G}" -no-reboot -nic none -display none -monitor none \
 	-chardev "file,id=con,path=$console" -serial chardev:con \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
 	-kernel "$kernel" -initrd "$logdir/initramfs.gz" \
@@ -120,7 +121,7 @@ elif [ -z "$rc" ]; then
 elif [ "$rc" -ne 0 ]; then
 	fail="job '$job' exited with status $rc"
 fi
-splat=$(grep -E -m 5 'Oops|BUG:|WARNING:|refcount_t:|UBSAN:|KASAN:|Kernel panic|general protection fault|kmemleak:.*unreferenced|rcu_.*detected stall|possible circular locking|inconsistent lock state|sleeping function called' \
+splat=$(grep -E -m 5 'Oops|BUG:|WARNING:|refcount_t:|UBSAN:|KASAN:|Kernel panic|general protection fault|kmemleak:.*unreferenced|unreferenced object|rcu_.*detected stall|possible circular locking|possible recursive locking|inconsistent lock state|sleeping function called|suspicious RCU usage|ODEBUG:' \
 	"$console" || true)
 [ -n "$splat" ] && fail="${fail:+$fail; }kernel reported a problem: $splat"
 

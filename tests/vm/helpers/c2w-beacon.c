@@ -10,6 +10,8 @@
  *   -c NAME         set comm to NAME first (prctl PR_SET_NAME)
  *   -u              unlink our own executable first
  *   -r DIR          chroot into DIR first (then ADDRESS is reached from it)
+ *   -f              fault injection: opt in to failslab (make-it-fail) just
+ *                   before connecting, so exec and startup are spared
  *
  * Exit status 0 when every attempt reached the protocol connect function;
  * a refused TCP connection still counts (the SYN was sent).
@@ -111,16 +113,17 @@ int main(int argc, char **argv)
 {
 	const char *mode = "tcp", *comm = NULL, *root = NULL;
 	struct sockaddr_storage ss;
-	int opt, count = 1, unlink_self = 0, failed = 0;
+	int opt, count = 1, unlink_self = 0, failed = 0, make_fail = 0;
 	socklen_t len;
 
-	while ((opt = getopt(argc, argv, "m:n:c:ur:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:c:ur:f")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'n': count = atoi(optarg); break;
 		case 'c': comm = optarg; break;
 		case 'u': unlink_self = 1; break;
 		case 'r': root = optarg; break;
+		case 'f': make_fail = 1; break;
 		default: return 2;
 		}
 	}
@@ -143,6 +146,12 @@ int main(int argc, char **argv)
 	}
 	if (root && (chroot(root) || chdir("/")))
 		return 3;
+	if (make_fail) {
+		FILE *f = fopen("/proc/self/make-it-fail", "w");
+
+		if (!f || fputs("1", f) < 0 || fclose(f))
+			return 3;
+	}
 	for (int i = 0; i < count; i++)
 		failed += attempt(mode, &ss, len) != 0;
 	if (failed)
