@@ -64,7 +64,7 @@ SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,\
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UAPI := include/uapi/linux/c2watch.h
 
-.PHONY: all module userspace selftests unit check demo deps sparse \
+.PHONY: all module userspace selftests unit check demo deps sparse fuzz \
 	checkpatch module-w1 module-clean clean help vm-test
 
 all: module userspace
@@ -135,10 +135,14 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
 		$(DEP_LIBS) -luring -lpthread $(LDFLAGS)
 
 
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_SRCS) \
-		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(UAPI) | $(BUILD)
-	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -Ikmod -Itests/unit $(DEP_CFLAGS) \
-		-o $@ $(UNIT_SRCS) $(CORE_SRCS) $(LIB_SRCS) $(DEP_LIBS)
+		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(FUZZ_SRCS) \
+		tests/fuzz/fuzz.h $(UAPI) | $(BUILD)
+	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -DC2W_UNIT -Ikmod -Itests/unit \
+		-Itests/fuzz $(DEP_CFLAGS) -o $@ $(UNIT_SRCS) $(FUZZ_SRCS) \
+		$(CORE_SRCS) $(LIB_SRCS) $(DEP_LIBS)
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -148,6 +152,22 @@ vm-test: module userspace selftests
 
 check:
 	tests/check.sh
+
+# libFuzzer harnesses (clang), not part of "make check": FUZZ_SECS each.
+FUZZ_SECS ?= 60
+FUZZERS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz: $(FUZZERS)
+	tests/fuzz/run.sh $(FUZZ_SECS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_SRCS) \
+		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(UAPI)
+	@command -v clang >/dev/null || tests/deps.sh fuzz
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude/uapi -Iuserspace -Ikmod -Itests/fuzz \
+		$(DEP_CFLAGS) \
+		-o $@ $< $(CORE_SRCS) $(LIB_SRCS) $(DEP_LIBS)
 
 demo: module userspace
 	tests/vm/run.sh demo

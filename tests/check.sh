@@ -43,6 +43,12 @@ gate "unit tests build under ASan/UBSan" unit-build.log \
 if [ -x build/unit-tests ]; then
 	echo "== unit tests" >&2
 	build/unit-tests | tee "$out/unit.log"
+	urc=${PIPESTATUS[0]}
+	# A runner that dies (a sanitizer abort) fails even without "not ok".
+	if [ "$urc" -ne 0 ] && ! grep -q '^not ok' "$out/unit.log"; then
+		echo "not ok - unit test runner exited with status $urc" |
+			tee -a "$out/unit.log"
+	fi
 fi
 kclean
 gate "module builds with W=1, no warnings" module-w1.log make module-w1

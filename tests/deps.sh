@@ -3,6 +3,7 @@
 # Install the Debian packages c2watch needs and prepare the caches.
 #   deps.sh ensure   install only what is missing (quiet when nothing is)
 #   deps.sh install  always run apt-get for the whole list
+#   deps.sh fuzz     also clang and its libFuzzer runtime (make fuzz)
 # Caches live in $C2W_CACHE (default ~/.cache/c2watch), never in the tree.
 set -eu
 
@@ -13,6 +14,8 @@ libnl-3-dev libnl-genl-3-dev libjson-c-dev liburing-dev libssl-dev gcc-multilib"
 CACHE=${C2W_CACHE:-$HOME/.cache/c2watch}
 mode=${1:-ensure}
 
+[ "$mode" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
+
 missing=
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
@@ -20,6 +23,7 @@ for p in $PKGS; do
 done
 
 if [ "$mode" = install ] || [ -n "$missing" ]; then
+	[ "$mode" = install ] && missing=
 	echo "c2watch: installing Debian packages:${missing:- $PKGS}" >&2
 	SUDO=
 	[ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -7,6 +7,7 @@
  * have passed c2w_rs_compile().
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +97,9 @@ static void put_glob(struct sbuf *b, const char *pat, size_t n)
 			put(b, &pat[++i], 1);
 			continue;
 		}
-		if (c != '*' && strchr("\\():<>\"{}= \t\r\n", c))
+		/* Whatever would end or change an unquoted KQL word. */
+		if (c != '*' && (isspace((unsigned char)c) ||
+				 strchr("\\():<>\"{}=", c)))
 			put(b, "\\", 1);
 		put(b, &c, 1);
 	}

@@ -183,6 +183,36 @@ int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
 		     uint32_t *count, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
+	int ret;
+
+	*buf = NULL;
+	*len = 0;
+	*count = 0;
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = seen_parse_ndjson(f, path, buf, len, count, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+/**
+ * seen_parse_ndjson() - seen_read_ndjson() on an open stream
+ * @f: the stream
+ * @path: its name for messages
+ * @buf: out: records (malloc'd), NULL when there are none
+ * @len: out: their size
+ * @count: out: their number
+ * @err: out: "PATH:LINE: why" on failure
+ * @errlen: size of @err
+ *
+ * Return: 0 or -EINVAL (corrupt: nothing returned), -ENOMEM.
+ */
+int seen_parse_ndjson(FILE *f, const char *path, void **buf, uint32_t *len,
+		      uint32_t *count, char *err, size_t errlen)
+{
 	char *line = NULL;
 	size_t lcap = 0, cap = 0;
 	ssize_t n;
@@ -191,10 +221,6 @@ int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
 	*buf = NULL;
 	*len = 0;
 	*count = 0;
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
 	while (!ret && (n = getline(&line, &lcap, f)) >= 0) {
 		json_object *o, *v;
 		const char *id = NULL, *key = NULL, *fs = NULL, *ls = NULL;
@@ -222,7 +248,8 @@ int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
 			ret = -EINVAL;
 		}
 		if (!ret && (parse_iso8601(fs, &first) ||
-			     parse_iso8601(ls, &last) || first > last)) {
+			     parse_iso8601(ls, &last) || first < 0 ||
+			     first > last)) {
 			snprintf(err, errlen, "%s:%d: bad first_seen/last_seen",
 				 path, lineno);
 			ret = -EINVAL;
@@ -243,7 +270,6 @@ int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
 		json_object_put(o);
 	}
 	free(line);
-	fclose(f);
 	if (ret) {
 		free(*buf);
 		*buf = NULL;

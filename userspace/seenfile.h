@@ -20,6 +20,8 @@ int seen_kernel_import(int fd, const void *buf, uint32_t len,
 int seen_write_ndjson(FILE *out, const void *buf, uint32_t len);
 int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
 		     uint32_t *count, char *err, size_t errlen);
+int seen_parse_ndjson(FILE *f, const char *path, void **buf, uint32_t *len,
+		      uint32_t *count, char *err, size_t errlen);
 int seen_save_atomic(const char *path, const void *buf, uint32_t len,
 		     char *err, size_t errlen);
 void iso8601(time_t t, char *buf, size_t len);
