@@ -8,6 +8,8 @@
 #                   checkpatch, VM selftests; ends with "N passed, N failed"
 #   make demo       boot the test VM and show c2watch at work
 #   make deps       install Debian packages, prepare caches
+#   make debug-kernel  build the KASAN/lockdep/kmemleak test kernel (cache)
+#   make fuzz       libFuzzer harnesses, FUZZ_SECS each
 #
 # Variables: KDIR (kernel build dir), KVER, C2W_CACHE (download/extract cache),
 # C2W_VM_ACCEL=kvm (opt-in on hosts where KVM works), WERROR=1.
@@ -27,7 +29,9 @@ endif
 
 KVER ?= $(shell uname -r)
 ifeq ($(KDIR),)
+ifneq ($(filter-out help,$(or $(MAKECMDGOALS),all)),)
 KDIR := $(shell tests/kdir.sh $(KVER))
+endif
 export C2W_KDIR_NOTED := 1
 endif
 export KDIR
@@ -65,6 +69,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UAPI := include/uapi/linux/c2watch.h
 
 .PHONY: all module userspace selftests unit check demo deps sparse fuzz \
+	debug-kernel \
 	checkpatch module-w1 module-clean clean help vm-test
 
 all: module userspace
@@ -175,6 +180,9 @@ demo: module userspace
 deps:
 	tests/deps.sh install
 
+debug-kernel:
+	tests/vm/debug-kernel.sh build
+
 $(BUILD):
 	mkdir -p $@
 
@@ -185,4 +193,4 @@ clean: module-clean
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' Makefile
+	@sed -n '3,/^$$/s/^# \{0,1\}//p' Makefile

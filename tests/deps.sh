@@ -9,6 +9,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev linux-headers-cloud-amd64 linux-source-6.1
 xz-utils perl sparse kmod qemu-system-x86 busybox-static cpio gzip
+bc bison flex libelf-dev
 libnl-3-dev libnl-genl-3-dev libjson-c-dev liburing-dev libssl-dev gcc-multilib"
 
 CACHE=${C2W_CACHE:-$HOME/.cache/c2watch}

@@ -27,6 +27,15 @@
 #include "rsbuild.h"
 #include "rulefile.h"
 
+/*
+ * TCG, and the debug kernel under it, are slow: every test gets minutes,
+ * not the harness's 30 seconds. (This header comes after the harness.)
+ */
+#ifdef TEST_TIMEOUT_DEFAULT
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 600
+#endif
+
 #define C2W_DEV "/dev/" C2W_DEVICE_NAME
 #define BEACON "/c2w/c2w-beacon"
 #define SEED_RULES "/c2w/rules/suspicious_network_unknown_executable.ndjson"

@@ -108,7 +108,7 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 "${accel_args[@]}" \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
 	-kernel "$kernel" -initrd "$logdir/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 c2w.job=$job" \
-	< /dev/null | tr -d '\r' | tee "$results"
+	< /dev/null | sed -u 's/\r$//' | tee "$results"
 qrc=${PIPESTATUS[0]}
 set -e
 
