@@ -10,6 +10,7 @@
 #   make deps       install Debian packages, prepare caches
 #   make debug-kernel  build the KASAN/lockdep/kmemleak test kernel (cache)
 #   make fuzz       libFuzzer harnesses, FUZZ_SECS each
+#   make bench      benchmarks (rule core natively; connect storm in the VM)
 #
 # Variables: KDIR (kernel build dir), KVER, C2W_CACHE (download/extract cache),
 # C2W_VM_ACCEL=kvm (opt-in on hosts where KVM works), WERROR=1.
@@ -69,7 +70,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UAPI := include/uapi/linux/c2watch.h
 
 .PHONY: all module userspace selftests unit check demo deps sparse fuzz \
-	debug-kernel \
+	debug-kernel bench \
 	checkpatch module-w1 module-clean clean help vm-test
 
 all: module userspace
@@ -157,6 +158,37 @@ vm-test: module userspace selftests
 
 check:
 	tests/check.sh
+
+# Benchmarks, not part of "make check": the rule core natively, then the
+# connect storm, seen-set cost and memory in the VM. See docs/performance.md.
+bench: module userspace $(BUILD)/bench/core_bench $(BUILD)/bench/storm \
+		$(BUILD)/bench/c2w_bare.ko $(BUILD)/bench/seen-10000.ndjson \
+		$(BUILD)/bench/seen-100000.ndjson
+	@command -v auditd >/dev/null || tests/deps.sh bench
+	$(BUILD)/bench/core_bench $(SEED_RULES) 200000 7 | tee $(BUILD)/bench/core.md
+	C2W_VM_TIMEOUT=3000 tests/vm/run.sh bench > $(BUILD)/bench/vm.log
+	tests/bench/report.sh $(BUILD)/bench/vm.log | tee $(BUILD)/bench/vm.md
+
+$(BUILD)/bench/core_bench: tests/bench/core_bench.c $(BUILD)/libc2w.a
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -Iinclude/uapi -Ikmod \
+		-Iuserspace -o $@ $< $(BUILD)/libc2w.a $(DEP_LIBS)
+
+$(BUILD)/bench/storm: tests/bench/storm.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=gnu11 $(WFLAGS) -static -o $@ $<
+
+$(BUILD)/bench/c2w_bare.ko: tests/bench/bare/c2w_bare.c tests/bench/bare/Kbuild
+	@mkdir -p $(BUILD)/bench/bare-build
+	cp $^ $(BUILD)/bench/bare-build/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/bench/bare-build modules
+	cp $(BUILD)/bench/bare-build/c2w_bare.ko $@
+
+# Synthetic seen sets for the lookup-cost and memory figures.
+$(BUILD)/bench/seen-%.ndjson:
+	@mkdir -p $(dir $@)
+	awk -v n=$* 'BEGIN { for (i = 0; i < n; i++) \
+		printf "{\"rule_id\":\"53617418-17b4-4e9c-8a2c-8deb8086ca4b\",\"key\":\"/tmp/bench/executable-%07d\",\"first_seen\":\"2026-11-01T00:00:00Z\",\"last_seen\":\"2026-11-27T00:00:00Z\",\"hits\":1}\n", i }' > $@
 
 # libFuzzer harnesses (clang), not part of "make check": FUZZ_SECS each.
 FUZZ_SECS ?= 60

@@ -4,6 +4,7 @@
 #   deps.sh ensure   install only what is missing (quiet when nothing is)
 #   deps.sh install  always run apt-get for the whole list
 #   deps.sh fuzz     also clang and its libFuzzer runtime (make fuzz)
+#   deps.sh bench    also auditd, the comparison in make bench
 # Caches live in $C2W_CACHE (default ~/.cache/c2watch), never in the tree.
 set -eu
 
@@ -16,6 +17,7 @@ CACHE=${C2W_CACHE:-$HOME/.cache/c2watch}
 mode=${1:-ensure}
 
 [ "$mode" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
+[ "$mode" = bench ] && PKGS="$PKGS auditd"
 
 missing=
 for p in $PKGS; do

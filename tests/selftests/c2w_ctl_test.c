@@ -15,7 +15,7 @@ FIXTURE_SETUP(ctl)
 {
 	self->out = NULL;
 	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+		SKIP_FIXTURE("c2watch module not loaded");
 	ASSERT_EQ(0, run_capture((char *[]){ CTL, "load", SEED_RULES, NULL },
 				 &self->out, true));
 	free(self->out);

@@ -132,7 +132,7 @@ FIXTURE_SETUP(d)
 
 	self->pid = 0;
 	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+		SKIP_FIXTURE("c2watch module not loaded");
 	fd = open(C2W_DEV, O_WRONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SEEN_CLEAR));

@@ -27,7 +27,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = open(C2W_DEV, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0 && errno == ENOENT)
-		SKIP(return, "c2watch module not loaded");
+		SKIP_FIXTURE("c2watch module not loaded");
 	ASSERT_LE(0, self->fd);
 }
 

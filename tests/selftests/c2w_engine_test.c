@@ -23,7 +23,7 @@ FIXTURE_SETUP(eng)
 
 	self->fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (self->fd < 0 && errno == ENOENT)
-		SKIP(return, "c2watch module not loaded");
+		SKIP_FIXTURE("c2watch module not loaded");
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, load_seed(self->fd));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));

@@ -48,9 +48,9 @@ FIXTURE(fault) {
 FIXTURE_SETUP(fault)
 {
 	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+		SKIP_FIXTURE("c2watch module not loaded");
 	if (access(FS "probability", W_OK))
-		SKIP(return, "no failslab (needs the debug kernel)");
+		SKIP_FIXTURE("no failslab (needs the debug kernel)");
 	/* Only tasks that opt in fail; sleeping allocations too. */
 	ASSERT_EQ(0, put("task-filter", "Y"));
 	ASSERT_EQ(0, put("ignore-gfp-wait", "N"));

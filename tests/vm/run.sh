@@ -83,6 +83,18 @@ for f in "$top"/build/c2watchctl "$top"/build/c2watchd \
 	 "$top"/build/selftests/* "$top"/build/vm-helpers/*; do
 	[ -f "$f" ] && [ -x "$f" ] && add_elf "$f"
 done
+# The benchmark job's extras: storm, the bare-kprobe module, auditd, and
+# generated seen sets.
+if [ "$job" = bench ]; then
+	for f in "$top"/build/bench/*; do
+		case "$f" in
+		*.ko|*.ndjson) cp "$f" "$root/c2w/" ;;
+		*) [ -x "$f" ] && add_elf "$f" ;;
+		esac
+	done
+	add_elf /usr/sbin/auditd
+	add_elf /usr/sbin/auditctl
+fi
 cp "$top/tests/vm/init" "$root/init"
 cp "$top/tests/vm/job-$job.sh" "$root/c2w/job.sh"
 [ -d "$top/userspace/rules" ] && cp -r "$top/userspace/rules" "$root/c2w/"
