@@ -99,6 +99,7 @@ void c2w_stats_get(struct c2w_stats *st);
  * @cgroup_id: cgroup v2 id
  * @mntns_ino: mount namespace inode
  * @mntns_init: the task is in the initial mount namespace
+ * @ns_done: @comm, @mntns_ino and @mntns_init are filled in
  * @netns_ino: the socket's network namespace inode
  * @transport: &enum c2w_transport
  * @ret: the connect function's return value
@@ -124,6 +125,7 @@ struct c2w_conn {
 	u64 cgroup_id;
 	u32 mntns_ino;
 	bool mntns_init;
+	bool ns_done;
 	u32 netns_ino;
 	int transport;
 	int ret;

@@ -125,6 +125,25 @@ void c2w_stats_get(struct c2w_stats *st)
 
 /* ---- executable path ---- */
 
+/* Mount namespace and comm: needed to resolve the path, and for alerts. */
+static void fill_ns_comm(struct c2w_conn *c)
+{
+	struct nsproxy *ns = current->nsproxy;
+
+	if (c->ns_done)
+		return;
+	c->ns_done = true;
+	get_task_comm(c->comm, current);
+	c->mntns_init = true;
+	if (ns && ns->mnt_ns) {
+		c->mntns_ino = c2w_mntns_inum(ns->mnt_ns);
+		if (ns->mnt_ns != init_task.nsproxy->mnt_ns) {
+			c->mntns_init = false;
+			c->aflags |= C2W_AF_MNTNS;
+		}
+	}
+}
+
 static void fs_root(struct fs_struct *fs, struct path *root)
 {
 	unsigned int seq;
@@ -357,6 +376,7 @@ int c2w_resolve_exe(struct c2w_event *ev)
 	u32 n;
 
 	ev->lazy = 0;
+	fill_ns_comm(c);
 	if (mm) {
 		rcu_read_lock();
 		exe = rcu_dereference(mm->exe_file);
@@ -388,52 +408,63 @@ int c2w_resolve_exe(struct c2w_event *ev)
 
 /* ---- the event ---- */
 
-static const char *const action_v4 = "ipv4_connection_attempt_event";
-static const char *const action_v6 = "ipv6_connection_attempt_event";
+/* Constants: the length is known at compile time. */
+#define add_const(ev, field, s) \
+	c2w_event_add_str(ev, field, s, sizeof(s) - 1)
 
-static void add_const(struct c2w_event *ev, int field, const char *s)
+/* Decimal without vsnprintf: this runs for every connection. */
+static u32 u32_to_dec(u32 v, char *buf)
 {
-	c2w_event_add_str(ev, field, s, strlen(s));
+	char tmp[10];
+	u32 n = 0, i;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
 }
 
-/**
- * c2w_conn_fill_task() - everything about the connecting task that is
- *	cheap, taken in the probe so it cannot race with exit or exec
- * @c: the attempt
+/*
+ * The rest of the identity, taken only once a rule matched but still in
+ * the probe, so it cannot race with the task's exit or exec.
  */
-void c2w_conn_fill_task(struct c2w_conn *c)
+static void fill_identity(struct c2w_conn *c)
 {
 	const struct cred *cred = current_cred();
-	struct c2w_event *ev = &c->ev;
-	struct nsproxy *ns = current->nsproxy;
-	int n;
 
+	fill_ns_comm(c);
 	c->pid = task_pid_nr(current);
 	c->tgid = task_tgid_nr(current);
 	rcu_read_lock();
 	c->ppid = task_tgid_nr(rcu_dereference(current->real_parent));
 	c->cgroup_id = cgroup_id(task_dfl_cgroup(current));
 	rcu_read_unlock();
-	c->uid = from_kuid(&init_user_ns, cred->uid);
 	c->euid = from_kuid(&init_user_ns, cred->euid);
 	c->gid = from_kgid(&init_user_ns, cred->gid);
-	get_task_comm(c->comm, current);
-	c->mntns_init = true;
-	if (ns && ns->mnt_ns) {
-		c->mntns_ino = c2w_mntns_inum(ns->mnt_ns);
-		if (ns->mnt_ns != init_task.nsproxy->mnt_ns) {
-			c->mntns_init = false;
-			c->aflags |= C2W_AF_MNTNS;
-		}
-	}
+	c->time_ns = ktime_get_real_ns();
+}
 
+/**
+ * c2w_conn_fill_task() - what every evaluation needs of the task: the
+ *	fields a rule can test without the path (user.id and the constants),
+ *	and the lazy resolver for the path; the rest is taken on a match
+ * @c: the attempt
+ */
+void c2w_conn_fill_task(struct c2w_conn *c)
+{
+	struct c2w_event *ev = &c->ev;
+
+	c->uid = from_kuid(&init_user_ns, current_cred()->uid);
 	add_const(ev, C2W_FIELD_EVENT_ACTION, "connection_attempted");
 	add_const(ev, C2W_FIELD_EVENT_CATEGORY, "network");
 	add_const(ev, C2W_FIELD_EVENT_TYPE, "connection");
 	add_const(ev, C2W_FIELD_EVENT_TYPE, "start");
 	add_const(ev, C2W_FIELD_HOST_OS_TYPE, "linux");
-	n = snprintf(c->scratch->uid, sizeof(c->scratch->uid), "%u", c->uid);
-	c2w_event_add_str(ev, C2W_FIELD_USER_ID, c->scratch->uid, n);
+	c2w_event_add_str(ev, C2W_FIELD_USER_ID, c->scratch->uid,
+			  u32_to_dec(c->uid, c->scratch->uid));
 	ev->lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) |
 		   C2W_FBIT(C2W_FIELD_PROCESS_NAME);
 	ev->resolve = c2w_resolve_exe;
@@ -469,10 +500,12 @@ void c2w_conn_fill_net(struct c2w_conn *c, int family, int transport,
 		  transport == C2W_TRANSPORT_TCP ? "tcp" : "udp");
 	if (ev->dst_family == 4) {
 		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv4");
-		add_const(ev, C2W_FIELD_EVENT_ACTION, action_v4);
+		add_const(ev, C2W_FIELD_EVENT_ACTION,
+			  "ipv4_connection_attempt_event");
 	} else {
 		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv6");
-		add_const(ev, C2W_FIELD_EVENT_ACTION, action_v6);
+		add_const(ev, C2W_FIELD_EVENT_ACTION,
+			  "ipv6_connection_attempt_event");
 	}
 }
 
@@ -570,7 +603,6 @@ void c2w_detect(struct c2w_conn *c)
 	enum c2w_stat outcome;
 	u32 i;
 
-	c->time_ns = ktime_get_real_ns();
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
@@ -581,6 +613,7 @@ void c2w_detect(struct c2w_conn *c)
 	c2w_count(C2W_ST_MATCHED, 1);
 	if (c->ev.lazy)
 		c2w_resolve_exe(&c->ev);
+	fill_identity(c);
 	for (i = 0; i < c2w_rs_count(ar->rs); i++) {
 		const struct c2w_rule_info *rule;
 		u32 extra = 0;

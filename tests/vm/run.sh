@@ -87,6 +87,7 @@ done
 # generated seen sets.
 if [ "$job" = bench ]; then
 	for f in "$top"/build/bench/*; do
+		[ -f "$f" ] || continue
 		case "$f" in
 		*.ko|*.ndjson) cp "$f" "$root/c2w/" ;;
 		*) [ -x "$f" ] && add_elf "$f" ;;
