@@ -68,47 +68,43 @@ if command -v systemd-analyze >/dev/null; then
 	gate "systemd unit verifies" systemd.log verify_unit
 fi
 
-echo "== VM selftests" >&2
-if tests/vm/run.sh check > "$out/vm.log" 2> "$out/vm.err"; then
-	vmrc=0
-else
-	vmrc=1
-fi
-grep -E '^(not )?ok |^# ' "$out/vm.log"
-n=$((n + 1))
-if [ $vmrc -eq 0 ]; then
-	echo "ok $n VM run completed cleanly" | tee -a "$out/ktap"
-else
-	echo "not ok $n VM run completed cleanly" | tee -a "$out/ktap"
-	cat "$out/vm.err" >&2
-fi
+# vm_gate NAME JOB LOG [VAR=value]...: run a VM job with those variables,
+# show its KTAP lines, and count the run as a whole as one more gate (a
+# kernel splat or a crashed VM fails it even when every test passed).
+vm_gate() {
+	local name=$1 job=$2 log=$out/$3 rc
+	shift 3
+	echo "== $name" >&2
+	if env "$@" tests/vm/run.sh "$job" > "$log" 2> "$log.err"; then
+		rc=0
+	else
+		rc=1
+	fi
+	grep -E '^(not )?ok |^# ' "$log"
+	n=$((n + 1))
+	if [ $rc -eq 0 ]; then
+		echo "ok $n $name" | tee -a "$out/ktap"
+	else
+		echo "not ok $n $name" | tee -a "$out/ktap"
+		cat "$log.err" >&2
+	fi
+}
+
+vm_gate "VM run completed cleanly" check vm.log
 
 # The debug kernel tier, whenever the debug kernel is in the cache
 # (tests/vm/debug-kernel.sh build; .ci/run builds it when missing).
 if dbg=$(tests/vm/debug-kernel.sh path 2>/dev/null); then
-	echo "== VM selftests on the debug kernel" >&2
 	dmod=build/debug-mod
 	rm -rf "$dmod"
 	mkdir -p "$dmod"
 	cp -r Kbuild kmod include "$dmod/"
 	gate "module builds for the debug kernel" debug-module.log \
 		make -C "$dbg" M="$PWD/$dmod" modules
-	if C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
-	   C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \
-	   C2W_VM_LOG_DIR=build/vm-debug C2W_VM_TIMEOUT=3000 \
-	   tests/vm/run.sh debug > "$out/vm-debug.log" 2> "$out/vm-debug.err"; then
-		dbgrc=0
-	else
-		dbgrc=1
-	fi
-	grep -E '^(not )?ok |^# ' "$out/vm-debug.log"
-	n=$((n + 1))
-	if [ $dbgrc -eq 0 ]; then
-		echo "ok $n debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" | tee -a "$out/ktap"
-	else
-		echo "not ok $n debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" | tee -a "$out/ktap"
-		cat "$out/vm-debug.err" >&2
-	fi
+	vm_gate "debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" \
+		debug vm-debug.log C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
+		C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \
+		C2W_VM_LOG_DIR=build/vm-debug C2W_VM_TIMEOUT=3000
 else
 	echo "# debug kernel not built: tests/vm/debug-kernel.sh build (about 6-11 min)" >&2
 fi
