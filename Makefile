@@ -11,31 +11,60 @@
 #   make debug-kernel  build the KASAN/lockdep/kmemleak test kernel (cache)
 #   make fuzz       libFuzzer harnesses, FUZZ_SECS each
 #   make bench      benchmarks (rule core natively; connect storm in the VM)
+#   make install    module, programs, unit, rules, man pages (DESTDIR, PREFIX)
+#   make uninstall  remove them again; edited rules, state and logs stay
+#   make sign KEY=… CERT=…  sign c2watch.ko for Secure Boot hosts
+#   make deb        Debian packages c2watch and c2watch-dkms in build/deb
 #
 # Variables: KDIR (kernel build dir), KVER, C2W_CACHE (download/extract cache),
-# C2W_VM_ACCEL=kvm (opt-in on hosts where KVM works), WERROR=1.
+# C2W_VM_ACCEL=kvm (opt-in on hosts where KVM works), WERROR=1,
+# DESTDIR, PREFIX (/usr/local), SYSCONFDIR (/etc), MODULES_LOAD=1 (load
+# c2watch at boot through modules-load.d).
 
 C2W_CACHE ?= $(HOME)/.cache/c2watch
 export C2W_CACHE
 
 # Install what is missing before anything else is evaluated, so a fresh
 # Debian machine needs no manual step. Skipped for clean and for sub-makes.
-NODEPS_GOALS := clean module-clean deps help
+# Building and installing on a host needs only the build packages; make
+# check and the VM targets need the whole test toolchain.
+NODEPS_GOALS := clean module-clean deps help uninstall install-dkms-src
+HOST_GOALS := all module userspace install install-module install-userspace \
+	sign
+GOALS := $(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all))
 ifeq ($(C2W_DEPS_DONE),)
-ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifneq ($(GOALS),)
+ifeq ($(filter-out $(HOST_GOALS) deb,$(GOALS)),)
+$(shell tests/deps.sh $(if $(filter deb,$(GOALS)),deb,build) >&2)
+else
 $(shell tests/deps.sh ensure >&2)
+endif
 export C2W_DEPS_DONE := 1
 endif
 endif
 
+# Goals that never touch the kernel build directory.
+NOKDIR_GOALS := help userspace unit install-userspace install-dkms-src \
+	uninstall deb man-check
 KVER ?= $(shell uname -r)
 ifeq ($(KDIR),)
-ifneq ($(filter-out help,$(or $(MAKECMDGOALS),all)),)
-KDIR := $(shell tests/kdir.sh $(KVER))
+ifneq ($(filter-out $(NOKDIR_GOALS),$(or $(MAKECMDGOALS),all)),)
+# A KVER given on the command line or in the environment must have its
+# headers; the default (the running kernel) may fall back.
+KDIR := $(shell tests/kdir.sh $(KVER) $(if $(filter file,$(origin KVER)),,strict))
+ifeq ($(KDIR)$(filter-out clean module-clean,$(or $(MAKECMDGOALS),all)),)
+else ifeq ($(KDIR),)
+$(error no kernel build directory (see above))
+endif
 endif
 export C2W_KDIR_NOTED := 1
 endif
 export KDIR
+
+# One version for the module, the programs, DKMS and the packages; make
+# check verifies dkms.conf and debian/changelog agree with it.
+VERSION := $(shell sed -n 's/^\#define C2W_MODULE_VERSION "\(.*\)"/\1/p' \
+	kmod/c2watch.h)
 
 CC ?= gcc
 BUILD := build
@@ -44,7 +73,8 @@ WFLAGS := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow
 ifeq ($(WERROR),1)
 WFLAGS += -Werror
 endif
-US_CFLAGS := -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -Iinclude/uapi -Iuserspace
+US_CFLAGS := -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -Iinclude/uapi -Iuserspace \
+	-DC2W_VERSION='"$(VERSION)"' $(CPPFLAGS)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 KSFT_DIR := $(C2W_CACHE)/kernel-tools/tools/testing/selftests
@@ -206,6 +236,131 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_SRCS) \
 		$(DEP_CFLAGS) \
 		-o $@ $< $(CORE_SRCS) $(LIB_SRCS) $(DEP_LIBS)
 
+# ---- installation -----------------------------------------------------------
+# Programs, unit and man pages go under PREFIX (GNU default /usr/local; the
+# Debian package uses /usr). Configuration, state and logs do not move: the
+# programs and the unit look for them in /etc/c2watch, /var/lib/c2watch and
+# /var/log/c2watch. The module goes to the updates/ folder of the kernel it
+# was built for (KDIR's release, which is KVER's when its headers exist).
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+RULESDIR := /etc/c2watch/rules.d
+MANPAGES := docs/man/c2watchctl.8 docs/man/c2watchd.8 docs/man/c2watch.4
+MOD_KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h)
+
+.PHONY: install install-module install-userspace install-dkms-src uninstall \
+	sign deb man-check
+
+install: install-module install-userspace
+
+install-module: module
+	install -d $(DESTDIR)/lib/modules/$(MOD_KVER)/updates
+	install -m 0644 c2watch.ko $(DESTDIR)/lib/modules/$(MOD_KVER)/updates/
+ifeq ($(DESTDIR),)
+	depmod -a $(MOD_KVER)
+else
+	@echo "c2watch: DESTDIR set, depmod not run: run 'depmod -a $(MOD_KVER)' on the target"
+endif
+ifeq ($(MODULES_LOAD),1)
+	install -d $(DESTDIR)/etc/modules-load.d
+	echo c2watch > $(DESTDIR)/etc/modules-load.d/c2watch.conf
+	chmod 0644 $(DESTDIR)/etc/modules-load.d/c2watch.conf
+endif
+
+# An administrator's edited rule file is never overwritten: the shipped
+# version goes beside it as NAME.dist (c2watchd loads only *.ndjson/*.json).
+install-userspace: userspace
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)/etc/logrotate.d $(DESTDIR)$(RULESDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	sed 's|/usr/sbin/c2watchd|$(SBINDIR)/c2watchd|' \
+		userspace/c2watchd.service > $(DESTDIR)$(UNITDIR)/c2watchd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/c2watchd.service
+	install -m 0644 userspace/c2watchd.logrotate \
+		$(DESTDIR)/etc/logrotate.d/c2watchd
+	install -m 0644 $(filter %.4,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man4/
+	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(MANDIR)/man8/
+	@set -e; for f in $(SEED_RULES); do \
+		t=$(DESTDIR)$(RULESDIR)/$${f##*/}; \
+		if [ -e "$$t" ] && ! cmp -s "$$f" "$$t"; then \
+			install -m 0644 "$$f" "$$t.dist"; \
+			echo "c2watch: kept your edited $$t; the shipped version is $$t.dist"; \
+		else \
+			install -m 0644 "$$f" "$$t"; rm -f "$$t.dist"; \
+		fi; \
+	done
+	install -d -m 0700 $(DESTDIR)/var/lib/c2watch
+	install -d -m 0750 $(DESTDIR)/var/log/c2watch
+
+# The module source as DKMS wants it in /usr/src/c2watch-VERSION: kbuild
+# files only (this Makefile installs packages, dkms must not run it).
+DKMS_SRC := Kbuild dkms.conf $(wildcard kmod/*.c kmod/*.h) $(UAPI)
+install-dkms-src:
+	@set -e; for f in $(DKMS_SRC); do \
+		install -D -m 0644 $$f $(DESTDIR)/usr/src/c2watch-$(VERSION)/$$f; \
+	done
+
+# Everything install put there, for every kernel's updates/c2watch.ko.
+# What belongs to the administrator stays: an edited rule file, the seen
+# set in /var/lib/c2watch and the alerts in /var/log/c2watch.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/c2watchctl $(DESTDIR)$(SBINDIR)/c2watchd \
+		$(DESTDIR)$(UNITDIR)/c2watchd.service \
+		$(DESTDIR)/etc/logrotate.d/c2watchd \
+		$(DESTDIR)/etc/modules-load.d/c2watch.conf \
+		$(patsubst docs/man/%.4,$(DESTDIR)$(MANDIR)/man4/%.4,$(filter %.4,$(MANPAGES))) \
+		$(patsubst docs/man/%.8,$(DESTDIR)$(MANDIR)/man8/%.8,$(filter %.8,$(MANPAGES)))
+	@set -e; for f in $(SEED_RULES); do \
+		t=$(DESTDIR)$(RULESDIR)/$${f##*/}; \
+		rm -f "$$t.dist"; \
+		if cmp -s "$$f" "$$t"; then rm -f "$$t"; \
+		elif [ -e "$$t" ]; then echo "c2watch: kept your edited $$t"; fi; \
+	done
+	-rmdir $(DESTDIR)$(RULESDIR) $(DESTDIR)/etc/c2watch 2>/dev/null
+	@set -e; for m in $(DESTDIR)/lib/modules/*/updates/c2watch.ko; do \
+		[ -e "$$m" ] || continue; \
+		echo "rm -f $$m"; rm -f "$$m"; \
+		k=$${m%/updates/c2watch.ko}; k=$${k##*/}; \
+		if [ -z "$(DESTDIR)" ]; then depmod -a "$$k"; fi; \
+	done
+	@echo "c2watch: left /var/lib/c2watch (seen set) and /var/log/c2watch (alerts)"
+
+# Secure Boot: sign with the key enrolled as a MOK (README, "Installing on
+# a host"). sign-file comes with the kernel headers.
+sign:
+	@[ -n "$(KEY)" ] && [ -n "$(CERT)" ] || \
+		{ echo "usage: make sign KEY=key.pem CERT=cert.der|cert.pem" >&2; exit 2; }
+	@for f in "$(KEY)" "$(CERT)"; do [ -r "$$f" ] || \
+		{ echo "c2watch: cannot read $$f" >&2; exit 2; }; done
+	@$(MAKE) --no-print-directory module
+	@if [ -n "$$(modinfo -F sig_id c2watch.ko)" ]; then \
+		echo "c2watch: c2watch.ko already signed, relinking it"; \
+		rm -f c2watch.ko; $(MAKE) --no-print-directory module; \
+	fi
+	$(KDIR)/scripts/sign-file $(or $(SIGN_HASH),sha256) "$(KEY)" "$(CERT)" \
+		c2watch.ko
+	@modinfo -F signer c2watch.ko | sed 's/^/c2watch: signed by /'
+
+# The two packages, built from a copy of the tree (dpkg-buildpackage writes
+# next to its source folder): build/deb/c2watch_*.deb, c2watch-dkms_*.deb.
+DEBSRC := $(BUILD)/deb/c2watch-$(VERSION)
+deb:
+	rm -rf $(BUILD)/deb
+	mkdir -p $(DEBSRC)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			xargs -0 cp --parents -t $(DEBSRC); \
+	else \
+		tar -c --exclude=./build --exclude='*.o' --exclude='*.ko' \
+			--exclude='.*.cmd' . | tar -x -C $(DEBSRC); \
+	fi
+	cd $(DEBSRC) && dpkg-buildpackage -b -us -uc
+	ls $(BUILD)/deb/*.deb
+
 demo: module userspace
 	tests/vm/run.sh demo
 
@@ -218,8 +373,14 @@ debug-kernel:
 $(BUILD):
 	mkdir -p $@
 
+# Without any kernel headers kbuild cannot clean: remove its output here.
 module-clean:
+ifneq ($(KDIR),)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+else
+	rm -f c2watch.ko c2watch.mod c2watch.mod.c c2watch.o Module.symvers \
+		modules.order kmod/*.o kmod/.*.cmd .*.cmd
+endif
 
 clean: module-clean
 	rm -rf $(BUILD)

@@ -40,16 +40,20 @@ gate "userspace builds with -Werror" userspace.log \
 	make -s WERROR=1 userspace selftests
 gate "unit tests build under ASan/UBSan" unit-build.log \
 	make -s WERROR=1 build/unit-tests
-if [ -x build/unit-tests ]; then
-	echo "== unit tests" >&2
-	build/unit-tests | tee "$out/unit.log"
-	urc=${PIPESTATUS[0]}
-	# A runner that dies (a sanitizer abort) fails even without "not ok".
-	if [ "$urc" -ne 0 ] && ! grep -q '^not ok' "$out/unit.log"; then
-		echo "not ok - unit test runner exited with status $urc" |
-			tee -a "$out/unit.log"
+# ktap LOG CMD...: run a program that prints KTAP and keep its lines for the
+# count. One that dies (a sanitizer abort) fails even without "not ok".
+ktap() {
+	local log=$out/$1 rc
+	shift
+	echo "== $*" >&2
+	"$@" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$log"; then
+		echo "not ok - $* exited with status $rc" | tee -a "$log"
 	fi
-fi
+}
+
+[ -x build/unit-tests ] && ktap unit.log build/unit-tests
 kclean
 gate "module builds with W=1, no warnings" module-w1.log make module-w1
 kclean
@@ -92,6 +96,21 @@ vm_gate() {
 
 vm_gate "VM run completed cleanly" check vm.log
 
+# Installing on a host: make install/uninstall into a DESTDIR, man pages,
+# the Debian packages with lintian, DKMS building the packaged source
+# (build/dkms-vm/c2watch.ko); then, in the VM, the installed tree run as
+# the unit runs it and the DKMS-built module loaded.
+ktap install.log tests/install/install_test.sh
+ktap deb.log tests/install/deb_test.sh
+inst=build/vm-install
+rm -rf "$inst"
+gate "make install into the VM's root" vm-install-root.log \
+	make install DESTDIR="$PWD/$inst" PREFIX=/usr MODULES_LOAD=1
+mkdir -p "$inst/c2w/dkms"
+cp build/dkms-vm/c2watch.ko "$inst/c2w/dkms/" 2>/dev/null
+vm_gate "VM install job completed cleanly" install vm-install.log \
+	C2W_VM_OVERLAY="$PWD/$inst" C2W_VM_LOG_DIR=build/vm-install-log
+
 # The debug kernel tier, whenever the debug kernel is in the cache
 # (tests/vm/debug-kernel.sh build; .ci/run builds it when missing).
 if dbg=$(tests/vm/debug-kernel.sh path 2>/dev/null); then
@@ -105,12 +124,53 @@ if dbg=$(tests/vm/debug-kernel.sh path 2>/dev/null); then
 		debug vm-debug.log C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
 		C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \
 		C2W_VM_LOG_DIR=build/vm-debug C2W_VM_TIMEOUT=3000
+
+	# make sign, twice (the second relinks the signed module first), with
+	# the test key the debug kernel trusts; then a copy changed after
+	# signing, and the VM refusing both it and the unsigned build.
+	key=$dbg/c2w-test-signing
+	sgn=build/debug-sign
+	rm -rf "$sgn" build/vm-sign
+	mkdir -p "$sgn/kmod" build/vm-sign/c2w/signed build/vm-sign/c2w/tampered
+	cp Makefile Kbuild "$sgn/"
+	cp -r include "$sgn/"
+	cp kmod/*.[ch] "$sgn/kmod/"
+	sign_twice() {
+		local m=(make -C "$sgn" C2W_DEPS_DONE=1 KDIR="$dbg"
+			 KEY="$key.key" CERT="$key.der" sign) r
+		"${m[@]}" && "${m[@]}" > "$out/sign2.log" 2>&1
+		r=$?
+		cat "$out/sign2.log"
+		[ $r -eq 0 ] && grep -q 'already signed, relinking' "$out/sign2.log" &&
+		[ "$(modinfo -F signer "$sgn/c2watch.ko")" = \
+			"c2watch test module signing key" ]
+	}
+	gate "make sign KEY= CERT= signs (and re-signs) the module" sign.log \
+		sign_twice
+	cp "$sgn/c2watch.ko" build/vm-sign/c2w/signed/
+	t=build/vm-sign/c2w/tampered/c2watch.ko
+	cp "$sgn/c2watch.ko" "$t"
+	# Flip one byte of .text: still a valid ELF, no longer what was signed.
+	off=$(readelf -SW "$t" | sed -n \
+		's/.*] \.text  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+	off=$((0x$off + 16))
+	b=$(od -An -tu1 -j "$off" -N1 "$t" | tr -d ' ')
+	printf "\\$(printf %o $(( (b + 1) % 256 )))" |
+		dd of="$t" bs=1 seek="$off" conv=notrunc status=none
+	cmp -s "$sgn/c2watch.ko" "$t" && echo "# tampering failed" >&2
+	vm_gate "signed module VM job (module.sig_enforce=1) completed cleanly" \
+		sign vm-sign.log C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
+		C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \
+		C2W_VM_OVERLAY="$PWD/build/vm-sign" \
+		C2W_VM_APPEND=module.sig_enforce=1 \
+		C2W_VM_LOG_DIR=build/vm-sign-log C2W_VM_TIMEOUT=1200
 else
 	echo "# debug kernel not built: tests/vm/debug-kernel.sh build (about 6-11 min)" >&2
 fi
 
 # Only top-level KTAP result lines count; harness sub-lines start with "#".
-all=$(cat "$out/ktap" "$out/unit.log" "$out/vm.log" "$out/vm-debug.log" 2>/dev/null)
+all=$(cd "$out" && cat ktap unit.log install.log deb.log vm.log vm-install.log \
+	vm-debug.log vm-sign.log 2>/dev/null)
 skipped=$(grep -cE '^ok .*# SKIP' <<< "$all")
 passed=$(grep -E '^ok ' <<< "$all" | grep -cv '# SKIP')
 failed=$(grep -cE '^not ok ' <<< "$all")

@@ -1,21 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Install the Debian packages c2watch needs and prepare the caches.
-#   deps.sh ensure   install only what is missing (quiet when nothing is)
-#   deps.sh install  always run apt-get for the whole list
+#   deps.sh ensure   everything make check needs, only what is missing
+#   deps.sh install  always run apt-get for that whole list
+#   deps.sh build    only what building and installing on a host needs
+#                    (make, make install, make sign): no VM, no test tools
+#   deps.sh deb      build plus the packaging tools (make deb)
 #   deps.sh fuzz     also clang and its libFuzzer runtime (make fuzz)
 #   deps.sh bench    also auditd, the comparison in make bench
 # Caches live in $C2W_CACHE (default ~/.cache/c2watch), never in the tree.
 set -eu
 
-PKGS="gcc make pkg-config libc6-dev linux-headers-cloud-amd64 linux-source-6.1
-xz-utils perl sparse kmod qemu-system-x86 busybox-static cpio gzip
-bc bison flex libelf-dev
-libnl-3-dev libnl-genl-3-dev libjson-c-dev liburing-dev libssl-dev gcc-multilib"
+BUILD_PKGS="gcc make pkg-config libc6-dev kmod libnl-3-dev libnl-genl-3-dev
+libjson-c-dev libssl-dev"
+DEB_PKGS="$BUILD_PKGS debhelper dh-dkms dpkg-dev"
+PKGS="$DEB_PKGS linux-headers-cloud-amd64 linux-source-6.1
+xz-utils perl sparse qemu-system-x86 busybox-static cpio gzip
+bc bison flex libelf-dev liburing-dev gcc-multilib
+openssl dkms lintian man-db groff-base"
 
 CACHE=${C2W_CACHE:-$HOME/.cache/c2watch}
 mode=${1:-ensure}
 
+[ "$mode" = build ] && PKGS=$BUILD_PKGS
+[ "$mode" = deb ] && PKGS=$DEB_PKGS
 [ "$mode" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"
 [ "$mode" = bench ] && PKGS="$PKGS auditd"
 
@@ -35,6 +43,8 @@ if [ "$mode" = install ] || [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		--no-install-recommends $PKGS >&2
 fi
+
+case "$mode" in build|deb) exit 0 ;; esac
 
 # Kernel tooling we read from Debian's linux-source-6.1 tarball: the
 # kselftest harness headers and checkpatch with its data files.

@@ -737,7 +737,7 @@ static int version_main(int argc, char **argv)
 
 	if (wants_help(argc, argv))
 		return 0;
-	printf("c2watchctl uapi %d\n", C2W_UAPI_VERSION);
+	printf("c2watchctl %s uapi %d\n", C2W_VERSION, C2W_UAPI_VERSION);
 	fd = open_device();
 	if (fd < 0)
 		return EXIT_FAIL;

@@ -483,6 +483,7 @@ static void usage(FILE *f)
 "  -i, --flush-interval S  seconds between state saves (default 60)\n"
 "  -n, --no-enrich         do not read /proc for args, parent, hash\n"
 "  -p, --pretty            indented JSON for reading (not NDJSON)\n"
+"  -V, --version           print the version and exit\n"
 "  -h, --help              this text\n"
 "\n"
 "Signals: SIGHUP reopens the output file; SIGTERM and SIGINT save state and\n"
@@ -503,6 +504,7 @@ int main(int argc, char **argv)
 		{ "flush-interval", required_argument, NULL, 'i' },
 		{ "no-enrich", no_argument, NULL, 'n' },
 		{ "pretty", no_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -515,7 +517,7 @@ int main(int argc, char **argv)
 	bool enrich = true;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "r:o:s:d:fli:nph", opts,
+	while ((opt = getopt_long(argc, argv, "r:o:s:d:fli:npVh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'r': d.rules = optarg; break;
@@ -537,6 +539,10 @@ int main(int argc, char **argv)
 			d.flush_interval = (unsigned int)v;
 			break;
 		}
+		case 'V':
+			printf("c2watchd %s uapi %d\n", C2W_VERSION,
+			       C2W_UAPI_VERSION);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;

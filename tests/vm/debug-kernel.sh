@@ -7,6 +7,9 @@
 # Prints the build directory (usable as KDIR) on stdout.
 #   debug-kernel.sh build   build if missing
 #   debug-kernel.sh path    print the directory if built, fail otherwise
+# The build also makes a test signing key the kernel trusts, for the module
+# signing test: $out/c2w-test-signing.key (PEM) and .der (the certificate,
+# in the form mokutil takes).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -41,13 +44,20 @@ mkdir -p "$out"
 mk() { make -C "$src" O="$out" ARCH=x86_64 "$@"; }
 echo "debug-kernel: configuring (tinyconfig + $(basename "$frag"))" >&2
 mk tinyconfig >&2
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" >&2
+key=$out/c2w-test-signing
+openssl req -new -x509 -newkey rsa:2048 -sha256 -nodes -days 36500 \
+	-subj "/CN=c2watch test module signing key/" \
+	-keyout "$key.key" -out "$key.pem" 2>/dev/null
+openssl x509 -in "$key.pem" -outform DER -out "$key.der"
+echo "CONFIG_SYSTEM_TRUSTED_KEYS=\"$key.pem\"" > "$out/keys.config"
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag" \
+	"$out/keys.config" >&2
 mk olddefconfig >&2
 missing=
 while read -r line; do
 	case "$line" in CONFIG_*) grep -qx "$line" "$out/.config" ||
 		missing="$missing $line" ;; esac
-done < "$frag"
+done < <(cat "$frag" "$out/keys.config")
 if [ -n "$missing" ]; then
 	echo "debug-kernel: olddefconfig dropped:$missing" >&2
 	exit 1

@@ -4,6 +4,7 @@
 # every selftest, the fault injection test, then a kmemleak scan after
 # rmmod. Anything the kernel reports fails the run on the host side; a leak
 # fails it here.
+. /c2w/selftests.sh
 KL=/sys/kernel/debug/kmemleak
 rc=0
 
@@ -12,24 +13,11 @@ if [ -w $KL ]; then
 	echo scan > $KL
 	echo clear > $KL
 fi
-if ! insmod /c2w/c2watch.ko; then
-	echo "not ok 1 insmod c2watch.ko"
-	exit 1
-fi
-export C2W_KO=/c2w/c2watch.ko
 export C2W_FUZZ_ITERS=${C2W_FUZZ_ITERS:-100000}
 export C2W_STRESS_SECS=${C2W_STRESS_SECS:-60}
 # KASAN, lockdep and kmemleak under TCG: several times slower.
 export C2W_TIME_SCALE=${C2W_TIME_SCALE:-6}
-for t in /c2w/c2w_*_test; do
-	case "$t" in */c2w_zlock_test) continue ;; esac
-	echo "# running $(basename "$t") (debug kernel)"
-	"$t" || rc=1
-done
-if ! rmmod c2watch; then
-	echo "not ok - rmmod c2watch after the tests"
-	rc=1
-fi
+run_selftests "debug kernel" || exit 1
 if [ -w $KL ]; then
 	# Two scans: kmemleak reports an object only once it has stayed
 	# unreferenced over a scan; freed-by-RCU objects need a grace period.

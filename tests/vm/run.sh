@@ -18,7 +18,8 @@
 # C2W_VM_TCG_THREAD (single by default, see below),
 # C2W_VM_TIMEOUT (seconds, default 900), C2W_VM_KERNEL (a bzImage to boot
 # instead of the Debian one), C2W_VM_KO (the module to put in the VM),
-# C2W_VM_LOG_DIR.
+# C2W_VM_LOG_DIR, C2W_VM_OVERLAY (a folder copied over the initramfs root,
+# e.g. a "make install" DESTDIR), C2W_VM_APPEND (more kernel parameters).
 set -euo pipefail
 
 job=${1:?usage: run.sh check|demo}
@@ -96,8 +97,13 @@ if [ "$job" = bench ]; then
 	add_elf /usr/sbin/auditd
 	add_elf /usr/sbin/auditctl
 fi
+if [ -n "${C2W_VM_OVERLAY:-}" ]; then
+	cp -a "$C2W_VM_OVERLAY"/. "$root"/
+	chmod 755 "$root"
+fi
 cp "$top/tests/vm/init" "$root/init"
 cp "$top/tests/vm/job-$job.sh" "$root/c2w/job.sh"
+cp "$top/tests/ktap.sh" "$top/tests/vm/selftests.sh" "$root/c2w/"
 [ -d "$top/userspace/rules" ] && cp -r "$top/userspace/rules" "$root/c2w/"
 chmod +x "$root/init" "$root/c2w/job.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$logdir/initramfs.gz"
@@ -120,7 +126,7 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 "${accel_args[@]}" \
 	-chardev "file,id=con,path=$console" -serial chardev:con \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
 	-kernel "$kernel" -initrd "$logdir/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 c2w.job=$job" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=5 c2w.job=$job ${C2W_VM_APPEND:-}" \
 	< /dev/null | sed -u 's/\r$//' | tee "$results"
 qrc=${PIPESTATUS[0]}
 set -e

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the VM jobs that run the selftests (job-check.sh,
+# job-debug.sh): load the module, run every selftest binary but the lock
+# test (after it the module cannot be unloaded), unload. Each selftest
+# prints KTAP; the host counts the "ok" / "not ok" lines.
+#   run_selftests [NOTE]   sets rc=1 when anything failed; returns 1 when
+#                          the module did not even load
+run_selftests() {
+	if ! insmod /c2w/c2watch.ko; then
+		echo "not ok 1 insmod c2watch.ko"
+		return 1
+	fi
+	export C2W_KO=/c2w/c2watch.ko
+	for t in /c2w/c2w_*_test; do
+		[ -x "$t" ] || continue
+		case "$t" in */c2w_zlock_test) continue ;; esac
+		echo "# running $(basename "$t")${1:+ ($1)}"
+		"$t" || rc=1
+	done
+	if ! rmmod c2watch; then
+		echo "not ok - rmmod c2watch after the tests"
+		rc=1
+	fi
+	return 0
+}
