@@ -7,7 +7,9 @@
 #
 # Gates: userspace build with -Werror, unit tests under ASan/UBSan, module
 # build with W=1 (no warnings), sparse C=2 (no warnings), checkpatch --strict
-# on kmod/ and include/ (clean), selftests in the VM.
+# on kmod/ and include/ (clean), selftests in the VM, installing on a host
+# (make install, man pages, Debian packages, DKMS; the installed tree in the
+# VM) and, with the debug kernel, module signing under sig_enforce.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=build/check
