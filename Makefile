@@ -18,8 +18,8 @@
 #
 # Variables: KDIR (kernel build dir), KVER, C2W_CACHE (download/extract cache),
 # C2W_VM_ACCEL=kvm (opt-in on hosts where KVM works), WERROR=1,
-# DESTDIR, PREFIX (/usr/local), SYSCONFDIR (/etc), MODULES_LOAD=1 (load
-# c2watch at boot through modules-load.d).
+# DESTDIR, PREFIX (/usr/local), MODULES_LOAD=1 (load c2watch at boot
+# through modules-load.d), KEY and CERT (make sign).
 
 C2W_CACHE ?= $(HOME)/.cache/c2watch
 export C2W_CACHE
@@ -45,16 +45,17 @@ endif
 
 # Goals that never touch the kernel build directory.
 NOKDIR_GOALS := help userspace unit install-userspace install-dkms-src \
-	uninstall deb man-check
+	uninstall deb
 KVER ?= $(shell uname -r)
 ifeq ($(KDIR),)
 ifneq ($(filter-out $(NOKDIR_GOALS),$(or $(MAKECMDGOALS),all)),)
 # A KVER given on the command line or in the environment must have its
 # headers; the default (the running kernel) may fall back.
 KDIR := $(shell tests/kdir.sh $(KVER) $(if $(filter file,$(origin KVER)),,strict))
-ifeq ($(KDIR)$(filter-out clean module-clean,$(or $(MAKECMDGOALS),all)),)
-else ifeq ($(KDIR),)
+ifeq ($(KDIR),)
+ifneq ($(filter-out clean module-clean,$(or $(MAKECMDGOALS),all)),)
 $(error no kernel build directory (see above))
+endif
 endif
 endif
 export C2W_KDIR_NOTED := 1
@@ -252,7 +253,7 @@ MOD_KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h)
 
 .PHONY: install install-module install-userspace install-dkms-src uninstall \
-	sign deb man-check
+	sign deb
 
 install: install-module install-userspace
 

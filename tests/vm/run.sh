@@ -5,8 +5,13 @@
 # busybox initramfs holding c2watch.ko, the userspace programs and the
 # selftests, run a job inside, and return its exit status.
 #
-#   run.sh check   run the selftests (KTAP on stdout)
-#   run.sh demo    show c2watch at work
+#   run.sh JOB     runs tests/vm/job-JOB.sh in the VM:
+#     check        the selftests (KTAP on stdout)
+#     demo         show c2watch at work
+#     debug        the selftests on the debug kernel (C2W_VM_KERNEL)
+#     install      a "make install" tree and the DKMS module (C2W_VM_OVERLAY)
+#     sign         signed, unsigned and tampered modules under sig_enforce
+#     bench        the benchmarks (make bench)
 #
 # The VM never gets a network device (-nic none): tests that need "internet"
 # addresses assign them to the VM's loopback. The whole serial console is kept
@@ -22,7 +27,7 @@
 # e.g. a "make install" DESTDIR), C2W_VM_APPEND (more kernel parameters).
 set -euo pipefail
 
-job=${1:?usage: run.sh check|demo}
+job=${1:?usage: run.sh check|demo|debug|install|sign|bench}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${C2W_CACHE:-$HOME/.cache/c2watch}
 kdir=${KDIR:-$("$top/tests/kdir.sh")}
