@@ -2,8 +2,9 @@
 /*
  * ECS documents for c2watch records. Alerts carry the fields the Elastic
  * rule's alerts would (process, user, source/destination, rule, threat,
- * host), the kernel's flags under c2watch.*, and, best effort from /proc,
- * the process arguments, parent, executable hash and container id. Lost
+ * host), the kernel's flags under c2watch.*, and, best effort from /proc
+ * and only while the task still runs what connected, the process
+ * arguments, parent, executable hash and container id. Lost
  * records and configuration changes are documents of their own
  * (event.kind "event") so that data loss is visible downstream.
  */
@@ -195,6 +196,50 @@ static void proc_hash(json_object *doc, uint32_t pid)
 	jset(doc, "process.hash.sha256", json_object_new_string(hex));
 }
 
+/*
+ * /proc shows the task as it is now, not as it was at the connect: it may
+ * have exec'd another program since (a dropper starting its payload, a
+ * shell exec'ing its last command) or exited and had its PID reused.
+ * Enriching from it then would put another program's hash and arguments
+ * on the alert. So enrich only while the connecting thread still has the
+ * alert's comm and, where the path can be compared from here (a plain path,
+ * same mount namespace, no chroot), the process still runs the alert's
+ * executable. Returns "ok", "task_changed" or "task_gone", reported as
+ * c2watch.enrichment.
+ */
+#define PATH_NOT_COMPARABLE (C2W_AF_EXE_DELETED | C2W_AF_EXE_MEMFD |	\
+	C2W_AF_PATH_TRUNCATED | C2W_AF_MNTNS | C2W_AF_CHROOT |		\
+	C2W_AF_CHROOT_UNRESOLVED | C2W_AF_PATH_UNRESOLVED)
+
+static const char *proc_state(const struct c2w_alert *a, const char *comm,
+			      const char *exe, uint32_t exe_len)
+{
+	char path[64], target[C2W_PATH_MAX], *cur;
+	size_t len;
+	ssize_t n;
+	bool same;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", a->tgid, a->pid);
+	cur = read_small(path, &len);
+	if (!cur)
+		return "task_gone";
+	if (len && cur[len - 1] == '\n')
+		cur[len - 1] = '\0';
+	same = !strcmp(cur, comm);
+	free(cur);
+	if (!same)
+		return "task_changed";
+	if (a->flags & PATH_NOT_COMPARABLE)
+		return "ok";
+	snprintf(path, sizeof(path), "/proc/%u/exe", a->tgid);
+	n = readlink(path, target, sizeof(target));
+	if (n < 0)
+		return "task_gone";
+	if ((uint32_t)n != exe_len || memcmp(target, exe, exe_len))
+		return "task_changed";
+	return "ok";
+}
+
 /* A 64-hex-digit id in the cgroup path: docker, containerd, podman, k8s. */
 static void proc_container(json_object *doc, uint32_t pid)
 {
@@ -352,10 +397,16 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	     json_object_new_int64((int64_t)a->cgroup_id));
 
 	if (ctx->enrich) {
-		proc_args(doc, a->tgid);
-		proc_exe(doc, "process.parent.executable", a->ppid);
-		proc_hash(doc, a->tgid);
-		proc_container(doc, a->tgid);
+		const char *st = proc_state(a, comm, (const char *)a->exe,
+					    exe_len);
+
+		jset(doc, "c2watch.enrichment", json_object_new_string(st));
+		if (!strcmp(st, "ok")) {
+			proc_args(doc, a->tgid);
+			proc_exe(doc, "process.parent.executable", a->ppid);
+			proc_hash(doc, a->tgid);
+			proc_container(doc, a->tgid);
+		}
 	}
 	return doc;
 }

@@ -18,7 +18,8 @@ struct c2w_ruleset;
  * @rules: the loaded ruleset (names, threat ids), may be NULL
  * @host_name: gethostname()
  * @host_id: /etc/machine-id, may be empty
- * @enrich: read /proc for args, parent, hash, container (best effort)
+ * @enrich: read /proc for args, parent, hash, container (best effort, and
+ *	only while the task still runs the alert's program: c2watch.enrichment)
  */
 struct ecs_ctx {
 	const struct c2w_ruleset *rules;

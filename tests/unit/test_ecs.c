@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ECS alert documents: the /proc enrichment is attached only while the
+ * connecting task still runs the program the alert names. The alerts here
+ * describe this very process, then variants of it that no longer match.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ecs.h"
+#include "unit.h"
+
+struct alert_buf {
+	struct c2w_alert a;
+	char exe[C2W_PATH_MAX];
+};
+
+/* An alert as the module would write it for this process, now. */
+static void self_alert(struct alert_buf *b, const char *exe)
+{
+	FILE *f;
+
+	memset(b, 0, sizeof(*b));
+	b->a.hdr.type = C2W_REC_ALERT;
+	b->a.hdr.version = C2W_REC_VERSION;
+	b->a.hdr.time_ns = 1;
+	b->a.tgid = (uint32_t)getpid();
+	b->a.pid = (uint32_t)gettid();
+	b->a.ppid = (uint32_t)getppid();
+	b->a.family = 4;
+	b->a.transport = C2W_TRANSPORT_TCP;
+	b->a.dport = 443;
+	f = fopen("/proc/self/comm", "r");
+	CHECK(f && fgets((char *)b->a.comm, sizeof(b->a.comm), f));
+	if (f)
+		fclose(f);
+	b->a.comm[strcspn((char *)b->a.comm, "\n")] = '\0';
+	if (exe) {
+		snprintf(b->exe, sizeof(b->exe), "%s", exe);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", b->exe,
+				     sizeof(b->exe) - 1);
+
+		CHECK(n > 0);
+	}
+	b->a.exe_len = (uint32_t)strlen(b->exe);
+	b->a.hdr.size = (uint32_t)(sizeof(b->a) +
+				   ((b->a.exe_len + 1 + 7) & ~7U));
+}
+
+static const char *get(json_object *doc, const char *k1, const char *k2)
+{
+	json_object *o, *v;
+
+	if (!json_object_object_get_ex(doc, k1, &o) ||
+	    !json_object_object_get_ex(o, k2, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static bool has_hash(json_object *doc)
+{
+	json_object *p, *h, *v;
+
+	return json_object_object_get_ex(doc, "process", &p) &&
+	       json_object_object_get_ex(p, "hash", &h) &&
+	       json_object_object_get_ex(h, "sha256", &v) &&
+	       strlen(json_object_get_string(v)) == 64;
+}
+
+static json_object *doc_for(struct alert_buf *b)
+{
+	struct ecs_ctx ctx;
+
+	ecs_ctx_init(&ctx);
+	ctx.enrich = true;
+	return ecs_record(&b->a.hdr, &ctx);
+}
+
+UNIT_TEST(ecs_enriches_only_the_task_that_connected)
+{
+	struct alert_buf b;
+	json_object *doc;
+
+	/* This process, unchanged: enriched. */
+	self_alert(&b, NULL);
+	doc = doc_for(&b);
+	CHECK_STR(get(doc, "c2watch", "enrichment"), "ok");
+	CHECK(has_hash(doc));
+	json_object_put(doc);
+
+	/* Same comm, another executable: it exec'd since. */
+	self_alert(&b, "/tmp/.x/implant");
+	doc = doc_for(&b);
+	CHECK_STR(get(doc, "c2watch", "enrichment"), "task_changed");
+	CHECK(!has_hash(doc));
+	json_object_put(doc);
+
+	/* ... unless the path cannot be compared from here (another mount
+	 * namespace): then the comm decides. */
+	self_alert(&b, "/tmp/.x/implant");
+	b.a.flags = C2W_AF_MNTNS;
+	doc = doc_for(&b);
+	CHECK_STR(get(doc, "c2watch", "enrichment"), "ok");
+	CHECK(has_hash(doc));
+	json_object_put(doc);
+
+	/* Another comm: not the program that connected. */
+	self_alert(&b, NULL);
+	memcpy(b.a.comm, "sleep", 6);
+	doc = doc_for(&b);
+	CHECK_STR(get(doc, "c2watch", "enrichment"), "task_changed");
+	CHECK(!has_hash(doc));
+	json_object_put(doc);
+
+	/* A task that is gone (beyond any pid_max). */
+	self_alert(&b, NULL);
+	b.a.tgid = b.a.pid = 0x7ffffff0;
+	doc = doc_for(&b);
+	CHECK_STR(get(doc, "c2watch", "enrichment"), "task_gone");
+	CHECK(!has_hash(doc));
+	json_object_put(doc);
+
+	/* --no-enrich: no /proc, no verdict. */
+	{
+		struct ecs_ctx ctx;
+
+		self_alert(&b, NULL);
+		ecs_ctx_init(&ctx);
+		ctx.enrich = false;
+		doc = ecs_record(&b.a.hdr, &ctx);
+		CHECK(!get(doc, "c2watch", "enrichment"));
+		CHECK(!has_hash(doc));
+		json_object_put(doc);
+	}
+}
