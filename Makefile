@@ -249,8 +249,7 @@ MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 RULESDIR := /etc/c2watch/rules.d
 MANPAGES := docs/man/c2watchctl.8 docs/man/c2watchd.8 docs/man/c2watch.4
-MOD_KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
-	$(KDIR)/include/generated/utsrelease.h)
+MOD_KVER = $(shell tests/krel.sh $(KDIR))
 
 .PHONY: install install-module install-userspace install-dkms-src uninstall \
 	sign deb

@@ -9,7 +9,8 @@
 # build with W=1 (no warnings), sparse C=2 (no warnings), checkpatch --strict
 # on kmod/ and include/ (clean), selftests in the VM, installing on a host
 # (make install, man pages, Debian packages, DKMS; the installed tree in the
-# VM) and, with the debug kernel, module signing under sig_enforce.
+# VM; the packages installed with dpkg in a Debian VM running systemd) and,
+# with the debug kernel, module signing under sig_enforce.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=build/check
@@ -113,6 +114,26 @@ cp build/dkms-vm/c2watch.ko "$inst/c2w/dkms/" 2>/dev/null
 vm_gate "VM install job completed cleanly" install vm-install.log \
 	C2W_VM_OVERLAY="$PWD/$inst" C2W_VM_LOG_DIR=build/vm-install-log
 
+# The packages as an administrator installs them: dpkg, DKMS and systemd in
+# a Debian 12 system (debootstrap from the host's mirror, cached).
+echo "== Debian 12 root for the package VM" >&2
+n=$((n + 1))
+krel=$(tests/krel.sh 2>/dev/null)
+if base=$(tests/vm/debian-root.sh "$krel" 2> "$out/debian-root.log"); then
+	echo "ok $n Debian 12 root for the package VM" | tee -a "$out/ktap"
+	rm -rf build/vm-debpkg
+	mkdir -p build/vm-debpkg/c2w
+	cp build/deb/c2watch_*.deb build/deb/c2watch-dkms_*.deb \
+		build/vm-debpkg/c2w/ 2>/dev/null
+	vm_gate "Debian package VM job completed cleanly" debpkg \
+		vm-debpkg.log C2W_VM_BASE_INITRD="$base" \
+		C2W_VM_OVERLAY="$PWD/build/vm-debpkg" C2W_VM_MEM=2G \
+		C2W_VM_LOG_DIR=build/vm-debpkg-log C2W_VM_TIMEOUT=1500
+else
+	echo "not ok $n Debian 12 root for the package VM" | tee -a "$out/ktap"
+	tail -n 30 "$out/debian-root.log" | sed 's/^/#   /'
+fi
+
 # The debug kernel tier, whenever the debug kernel is in the cache
 # (tests/vm/debug-kernel.sh build; .ci/run builds it when missing).
 if dbg=$(tests/vm/debug-kernel.sh path 2>/dev/null); then
@@ -172,7 +193,7 @@ fi
 
 # Only top-level KTAP result lines count; harness sub-lines start with "#".
 all=$(cd "$out" && cat ktap unit.log install.log deb.log vm.log vm-install.log \
-	vm-debug.log vm-sign.log 2>/dev/null)
+	vm-debpkg.log vm-debug.log vm-sign.log 2>/dev/null)
 skipped=$(grep -cE '^ok .*# SKIP' <<< "$all")
 passed=$(grep -E '^ok ' <<< "$all" | grep -cv '# SKIP')
 failed=$(grep -cE '^not ok ' <<< "$all")

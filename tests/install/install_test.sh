@@ -27,8 +27,7 @@ same_tree() {
 	fi
 }
 
-kver=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
-	"${KDIR:-$(tests/kdir.sh 2>/dev/null)}/include/generated/utsrelease.h")
+kver=$(tests/krel.sh 2>/dev/null)
 rules=suspicious_network_unknown_executable.ndjson
 d=$PWD/$out/root
 inst() { make -s --no-print-directory "$@" > "$out/make.log" 2>&1 ||

@@ -11,6 +11,7 @@
 #     debug        the selftests on the debug kernel (C2W_VM_KERNEL)
 #     install      a "make install" tree and the DKMS module (C2W_VM_OVERLAY)
 #     sign         signed, unsigned and tampered modules under sig_enforce
+#     debpkg       the Debian packages installed in a Debian system
 #     bench        the benchmarks (make bench)
 #
 # The VM never gets a network device (-nic none): tests that need "internet"
@@ -24,7 +25,8 @@
 # C2W_VM_TIMEOUT (seconds, default 900), C2W_VM_KERNEL (a bzImage to boot
 # instead of the Debian one), C2W_VM_KO (the module to put in the VM),
 # C2W_VM_LOG_DIR, C2W_VM_OVERLAY (a folder copied over the initramfs root,
-# e.g. a "make install" DESTDIR), C2W_VM_APPEND (more kernel parameters).
+# e.g. a "make install" DESTDIR), C2W_VM_APPEND (more kernel parameters),
+# C2W_VM_BASE_INITRD (boot this root instead of busybox: debian-root.sh).
 set -euo pipefail
 
 job=${1:?usage: run.sh check|demo|debug|install|sign|bench}
@@ -45,8 +47,7 @@ fetch_kernel() {
 	local krel pkgver dir deb
 	krel=$(basename "$kdir" | sed 's/^linux-headers-//')
 	[ -f "$kdir/include/generated/utsrelease.h" ] &&
-		krel=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
-			"$kdir/include/generated/utsrelease.h")
+		krel=$("$top/tests/krel.sh" "$kdir")
 	pkgver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel") ||
 		die "linux-headers-$krel is not a Debian package; set C2W_VM_KERNEL"
 	dir=$cache/kernel/$krel-$pkgver
@@ -71,47 +72,57 @@ ko=${C2W_VM_KO:-$top/c2watch.ko}
 root=$(mktemp -d)
 chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,c2w,usr/bin,usr/sbin}
-cp /bin/busybox "$root/bin/busybox"
-cp "$ko" "$root/c2w/"
+if [ -n "${C2W_VM_BASE_INITRD:-}" ]; then
+	# A whole system to boot (tests/vm/debian-root.sh): this archive only
+	# adds /c2w, unpacked by the kernel after the base one.
+	mkdir -p "$root/c2w"
+	cp "$top"/build/vm-helpers/c2w-beacon "$root/c2w/"
+else
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,c2w,usr/bin,usr/sbin}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$ko" "$root/c2w/"
 
-# An ELF and every shared library ldd says it needs, at the same paths.
-add_elf() {
-	local f=$1 lib
-	cp "$f" "$root/c2w/"
-	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
-		[ -e "$root$lib" ] && continue
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+	# An ELF and every shared library ldd says it needs, at the same paths.
+	add_elf() {
+		local f=$1 lib
+		cp "$f" "$root/c2w/"
+		for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	}
+	for f in "$top"/build/c2watchctl "$top"/build/c2watchd \
+		 "$top"/build/selftests/* "$top"/build/vm-helpers/*; do
+		[ -f "$f" ] && [ -x "$f" ] && add_elf "$f"
 	done
-}
-for f in "$top"/build/c2watchctl "$top"/build/c2watchd \
-	 "$top"/build/selftests/* "$top"/build/vm-helpers/*; do
-	[ -f "$f" ] && [ -x "$f" ] && add_elf "$f"
-done
-# The benchmark job's extras: storm, the bare-kprobe module, auditd, and
-# generated seen sets.
-if [ "$job" = bench ]; then
-	for f in "$top"/build/bench/*; do
-		[ -f "$f" ] || continue
-		case "$f" in
-		*.ko|*.ndjson) cp "$f" "$root/c2w/" ;;
-		*) [ -x "$f" ] && add_elf "$f" ;;
-		esac
-	done
-	add_elf /usr/sbin/auditd
-	add_elf /usr/sbin/auditctl
+	# The benchmark job's extras: storm, the bare-kprobe module, auditd, and
+	# generated seen sets.
+	if [ "$job" = bench ]; then
+		for f in "$top"/build/bench/*; do
+			[ -f "$f" ] || continue
+			case "$f" in
+			*.ko|*.ndjson) cp "$f" "$root/c2w/" ;;
+			*) [ -x "$f" ] && add_elf "$f" ;;
+			esac
+		done
+		add_elf /usr/sbin/auditd
+		add_elf /usr/sbin/auditctl
+	fi
+	cp "$top/tests/vm/init" "$root/init"
+	chmod +x "$root/init"
+	[ -d "$top/userspace/rules" ] && cp -r "$top/userspace/rules" "$root/c2w/"
 fi
 if [ -n "${C2W_VM_OVERLAY:-}" ]; then
 	cp -a "$C2W_VM_OVERLAY"/. "$root"/
 	chmod 755 "$root"
 fi
-cp "$top/tests/vm/init" "$root/init"
 cp "$top/tests/vm/job-$job.sh" "$root/c2w/job.sh"
 cp "$top/tests/ktap.sh" "$top/tests/vm/selftests.sh" "$root/c2w/"
-[ -d "$top/userspace/rules" ] && cp -r "$top/userspace/rules" "$root/c2w/"
-chmod +x "$root/init" "$root/c2w/job.sh"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$logdir/initramfs.gz"
+chmod +x "$root/c2w/job.sh"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$logdir/job.cpio.gz"
+cat ${C2W_VM_BASE_INITRD:+"$C2W_VM_BASE_INITRD"} "$logdir/job.cpio.gz" \
+	> "$logdir/initramfs.gz"
 
 # --- boot --------------------------------------------------------------------
 # Single-threaded TCG by default: with thread=multi we saw a vCPU spin for
