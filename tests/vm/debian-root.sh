@@ -14,7 +14,6 @@
 set -euo pipefail
 
 krel=${1:?usage: debian-root.sh KERNEL-RELEASE}
-top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${C2W_CACHE:-$HOME/.cache/c2watch}
 hver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel")
 pkgs="systemd systemd-sysv dbus iproute2 dkms gcc make libc6-dev kmod

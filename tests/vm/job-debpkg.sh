@@ -10,17 +10,6 @@ export DEBIAN_FRONTEND=noninteractive
 kver=$(uname -r)
 log=/var/log/c2watch/alerts.ndjson
 
-# wait_for SECONDS CMD...: poll CMD every half second.
-wait_for() {
-	t=$(($1 * 2))
-	shift
-	while ! "$@" 2>/dev/null; do
-		t=$((t - 1))
-		[ $t -le 0 ] && return 1
-		sleep 0.5
-	done
-}
-
 ip link set lo up
 ip addr add 1.1.1.1/32 dev lo
 

@@ -19,26 +19,15 @@ ok $? "modprobe c2watch (the modules-load.d name) creates /dev/c2watch"
 # alerts to /var/log/c2watch, state in /var/lib/c2watch.
 /usr/sbin/c2watchd --foreground 2> /tmp/c2watchd.err &
 daemon=$!
-i=0
-until /usr/sbin/c2watchctl show 2>/dev/null | grep -q 53617418; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && break
-	sleep 0.2
-done
-/usr/sbin/c2watchctl show | grep -q 53617418
+wait_for 20 sh -c '/usr/sbin/c2watchctl show | grep -q 53617418'
 ok $? "c2watchd loaded the installed rule from /etc/c2watch/rules.d"
 
 mkdir -p /tmp/.x
 cp /c2w/c2w-beacon /tmp/.x/implant
 /tmp/.x/implant 1.1.1.1 443
 log=/var/log/c2watch/alerts.ndjson
-i=0
-until grep -q '"executable":"/tmp/.x/implant"' $log 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && break
-	sleep 0.2
-done
-grep '"executable":"/tmp/.x/implant"' $log | grep -q '"kind":"alert"'
+wait_for 20 grep -q '"executable":"/tmp/.x/implant"' $log &&
+	grep '"executable":"/tmp/.x/implant"' $log | grep -q '"kind":"alert"'
 ok $? "an implant in /tmp calling 1.1.1.1 is an alert in $log"
 
 kill -TERM $daemon
