@@ -88,11 +88,14 @@ CORE_SRCS := kmod/rules.c
 CORE_HDRS := kmod/rules.h kmod/core_types.h
 LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c \
 	userspace/seenfile.c userspace/ecs.c userspace/kqlout.c \
-	userspace/evaluate.c userspace/nlclient.c
+	userspace/evaluate.c userspace/nlclient.c userspace/hostcheck.c
 LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
 	userspace/seenfile.h userspace/ecs.h userspace/kqlout.h \
-	userspace/evaluate.h userspace/nlclient.h
+	userspace/evaluate.h userspace/nlclient.h userspace/hostcheck.h \
+	userspace/blobview.h
 SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
+# Elastic's rule exactly as published, for parity; not loaded by default.
+UPSTREAM_RULES := userspace/rules/upstream/suspicious_network_unknown_executable.ndjson
 
 PROGS := $(BUILD)/c2watchctl $(BUILD)/c2watchd
 SELFTESTS := $(patsubst tests/selftests/%.c,$(BUILD)/selftests/%,\
@@ -248,6 +251,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 RULESDIR := /etc/c2watch/rules.d
+DATADIR ?= $(PREFIX)/share/c2watch
 MANPAGES := docs/man/c2watchctl.8 docs/man/c2watchd.8 docs/man/c2watch.4
 MOD_KVER = $(shell tests/krel.sh $(KDIR))
 
@@ -275,8 +279,10 @@ endif
 install-userspace: userspace
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)/etc/logrotate.d $(DESTDIR)$(RULESDIR)
+		$(DESTDIR)/etc/logrotate.d $(DESTDIR)$(RULESDIR) \
+		$(DESTDIR)$(DATADIR)/upstream
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(UPSTREAM_RULES) $(DESTDIR)$(DATADIR)/upstream/
 	sed 's|/usr/sbin/c2watchd|$(SBINDIR)/c2watchd|' \
 		userspace/c2watchd.service > $(DESTDIR)$(UNITDIR)/c2watchd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/c2watchd.service
@@ -313,7 +319,9 @@ uninstall:
 		$(DESTDIR)/etc/logrotate.d/c2watchd \
 		$(DESTDIR)/etc/modules-load.d/c2watch.conf \
 		$(patsubst docs/man/%.4,$(DESTDIR)$(MANDIR)/man4/%.4,$(filter %.4,$(MANPAGES))) \
-		$(patsubst docs/man/%.8,$(DESTDIR)$(MANDIR)/man8/%.8,$(filter %.8,$(MANPAGES)))
+		$(patsubst docs/man/%.8,$(DESTDIR)$(MANDIR)/man8/%.8,$(filter %.8,$(MANPAGES))) \
+		$(patsubst userspace/rules/%,$(DESTDIR)$(DATADIR)/%,$(UPSTREAM_RULES))
+	-rmdir $(DESTDIR)$(DATADIR)/upstream $(DESTDIR)$(DATADIR) 2>/dev/null
 	@set -e; for f in $(SEED_RULES); do \
 		t=$(DESTDIR)$(RULESDIR)/$${f##*/}; \
 		rm -f "$$t.dist"; \
@@ -361,7 +369,9 @@ deb:
 	cd $(DEBSRC) && dpkg-buildpackage -b -us -uc
 	ls $(BUILD)/deb/*.deb
 
-demo: module userspace
+# Everything the VM job runs: the module, the programs and the VM helpers
+# (the beacon, the gateway of the VM's network).
+demo: module userspace $(VM_HELPERS)
 	tests/vm/run.sh demo
 
 deps:

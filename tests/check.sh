@@ -99,6 +99,31 @@ vm_gate() {
 
 vm_gate "VM run completed cleanly" check vm.log
 
+# The demo as "make demo" runs it: every alert it announces must appear and
+# every silence must be the module's decision. Then the same job with
+# Elastic's rule exactly as published, which excludes private sources and so
+# is silent on this private-address VM: the job must notice and fail.
+vm_gate "make demo: every announced alert and silence held" demo vm-demo.log \
+	C2W_VM_LOG_DIR=build/vm-demo
+echo "== the demo fails when its alerts do not come (upstream rule)" >&2
+n=$((n + 1))
+dlog=$out/vm-demo-upstream.log
+if C2W_VM_APPEND=c2w.demo_rules=upstream C2W_VM_LOG_DIR=build/vm-demo-up \
+	tests/vm/run.sh demo > "$dlog" 2>&1; then
+	rc=1	# it passed: the demo cannot tell silence from detection
+else
+	grep -q '^not ok .* alert for /tmp/.cache/kworker' "$dlog"
+	rc=$?
+fi
+if [ $rc -eq 0 ]; then
+	echo "ok $n the demo fails when its alerts do not come (upstream rule)" |
+		tee -a "$out/ktap"
+else
+	echo "not ok $n the demo fails when its alerts do not come (upstream rule)" |
+		tee -a "$out/ktap"
+	tail -n 40 "$dlog" | sed 's/^/#   /'
+fi
+
 # Installing on a host: make install/uninstall into a DESTDIR, man pages,
 # the Debian packages with lintian, DKMS building the packaged source
 # (build/dkms-vm/c2watch.ko); then, in the VM, the installed tree run as
@@ -192,7 +217,7 @@ else
 fi
 
 # Only top-level KTAP result lines count; harness sub-lines start with "#".
-all=$(cd "$out" && cat ktap unit.log install.log deb.log vm.log vm-install.log \
+all=$(cd "$out" && cat ktap unit.log install.log deb.log vm.log vm-demo.log vm-install.log \
 	vm-debpkg.log vm-debug.log vm-sign.log 2>/dev/null)
 skipped=$(grep -cE '^ok .*# SKIP' <<< "$all")
 passed=$(grep -E '^ok ' <<< "$all" | grep -cv '# SKIP')

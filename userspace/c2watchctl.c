@@ -27,6 +27,7 @@
 
 #include "ecs.h"
 #include "evaluate.h"
+#include "hostcheck.h"
 #include "kqlout.h"
 #include "nlclient.h"
 #include "rulefile.h"
@@ -138,6 +139,25 @@ static int set_rules(int fd, void *blob, uint32_t size)
 
 /* ---- load / show ---- */
 
+static void warn_stderr(const char *rule_id, const char *rule_name,
+			const char *msg, void *arg)
+{
+	(void)rule_id;
+	(void)rule_name;
+	(void)arg;
+	fprintf(stderr, "c2watchctl: warning: %s\n", msg);
+}
+
+/* A rule that cannot match here is loaded anyway, but never silently. */
+static void check_host(const void *blob, uint32_t size)
+{
+	int ret = host_check_here(blob, size, warn_stderr, NULL);
+
+	if (ret < 0)
+		fprintf(stderr, "c2watchctl: warning: cannot read this host's addresses (%s): rules not checked against them\n",
+			strerror(-ret));
+}
+
 static int load_main(int argc, char **argv)
 {
 	char *def[] = { RULES_DEFAULT_DIR }, err[1024];
@@ -153,6 +173,7 @@ static int load_main(int argc, char **argv)
 		fprintf(stderr, "c2watchctl: %s\n", err);
 		return EXIT_USAGE;
 	}
+	check_host(blob, size);
 	fd = open_device();
 	if (fd < 0) {
 		free(blob);
@@ -233,9 +254,13 @@ static int show_main(int argc, char **argv)
 		if (r->tactic_len || r->technique_len)
 			printf("# threat: %.*s %.*s\n", (int)r->tactic_len,
 			       r->tactic, (int)r->technique_len, r->technique);
+		if (r->flags & C2W_RULE_LOCAL_VARIANT)
+			printf("# variant: local (deviates from the published rule on purpose; its description says how)\n");
 		printf("%s\n\n", q ? q : "(out of memory)");
 		free(q);
 	}
+	fflush(stdout);
+	check_host(blob, size);
 	c2w_rs_free(rs);
 	free(blob);
 	return 0;

@@ -33,6 +33,7 @@
 #include <linux/c2watch.h>
 
 #include "ecs.h"
+#include "hostcheck.h"
 #include "rulefile.h"
 #include "rules.h"
 #include "seenfile.h"
@@ -188,6 +189,42 @@ static void refresh_rules(struct daemon *d)
 	free(buf);
 }
 
+static void warn_doc(const char *rule_id, const char *rule_name,
+		     const char *text, void *arg)
+{
+	struct daemon *d = arg;
+	json_object *doc = ecs_event("rule_cannot_match", &d->ecs);
+	json_object *cat = json_object_new_array();
+
+	json_object_array_add(cat, json_object_new_string("configuration"));
+	jset(doc, "event.category", cat);
+	jset(doc, "log.level", json_object_new_string("warning"));
+	jset(doc, "rule.id", json_object_new_string(rule_id));
+	jset(doc, "rule.name", json_object_new_string(rule_name));
+	jset(doc, "message", json_object_new_string(text));
+	emit_event(d, doc);
+	msg(d, LOG_WARNING, "%s", text);
+}
+
+/*
+ * Whenever the module's rules change: a rule whose source.ip clauses rule
+ * out every address this host has would stay silent, say so.
+ */
+static void check_host_rules(struct daemon *d)
+{
+	const void *blob;
+	uint32_t size;
+	int ret;
+
+	if (!d->rs)
+		return;
+	blob = c2w_rs_blob(d->rs, &size);
+	ret = host_check_here(blob, size, warn_doc, d);
+	if (ret < 0)
+		msg(d, LOG_WARNING, "cannot read this host's addresses (%s): rules not checked against them",
+		    strerror(-ret));
+}
+
 static int load_rule_files(struct daemon *d)
 {
 	char err[1024];
@@ -316,6 +353,10 @@ static void handle_records(struct daemon *d, const unsigned char *buf,
 				log_alert_syslog(doc);
 			json_object_put(doc);
 		}
+		if (h->type == C2W_REC_CONFIG &&
+		    ((const struct c2w_config_rec *)h)->what ==
+		    C2W_CFG_RULES_LOADED)
+			check_host_rules(d);
 		off += h->size;
 	}
 }
@@ -336,7 +377,9 @@ static int attach(struct daemon *d)
 		    strerror(errno), errno == EPERM ?
 		    " (configuration locked: keeping the module's rules)" : "");
 		refresh_rules(d);
+		check_host_rules(d);
 	}
+	/* Loaded: the module's "rules loaded" record leads to the check. */
 	import_state(d);
 	if (d->detached_at) {
 		time_t now = time(NULL);

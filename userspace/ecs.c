@@ -332,6 +332,8 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	if (r && r->name_len)
 		jset(doc, "rule.name",
 		     json_object_new_string_len(r->name, (int)r->name_len));
+	if (r && (r->flags & C2W_RULE_LOCAL_VARIANT))
+		jset(doc, "c2watch.rule.variant", json_object_new_string("local"));
 	jset(doc, "rule.severity", json_object_new_string(
 		sev_names[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
 	if (r && (r->tactic_len || r->technique_len))

@@ -14,6 +14,7 @@
 
 #include <linux/c2watch.h>
 
+#include "blobview.h"
 #include "kql.h"
 #include "kqlout.h"
 
@@ -49,23 +50,6 @@ static void put(struct sbuf *b, const char *s, size_t n)
 static void puts_(struct sbuf *b, const char *s)
 {
 	put(b, s, strlen(s));
-}
-
-struct view {
-	const struct c2w_rs_header *h;
-	const struct c2w_rs_rule *rules;
-	const struct c2w_rs_clause *clauses;
-	const struct c2w_rs_test *tests;
-	const char *strtab;
-};
-
-static void view(const void *blob, struct view *v)
-{
-	v->h = blob;
-	v->rules = (const void *)(v->h + 1);
-	v->clauses = (const void *)(v->rules + v->h->n_rules);
-	v->tests = (const void *)(v->clauses + v->h->n_clauses);
-	v->strtab = (const char *)(v->tests + v->h->n_tests);
 }
 
 static bool is_keyword(const char *s, size_t n)
@@ -105,7 +89,7 @@ static void put_glob(struct sbuf *b, const char *pat, size_t n)
 	}
 }
 
-static void put_test_value(struct sbuf *b, const struct view *v,
+static void put_test_value(struct sbuf *b, const struct blob_view *v,
 			   const struct c2w_rs_test *t)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -140,7 +124,7 @@ static void put_test_value(struct sbuf *b, const struct view *v,
 	}
 }
 
-static void put_clause(struct sbuf *b, const struct view *v,
+static void put_clause(struct sbuf *b, const struct blob_view *v,
 		       const struct c2w_rs_clause *c, bool multiline)
 {
 	const struct c2w_rs_test *t = &v->tests[c->first_test];
@@ -186,11 +170,11 @@ static void put_clause(struct sbuf *b, const struct view *v,
 char *kql_rule_query(const void *blob, uint32_t size, uint32_t rule)
 {
 	struct sbuf b = { 0 };
-	struct view v;
+	struct blob_view v;
 	const struct c2w_rs_rule *r;
 
 	(void)size;
-	view(blob, &v);
+	blob_view(blob, &v);
 	r = &v.rules[rule];
 	for (uint32_t i = 0; i < r->n_clauses; i++) {
 		if (i)
@@ -215,11 +199,61 @@ char *kql_rule_query(const void *blob, uint32_t size, uint32_t rule)
 char *kql_clause_text(const void *blob, uint32_t size, uint32_t clause)
 {
 	struct sbuf b = { 0 };
-	struct view v;
+	struct blob_view v;
 
 	(void)size;
-	view(blob, &v);
+	blob_view(blob, &v);
 	put_clause(&b, &v, &v.clauses[clause], false);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+/**
+ * kql_clause_field_text() - the tests of one clause on one field, as KQL
+ * @blob: the blob
+ * @size: its size
+ * @clause: clause index
+ * @field: &enum c2w_field
+ *
+ * "not source.ip : (a or b)" for the source.ip tests of a negated clause
+ * that also tests other fields: what a message about that part names.
+ *
+ * Return: a malloc'd string ("" when the clause does not test @field),
+ * NULL when out of memory.
+ */
+char *kql_clause_field_text(const void *blob, uint32_t size, uint32_t clause,
+			    int field)
+{
+	struct sbuf b = { 0 };
+	const struct c2w_rs_clause *c;
+	struct blob_view v;
+	uint32_t n = 0;
+
+	(void)size;
+	blob_view(blob, &v);
+	c = &v.clauses[clause];
+	for (uint32_t i = 0; i < c->n_tests; i++)
+		n += v.tests[c->first_test + i].field == field;
+	if (!n)
+		return strdup("");
+	if (c->flags & C2W_CLAUSE_NEGATE)
+		puts_(&b, "not ");
+	puts_(&b, kql_field_names[field]);
+	puts_(&b, n > 1 ? " : (" : " : ");
+	for (uint32_t i = 0, k = 0; i < c->n_tests; i++) {
+		const struct c2w_rs_test *t = &v.tests[c->first_test + i];
+
+		if (t->field != field)
+			continue;
+		if (k++)
+			puts_(&b, " or ");
+		put_test_value(&b, &v, t);
+	}
+	if (n > 1)
+		put(&b, ")", 1);
 	if (b.oom) {
 		free(b.p);
 		return NULL;

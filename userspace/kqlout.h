@@ -11,5 +11,7 @@
 
 char *kql_rule_query(const void *blob, uint32_t size, uint32_t rule);
 char *kql_clause_text(const void *blob, uint32_t size, uint32_t clause);
+char *kql_clause_field_text(const void *blob, uint32_t size, uint32_t clause,
+			    int field);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,30 @@ static void threat_ids(json_object *o, const char **tactic,
 	}
 }
 
+/*
+ * A rule that deviates on purpose from the published rule whose rule_id it
+ * keeps says so with this tag: a tag survives Kibana's import and export,
+ * where an unknown key might not.
+ */
+#define LOCAL_VARIANT_TAG "c2watch: local variant"
+
+static bool has_tag(json_object *o, const char *tag)
+{
+	json_object *tags;
+
+	if (!json_object_object_get_ex(o, "tags", &tags) ||
+	    !json_object_is_type(tags, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(tags); i++) {
+		json_object *t = json_object_array_get_idx(tags, i);
+
+		if (json_object_is_type(t, json_type_string) &&
+		    !strcmp(json_object_get_string(t), tag))
+			return true;
+	}
+	return false;
+}
+
 static int add_rule(struct loader *ld, json_object *o, const char *where)
 {
 	struct rsb_rule_desc d = { 0 };
@@ -213,6 +238,8 @@ static int add_rule(struct loader *ld, json_object *o, const char *where)
 	    json_object_is_type(v, json_type_boolean) &&
 	    !json_object_get_boolean(v))
 		d.flags |= C2W_RULE_DISABLED;
+	if (has_tag(o, LOCAL_VARIANT_TAG))
+		d.flags |= C2W_RULE_LOCAL_VARIANT;
 	threat_ids(o, &d.tactic, &d.technique);
 	if ((d.tactic && strlen(d.tactic) > 32) ||
 	    (d.technique && strlen(d.technique) > 32))

@@ -42,6 +42,7 @@ diff -u - "$out/c2watch.files" > "$out/diff" <<LIST
 ./lib/systemd/system/c2watchd.service
 ./usr/sbin/c2watchctl
 ./usr/sbin/c2watchd
+./usr/share/c2watch/upstream/suspicious_network_unknown_executable.ndjson
 ./usr/share/doc/c2watch/changelog.gz
 ./usr/share/doc/c2watch/copyright
 ./usr/share/man/man4/c2watch.4.gz

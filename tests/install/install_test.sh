@@ -59,6 +59,9 @@ same_tree "$d" <<LIST
 755 usr/local/sbin/c2watchctl
 755 usr/local/sbin/c2watchd
 755 usr/local/share
+755 usr/local/share/c2watch
+755 usr/local/share/c2watch/upstream
+644 usr/local/share/c2watch/upstream/$rules
 755 usr/local/share/man
 755 usr/local/share/man/man4
 644 usr/local/share/man/man4/c2watch.4
@@ -72,6 +75,16 @@ same_tree "$d" <<LIST
 750 var/log/c2watch
 LIST
 ok $? "installed file list and modes are exactly as expected"
+
+# The clause as it sits in the JSON query string, on a line of its own.
+srcx='\n  source.ip:(10.0.0.0/8 or 127.0.0.0/8 or 172.16.0.0/12 or 192.168.0.0/16) or\n'
+cmp -s "userspace/rules/$rules" "$d/etc/c2watch/rules.d/$rules" &&
+	cmp -s "userspace/rules/upstream/$rules" \
+		"$d/usr/local/share/c2watch/upstream/$rules" &&
+	grep -q '"c2watch: local variant"' "$d/etc/c2watch/rules.d/$rules" &&
+	! grep -qF "$srcx" "$d/etc/c2watch/rules.d/$rules" &&
+	grep -qF "$srcx" "$d/usr/local/share/c2watch/upstream/$rules"
+ok $? "the active rule is the local variant; Elastic's own rule lies beside it, inactive"
 
 cmp -s c2watch.ko "$d/lib/modules/$kver/updates/c2watch.ko" &&
 	grep -qx c2watch "$d/etc/modules-load.d/c2watch.conf" &&

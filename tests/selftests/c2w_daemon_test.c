@@ -163,8 +163,10 @@ TEST_F(d, one_alert_line_then_suppressed_and_restart_restores)
 	EXPECT_NE(NULL, jget(a, "process.pid"));
 	EXPECT_STREQ("1.1.1.1", jget(a, "destination.ip"));
 	EXPECT_STREQ("443", jget(a, "destination.port"));
-	EXPECT_STREQ("1.1.1.1", jget(a, "source.ip"));
+	EXPECT_STREQ(HOST4, jget(a, "source.ip"));
 	EXPECT_STREQ(SEED_ID, jget(a, "rule.id"));
+	/* The upstream rule's identity, and the variant that produced it. */
+	EXPECT_STREQ("local", jget(a, "c2watch.rule.variant"));
 	EXPECT_STREQ("Suspicious Network Activity to the Internet by Previously Unknown Executable",
 		     jget(a, "rule.name"));
 	EXPECT_STREQ("tcp", jget(a, "network.transport"));
@@ -194,6 +196,55 @@ TEST_F(d, one_alert_line_then_suppressed_and_restart_restores)
 	/* A new one still alerts. */
 	ASSERT_EQ(0, beacon_at("/tmp/.hidden/other", "tcp", "1.1.1.1", "443"));
 	EXPECT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
+}
+
+/*
+ * A rule that cannot match on this host is loaded, and said so: on stderr
+ * (the journal) and as a document of its own, naming rule and clause.
+ */
+TEST_F(d, warns_about_a_rule_that_cannot_match_here)
+{
+	json_object *w;
+	pid_t pid;
+
+	EXPECT_EQ(0, count_docs(OUT, "event", "rule_cannot_match", NULL));
+	ASSERT_EQ(0, stop_daemon(self->pid));
+	self->pid = 0;
+	pid = fork();
+	if (!pid) {
+		int log = open("/tmp/d/upstream.log",
+			       O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(log, 2);
+		execv(DAEMON, (char *[]){ DAEMON, "-f", "-r", UPSTREAM_RULES,
+			      "-o", OUT, "-s", STATE, NULL });
+		_exit(127);
+	}
+	self->pid = pid;
+	ASSERT_EQ(1, wait_docs(OUT, "event", "rule_cannot_match", 1));
+	count_docs(OUT, "event", "rule_cannot_match", &w);
+	ASSERT_NE(NULL, w);
+	EXPECT_STREQ(SEED_ID, jget(w, "rule.id"));
+	EXPECT_STREQ("warning", jget(w, "log.level"));
+	EXPECT_NE(NULL, strstr(jget(w, "message"),
+			       "cannot match any IPv4 connection"));
+	EXPECT_NE(NULL, strstr(jget(w, "message"), "not source.ip : ("));
+	EXPECT_NE(NULL, strstr(jget(w, "message"), "(" HOST4 ")"));
+	json_object_put(w);
+	ASSERT_EQ(0, stop_daemon(self->pid));
+	self->pid = 0;
+	{
+		char *log = NULL;
+
+		ASSERT_EQ(0, run_capture((char *[]){ "/bin/cat",
+				"/tmp/d/upstream.log", NULL }, &log, false));
+		EXPECT_NE(NULL, strstr(log, "cannot match any IPv4 connection"));
+		free(log);
+	}
+	/* The installed variant: no warning. */
+	self->pid = start_daemon(NULL);
+	sleep_ms(300);
+	EXPECT_EQ(1, count_docs(OUT, "event", "rule_cannot_match", NULL));
 }
 
 TEST_F(d, sighup_reopens_the_output)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Selftests of the detection engine, end to end in the VM: a beacon copied
- * to a chosen place connects to "internet" addresses that live on the VM's
- * loopback, and the alerts read from /dev/c2watch are checked.
+ * to a chosen place connects to "internet" addresses, and the alerts read
+ * from /dev/c2watch are checked. The VM is a private-address host
+ * (10.0.2.15, fd00:c2::15) whose default routes lead to a gateway network
+ * namespace owning those addresses (tests/vm/net.sh), as on a cloud VM.
  */
 #include <arpa/inet.h>
 #include <sched.h>
@@ -66,7 +68,8 @@ TEST_F(eng, tmp_alerts_once_then_suppressed)
 	inet_ntop(AF_INET, a->daddr, dst, sizeof(dst));
 	EXPECT_STREQ("1.1.1.1", dst);
 	inet_ntop(AF_INET, a->saddr, dst, sizeof(dst));
-	EXPECT_STREQ("1.1.1.1", dst);	/* source chosen for a local route */
+	EXPECT_STREQ(HOST4, dst);	/* the host's own, private address */
+	EXPECT_EQ(0, a->connect_ret);
 	EXPECT_NE(0, a->pid);
 	EXPECT_EQ(a->pid, a->tgid);
 	EXPECT_EQ(getpid(), a->ppid);
@@ -86,6 +89,81 @@ TEST_F(eng, tmp_alerts_once_then_suppressed)
 	/* Second connect of the same executable: seen, suppressed. */
 	ASSERT_EQ(0, beacon_at("/tmp/c2w-a", "tcp", "1.1.1.1", "443"));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+/*
+ * The outcomes a real host sees, each from the private address: refused
+ * (RST from the far end), established, a UDP connect, IPv6 from the ULA.
+ */
+TEST_F(eng, private_host_refused_and_established_tcp)
+{
+	char *refused[] = { "/tmp/.p/refused", "-R", "1.1.1.1", "80", NULL };
+	char *estab[] = { "/tmp/.p/estab", "-E", "8.8.8.8", "443", NULL };
+	char src[INET_ADDRSTRLEN];
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, refused[0]));
+	ASSERT_EQ(0, run(refused[0], refused));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ(refused[0], (char *)a->exe);
+	EXPECT_EQ(80, a->dport);
+	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
+	EXPECT_STREQ(HOST4, src);
+
+	ASSERT_EQ(0, install(BEACON, estab[0]));
+	ASSERT_EQ(0, run(estab[0], estab));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ(estab[0], (char *)a->exe);
+	EXPECT_EQ(443, a->dport);
+	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
+	EXPECT_STREQ(HOST4, src);
+}
+
+TEST_F(eng, private_host_udp_and_ipv6)
+{
+	char src[INET6_ADDRSTRLEN];
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, beacon_at("/var/tmp/u4", "udp", "8.8.8.8", "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
+	EXPECT_STREQ(HOST4, src);
+
+	ASSERT_EQ(0, beacon_at("/var/tmp/t6", "tcp", "2606:4700:4700::1111",
+			       "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(6, a->family);
+	EXPECT_EQ(C2W_TRANSPORT_TCP, a->transport);
+	inet_ntop(AF_INET6, a->saddr, src, sizeof(src));
+	EXPECT_STREQ(HOST6, src);
+}
+
+/*
+ * Why the installed rule is a variant: Elastic's rule as published
+ * excludes private source addresses, which is every address this host has,
+ * so its IPv4 connections are all "excluded" and never alert. Its IPv6
+ * ones, from a ULA address outside the exclusion, still do.
+ */
+TEST_F(eng, upstream_rule_is_silent_for_ipv4_on_a_private_host)
+{
+	struct c2w_stats before, after;
+
+	ASSERT_EQ(0, load_rules_file(self->fd, UPSTREAM_RULES));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(0, beacon_at("/tmp/.up/a", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at("/tmp/.up/b", "udp", "8.8.8.8", "53"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	EXPECT_EQ(2, after.excluded - before.excluded);
+	EXPECT_EQ(0, after.alerted - before.alerted);
+	ASSERT_EQ(0, beacon_at("/tmp/.up/c", "tcp", "2606:4700:4700::1111",
+			       "443"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 }
 
 TEST_F(eng, usr_bin_does_not_alert)

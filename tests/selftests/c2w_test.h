@@ -45,8 +45,16 @@
 
 #define C2W_DEV "/dev/" C2W_DEVICE_NAME
 #define BEACON "/c2w/c2w-beacon"
+/* The rule as installed: Elastic's, without its source.ip exclusion. */
 #define SEED_RULES "/c2w/rules/suspicious_network_unknown_executable.ndjson"
+/* The rule exactly as Elastic publishes it. */
+#define UPSTREAM_RULES \
+	"/c2w/rules/upstream/suspicious_network_unknown_executable.ndjson"
 #define SEED_ID "53617418-17b4-4e9c-8a2c-8deb8086ca4b"
+
+/* The VM's own addresses (tests/vm/net.sh): a private host. */
+#define HOST4 "10.0.2.15"
+#define HOST6 "fd00:c2::15"
 
 /*
  * Waits scale with C2W_TIME_SCALE (the debug kernel runs several times
@@ -74,9 +82,9 @@ static inline int set_rules_blob(int fd, const void *blob, uint32_t size)
 	return ioctl(fd, C2W_IOC_SET_RULES, &b);
 }
 
-static inline int load_seed(int fd)
+static inline int load_rules_file(int fd, const char *path)
 {
-	char *paths[] = { SEED_RULES }, err[512];
+	char *paths[] = { (char *)path }, err[512];
 	uint32_t size;
 	void *blob;
 	int ret;
@@ -88,6 +96,11 @@ static inline int load_seed(int fd)
 	ret = set_rules_blob(fd, blob, size);
 	free(blob);
 	return ret;
+}
+
+static inline int load_seed(int fd)
+{
+	return load_rules_file(fd, SEED_RULES);
 }
 
 /* One rule from KQL; window 0 = module default; nt 0 = plain query rule. */

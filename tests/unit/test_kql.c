@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blobview.h"
 #include "evaluate.h"
 #include "kql.h"
 #include "kqlout.h"
@@ -15,47 +16,37 @@
 #include "rules.h"
 #include "unit.h"
 
-#define SEED_FILE "userspace/rules/suspicious_network_unknown_executable.ndjson"
+/* The rule as Elastic publishes it, and the variant c2watch installs. */
+#define SEED_FILE "userspace/rules/upstream/suspicious_network_unknown_executable.ndjson"
+#define LOCAL_FILE "userspace/rules/suspicious_network_unknown_executable.ndjson"
 
-static void *load_seed(uint32_t *size)
+static void *load_file(const char *path, uint32_t *size)
 {
-	char *paths[] = { SEED_FILE }, err[512];
+	char *paths[] = { (char *)path }, err[512];
 	void *blob = NULL;
 
 	if (rules_load(paths, 1, &blob, size, err, sizeof(err)))
-		unit_fail(__FILE__, __LINE__, "seed: %s", err);
+		unit_fail(__FILE__, __LINE__, "%s: %s", path, err);
 	return blob;
 }
 
-struct view {
-	const struct c2w_rs_header *h;
-	const struct c2w_rs_rule *rules;
-	const struct c2w_rs_clause *cl;
-	const struct c2w_rs_test *t;
-	const char *str;
-};
-
-static void view(const void *blob, struct view *v)
+static void *load_seed(uint32_t *size)
 {
-	v->h = blob;
-	v->rules = (const void *)(v->h + 1);
-	v->cl = (const void *)(v->rules + v->h->n_rules);
-	v->t = (const void *)(v->cl + v->h->n_clauses);
-	v->str = (const char *)(v->t + v->h->n_tests);
+	return load_file(SEED_FILE, size);
 }
 
 /* Does clause @c hold a glob @pat (or CIDR text @pat) on @field? */
-static bool has_value(const struct view *v, const struct c2w_rs_clause *c,
+static bool has_value(const struct blob_view *v, const struct c2w_rs_clause *c,
 		      int field, const char *pat)
 {
 	for (uint32_t i = 0; i < c->n_tests; i++) {
-		const struct c2w_rs_test *t = &v->t[c->first_test + i];
+		const struct c2w_rs_test *t = &v->tests[c->first_test + i];
 		char buf[64];
 
 		if (t->field != field)
 			continue;
 		if (t->op == C2W_OP_GLOB && t->str.len == strlen(pat) &&
-		    !memcmp(v->str + t->str.off, pat, t->str.len))
+		    !memcmp(v->strtab + t->str.off, pat, t->str.len))
 			return true;
 		if (t->op == C2W_OP_CIDR) {
 			inet_ntop(t->family == 4 ? AF_INET : AF_INET6, t->addr,
@@ -108,12 +99,12 @@ UNIT_TEST(kql_seed_structure)
 {
 	uint32_t size;
 	void *blob = load_seed(&size);
-	struct view v;
+	struct blob_view v;
 	const struct c2w_rs_clause *c;
 
 	if (!blob)
 		return;
-	view(blob, &v);
+	blob_view(blob, &v);
 	CHECK_EQ_INT(v.h->n_rules, 1);
 	CHECK_EQ_INT(v.rules[0].flags, C2W_RULE_NEW_TERMS);
 	CHECK_EQ_INT(v.rules[0].new_terms, C2W_NT_EXECUTABLE);
@@ -124,7 +115,7 @@ UNIT_TEST(kql_seed_structure)
 	 * process.name exists; then not(addresses), not(exe or name).
 	 */
 	CHECK_EQ_INT(v.rules[0].n_clauses, 7);
-	c = v.cl;
+	c = v.clauses;
 	CHECK(c[0].flags == 0 && c[0].n_tests == 1 &&
 	      has_value(&v, &c[0], C2W_FIELD_HOST_OS_TYPE, "linux"));
 	CHECK(c[1].flags == 0 && c[1].n_tests == 1 &&
@@ -139,8 +130,8 @@ UNIT_TEST(kql_seed_structure)
 		if (!has_value(&v, &c[3], C2W_FIELD_PROCESS_EXECUTABLE, seed_exe_in[i]))
 			unit_fail(__FILE__, __LINE__, "include %s", seed_exe_in[i]);
 	CHECK(c[4].flags == 0 && c[4].n_tests == 1 &&
-	      v.t[c[4].first_test].op == C2W_OP_EXISTS &&
-	      v.t[c[4].first_test].field == C2W_FIELD_PROCESS_NAME);
+	      v.tests[c[4].first_test].op == C2W_OP_EXISTS &&
+	      v.tests[c[4].first_test].field == C2W_FIELD_PROCESS_NAME);
 	CHECK_EQ_INT(c[5].flags, C2W_CLAUSE_NEGATE);
 	CHECK_EQ_INT(c[5].n_tests, N(seed_src_out) + N(seed_dst_out));
 	for (size_t i = 0; i < N(seed_src_out); i++)
@@ -158,6 +149,60 @@ UNIT_TEST(kql_seed_structure)
 		if (!has_value(&v, &c[6], C2W_FIELD_PROCESS_NAME, seed_names_out[i]))
 			unit_fail(__FILE__, __LINE__, "name %s", seed_names_out[i]);
 	free(blob);
+}
+
+/*
+ * The variant c2watch installs is the upstream rule without the source.ip
+ * exclusion: same header, same clauses, same tests in the same order but
+ * for the four source ranges, and flagged as a local variant.
+ */
+UNIT_TEST(kql_local_variant_is_upstream_minus_source)
+{
+	uint32_t usize, lsize;
+	void *up = load_file(SEED_FILE, &usize);
+	void *loc = load_file(LOCAL_FILE, &lsize);
+	struct blob_view u, l;
+	uint32_t j = 0;
+
+	if (!up || !loc)
+		goto out;
+	blob_view(up, &u);
+	blob_view(loc, &l);
+	CHECK_EQ_INT(l.h->n_rules, 1);
+	CHECK_EQ_INT(u.rules[0].flags, C2W_RULE_NEW_TERMS);
+	CHECK_EQ_INT(l.rules[0].flags,
+		     C2W_RULE_NEW_TERMS | C2W_RULE_LOCAL_VARIANT);
+	CHECK(u.rules[0].id.len == l.rules[0].id.len &&
+	      !memcmp(u.strtab + u.rules[0].id.off,
+		      l.strtab + l.rules[0].id.off, u.rules[0].id.len));
+	CHECK(u.rules[0].name.len == l.rules[0].name.len &&
+	      !memcmp(u.strtab + u.rules[0].name.off,
+		      l.strtab + l.rules[0].name.off, u.rules[0].name.len));
+	CHECK_EQ_INT(l.rules[0].window_secs, u.rules[0].window_secs);
+	CHECK_EQ_INT(l.rules[0].new_terms, u.rules[0].new_terms);
+	CHECK_EQ_INT(l.rules[0].risk_score, u.rules[0].risk_score);
+	CHECK_EQ_INT(l.h->n_clauses, u.h->n_clauses);
+	CHECK_EQ_INT(l.h->n_tests, u.h->n_tests - N(seed_src_out));
+	for (uint32_t i = 0; i < u.h->n_tests && j < l.h->n_tests; i++) {
+		const struct c2w_rs_test *a = &u.tests[i], *b = &l.tests[j];
+
+		if (a->field == C2W_FIELD_SOURCE_IP)
+			continue;
+		j++;
+		if (a->field != b->field || a->op != b->op ||
+		    a->family != b->family || a->prefix != b->prefix ||
+		    memcmp(a->addr, b->addr, 16) ||
+		    a->str.len != b->str.len ||
+		    memcmp(u.strtab + a->str.off, l.strtab + b->str.off,
+			   a->str.len))
+			unit_fail(__FILE__, __LINE__, "test %u differs", i);
+	}
+	CHECK_EQ_INT(j, l.h->n_tests);
+	for (uint32_t i = 0; i < l.h->n_tests; i++)
+		CHECK(l.tests[i].field != C2W_FIELD_SOURCE_IP);
+out:
+	free(up);
+	free(loc);
 }
 
 /* Compile one query into a one-rule blob. */
@@ -216,9 +261,9 @@ UNIT_TEST(kql_decompile_round_trip)
 	blob = load_seed(&size);
 	if (blob) {
 		char *text = kql_rule_query(blob, size, 0);
-		struct view v;
+		struct blob_view v;
 
-		view(blob, &v);
+		blob_view(blob, &v);
 		CHECK_EQ_INT(compile1(text, &blob2, &size2, &ke), 0);
 		/* Same clauses and tests (the rule header differs: id). */
 		CHECK_EQ_INT(size2 - ((struct c2w_rs_header *)blob2)->strtab_size,

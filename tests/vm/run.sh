@@ -14,8 +14,9 @@
 #     debpkg       the Debian packages installed in a Debian system
 #     bench        the benchmarks (make bench)
 #
-# The VM never gets a network device (-nic none): tests that need "internet"
-# addresses assign them to the VM's loopback. The whole serial console is kept
+# The VM never gets a network device (-nic none): tests/vm/net.sh makes the
+# VM a private-address host whose default route leads to a gateway network
+# namespace inside the VM that owns the "internet" addresses. The whole serial console is kept
 # in $C2W_VM_LOG_DIR/console.log and printed when anything fails; a kernel
 # oops, BUG, WARNING, refcount_t or sanitizer line fails the run.
 #
@@ -76,7 +77,8 @@ if [ -n "${C2W_VM_BASE_INITRD:-}" ]; then
 	# A whole system to boot (tests/vm/debian-root.sh): this archive only
 	# adds /c2w, unpacked by the kernel after the base one.
 	mkdir -p "$root/c2w"
-	cp "$top"/build/vm-helpers/c2w-beacon "$root/c2w/"
+	cp "$top"/build/vm-helpers/c2w-beacon \
+		"$top"/build/vm-helpers/c2w-gateway "$root/c2w/"
 else
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,c2w,usr/bin,usr/sbin}
 	cp /bin/busybox "$root/bin/busybox"
@@ -92,8 +94,10 @@ else
 			cp -L "$lib" "$root$lib"
 		done
 	}
+	# iproute2's ip: busybox's cannot make network namespaces (net.sh).
 	for f in "$top"/build/c2watchctl "$top"/build/c2watchd \
-		 "$top"/build/selftests/* "$top"/build/vm-helpers/*; do
+		 "$top"/build/selftests/* "$top"/build/vm-helpers/* \
+		 "$(command -v ip)"; do
 		[ -f "$f" ] && [ -x "$f" ] && add_elf "$f"
 	done
 	# The benchmark job's extras: storm, the bare-kprobe module, auditd, and
@@ -118,7 +122,17 @@ if [ -n "${C2W_VM_OVERLAY:-}" ]; then
 	chmod 755 "$root"
 fi
 cp "$top/tests/vm/job-$job.sh" "$root/c2w/job.sh"
-cp "$top/tests/ktap.sh" "$top/tests/vm/selftests.sh" "$root/c2w/"
+cp "$top/tests/ktap.sh" "$top/tests/vm/selftests.sh" "$top/tests/vm/net.sh" \
+	"$root/c2w/"
+# veth for net.sh, from the booted kernel's own modules when it has them
+# (the debug kernel has it built in), uncompressed for busybox's insmod.
+vko=$(find "$(dirname "$kernel")/../lib/modules" -name 'veth.ko*' \
+	2>/dev/null | head -n 1)
+case "$vko" in
+*.xz) xz -dc "$vko" > "$root/c2w/veth.ko" ;;
+*.zst) zstd -qdc "$vko" > "$root/c2w/veth.ko" ;;
+?*) cp "$vko" "$root/c2w/veth.ko" ;;
+esac
 chmod +x "$root/c2w/job.sh"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$logdir/job.cpio.gz"
 cat ${C2W_VM_BASE_INITRD:+"$C2W_VM_BASE_INITRD"} "$logdir/job.cpio.gz" \

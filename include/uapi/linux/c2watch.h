@@ -120,7 +120,14 @@ enum c2w_severity {
 
 #define C2W_RULE_NEW_TERMS	(1U << 0)	/* alert once per key per window */
 #define C2W_RULE_DISABLED	(1U << 1)	/* loaded but not evaluated */
-#define C2W_RULE_ALL_FLAGS	(C2W_RULE_NEW_TERMS | C2W_RULE_DISABLED)
+/*
+ * A local variant of the published rule its id names: it deviates from that
+ * definition on purpose (its description says how). The module only carries
+ * the flag; alerts report it (c2watch.rule.variant in the daemon's output).
+ */
+#define C2W_RULE_LOCAL_VARIANT	(1U << 2)
+#define C2W_RULE_ALL_FLAGS	(C2W_RULE_NEW_TERMS | C2W_RULE_DISABLED | \
+				 C2W_RULE_LOCAL_VARIANT)
 
 /* Fields forming the new-terms key of a rule. host.id is constant on one host
  * and therefore accepted but contributes nothing to the key.

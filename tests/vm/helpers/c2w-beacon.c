@@ -12,6 +12,8 @@
  *   -r DIR          chroot into DIR first (then ADDRESS is reached from it)
  *   -f              fault injection: opt in to failslab (make-it-fail) just
  *                   before connecting, so exec and startup are spared
+ *   -E              TCP: the connection must be established (not refused)
+ *   -R              TCP: the connection must be refused (RST)
  *
  * Exit status 0 when every attempt reached the protocol connect function;
  * a refused TCP connection still counts (the SYN was sent).
@@ -58,6 +60,9 @@ static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/* -E / -R: what a blocking TCP connect must end in, when asked. */
+static int expect;
+
 static int attempt(const char *mode, struct sockaddr_storage *ss,
 		   socklen_t len)
 {
@@ -68,8 +73,11 @@ static int attempt(const char *mode, struct sockaddr_storage *ss,
 	if (fd < 0)
 		return -1;
 	if (!strcmp(mode, "tcp") || !strcmp(mode, "udp")) {
-		if (connect(fd, (struct sockaddr *)ss, len) &&
-		    errno != ECONNREFUSED)
+		int r = connect(fd, (struct sockaddr *)ss, len);
+
+		if (r && errno != ECONNREFUSED)
+			ret = -1;
+		else if ((expect == 'E' && r) || (expect == 'R' && !r))
 			ret = -1;
 	} else if (!strcmp(mode, "tfo")) {
 		if (sendto(fd, &byte, 1, MSG_FASTOPEN, (struct sockaddr *)ss,
@@ -116,7 +124,7 @@ int main(int argc, char **argv)
 	int opt, count = 1, unlink_self = 0, failed = 0, make_fail = 0;
 	socklen_t len;
 
-	while ((opt = getopt(argc, argv, "m:n:c:ur:f")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:c:ur:fER")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'n': count = atoi(optarg); break;
@@ -124,12 +132,13 @@ int main(int argc, char **argv)
 		case 'u': unlink_self = 1; break;
 		case 'r': root = optarg; break;
 		case 'f': make_fail = 1; break;
+		case 'E': case 'R': expect = opt; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind != 2 ||
 	    parse_addr(argv[optind], atoi(argv[optind + 1]), &ss, &len)) {
-		fprintf(stderr, "usage: c2w-beacon [-m mode] [-n count] [-c comm] [-u] [-r dir] ADDRESS PORT\n");
+		fprintf(stderr, "usage: c2w-beacon [-m mode] [-n count] [-c comm] [-u] [-r dir] [-f] [-E|-R] ADDRESS PORT\n");
 		return 2;
 	}
 	if (comm && prctl(PR_SET_NAME, comm))
