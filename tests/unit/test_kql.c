@@ -474,7 +474,10 @@ UNIT_TEST(eval_seed_events)
 		"{\"@timestamp\":\"2026-02-01T00:00:02Z\",\"host.os.type\":\"linux\",\"event.category\":\"process\",\"event.action\":\"exec\",\"process.executable\":\"/tmp/y\",\"process.name\":\"y\"}\n"
 		"{\"@timestamp\":\"2026-02-01T00:00:03Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"ipv4_connection_attempt_event\",\"process.executable\":\"/tmp/z\",\"process.name\":\"z\",\"destination.ip\":\"::ffff:10.1.1.1\"}\n"
 		"{\"@timestamp\":\"2026-01-01T12:00:00Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"destination.ip\":\"1.1.1.1\"}\n"
-		"{\"@timestamp\":\"2026-02-01T00:00:04Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/var/tmp/w\",\"destination.ip\":\"1.1.1.1\"}\n";
+		"{\"@timestamp\":\"2026-02-01T00:00:04Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/var/tmp/w\",\"destination.ip\":\"1.1.1.1\"}\n"
+		/* As Kibana: a private source is excluded by the upstream rule. */
+		"{\"@timestamp\":\"2026-02-01T00:00:05Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/p\",\"process.name\":\"p\",\"source.ip\":\"10.0.2.15\",\"destination.ip\":\"1.1.1.1\"}\n"
+		"{\"@timestamp\":\"2026-02-01T00:00:06Z\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/p\",\"process.name\":\"p\",\"source.ip\":\"fd00:c2::15\",\"destination.ip\":\"2606:4700:4700::1111\"}\n";
 	static const char *const want[] = {
 		"{\"match\":true,\"alert\":true,",	/* new */
 		"{\"match\":true,\"alert\":false,",	/* seen 12h earlier */
@@ -484,6 +487,8 @@ UNIT_TEST(eval_seed_events)
 		"{\"match\":false,",			/* v4-mapped private */
 		"{\"match\":true,\"alert\":false,",	/* out of order: 2nd in time */
 		"{\"match\":false,",			/* no process.name */
+		"{\"match\":false,",			/* private source */
+		"{\"match\":true,\"alert\":true,",	/* ULA source */
 	};
 	uint32_t size;
 	void *blob = load_seed(&size);
