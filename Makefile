@@ -9,6 +9,7 @@
 #   make demo       boot the test VM and show c2watch at work
 #   make deps       install Debian packages, prepare caches
 #   make debug-kernel  build the KASAN/lockdep/kmemleak test kernel (cache)
+#   make matrix     the selftests on every kernel: 5.10, 6.1, 6.12, newest
 #   make fuzz       libFuzzer harnesses, FUZZ_SECS each
 #   make bench      benchmarks (rule core natively; connect storm in the VM)
 #   make install    module, programs, unit, rules, man pages (DESTDIR, PREFIX)
@@ -104,7 +105,7 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UAPI := include/uapi/linux/c2watch.h
 
 .PHONY: all module userspace selftests unit check demo deps sparse fuzz \
-	debug-kernel bench \
+	debug-kernel bench matrix \
 	checkpatch module-w1 module-clean clean help vm-test
 
 all: module userspace
@@ -118,10 +119,15 @@ module-w1:
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
 
+# kmod/compat.h is where kernel versions are compared (STYLE.md), through
+# one macro: checkpatch's LINUX_VERSION_CODE advice is for in-tree code.
+CHECKPATCH = perl $(C2W_CACHE)/kernel-tools/scripts/checkpatch.pl --no-tree \
+	--strict --terse --show-types --ignore FILE_PATH_CHANGES
 checkpatch:
-	perl $(C2W_CACHE)/kernel-tools/scripts/checkpatch.pl --no-tree \
-		--strict --terse --show-types --ignore FILE_PATH_CHANGES \
-		-f $(wildcard kmod/*.c kmod/*.h) $(UAPI)
+	$(CHECKPATCH) -f $(filter-out kmod/compat.h,$(wildcard kmod/*.c \
+		kmod/*.h)) $(UAPI)
+	$(CHECKPATCH) --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON \
+		-f kmod/compat.h
 
 userspace: $(PROGS)
 
@@ -379,6 +385,12 @@ deps:
 
 debug-kernel:
 	tests/vm/debug-kernel.sh build
+
+# Every kernel of tests/vm/kernels.sh: build, boot, selftests, a table.
+# MATRIX=... picks series (5.10 6.1 6.12 newest; SERIES:quick for build,
+# load and the engine selftest only).
+matrix: userspace selftests
+	tests/vm/matrix.sh $(MATRIX)
 
 $(BUILD):
 	mkdir -p $@

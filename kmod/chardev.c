@@ -438,7 +438,7 @@ static const struct file_operations c2w_fops = {
 	.poll		= c2w_poll,
 	.unlocked_ioctl	= c2w_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
+	/* No .llseek: nonseekable_open() makes lseek fail with ESPIPE. */
 };
 
 static struct miscdevice c2w_misc = {

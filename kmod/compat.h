@@ -1,23 +1,168 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Everything c2watch needs that differs between kernel versions or is not
- * exported as an interface lives here, and nowhere else.
+ * exported as an interface lives here, and nowhere else. Tested on the
+ * Debian cloud kernels 5.10, 6.1, 6.12 and the newest (tests/vm/kernels.sh).
  */
 #ifndef _C2W_COMPAT_H
 #define _C2W_COMPAT_H
 
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/mm_types.h>
+#include <linux/namei.h>
 #include <linux/ns_common.h>
+#include <linux/nsproxy.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/version.h>
+#include <net/genetlink.h>
+
+/* The one place c2watch compares versions: what changed, and since when. */
+#define C2W_KERNEL_AT_LEAST(a, b, c) \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c))
+
+/* ---- the executable of an mm ---- */
+
+/*
+ * get_mm_exe_file() is not exported. Files are freed after an RCU grace
+ * period (and, since 6.7, SLAB_TYPESAFE_BY_RCU: a file may be reused under
+ * RCU, so get_file_rcu() takes the pointer's address and re-checks it).
+ * Neither form sleeps or locks.
+ */
+static inline struct file *c2w_get_exe_file(struct mm_struct *mm)
+{
+	struct file *exe;
+
+	rcu_read_lock();
+#if C2W_KERNEL_AT_LEAST(6, 7, 0)
+	exe = get_file_rcu(&mm->exe_file);
+#else
+	exe = rcu_dereference(mm->exe_file);
+	if (exe && !get_file_rcu(exe))
+		exe = NULL;
+#endif
+	rcu_read_unlock();
+	return exe;
+}
+
+/* ---- the inode number of a mount namespace ---- */
 
 struct mnt_namespace;
 
+/* Set at load by c2w_mntns_inum_check(); until then no number is read. */
+extern bool c2w_mntns_inum_ok;
+
 /*
- * The inode number of a mount namespace. struct mnt_namespace is private to
- * fs/ (fs/mount.h); it has begun with its struct ns_common since v3.8 and
- * still does in 6.1, and no exported helper gives the number.
+ * struct mnt_namespace is private to fs/ (fs/mount.h) and no exported
+ * helper gives its number. Its struct ns_common comes first since 5.11;
+ * before, the namespace's own count preceded it. Only that head is assumed,
+ * and c2w_mntns_inum_check() verifies it at load against what nsfs says, so
+ * a kernel built with CONFIG_RANDSTRUCT or a future layout costs the number
+ * in alerts, nothing else.
  */
+struct c2w_mnt_namespace_head {
+#if !C2W_KERNEL_AT_LEAST(5, 11, 0)
+	atomic_t count;
+#endif
+	struct ns_common ns;
+};
+
+static inline unsigned int c2w_mntns_read_inum(struct mnt_namespace *ns)
+{
+	return ((struct c2w_mnt_namespace_head *)ns)->ns.inum;
+}
+
 static inline unsigned int c2w_mntns_inum(struct mnt_namespace *ns)
 {
-	return ((struct ns_common *)ns)->inum;
+	if (!READ_ONCE(c2w_mntns_inum_ok))
+		return 0;
+	return c2w_mntns_read_inum(ns);
 }
+
+/**
+ * c2w_mntns_inum_check() - does the layout assumption hold on this kernel?
+ *
+ * Compares the number read from the caller's struct mnt_namespace with the
+ * inode of its /proc/self/ns/mnt (the namespace's nsfs inode, whose number
+ * is the namespace's). On any mismatch, or when /proc cannot tell, alerts
+ * carry no mount namespace number; detection is not affected (whether a
+ * task is in the initial mount namespace is decided by pointer).
+ *
+ * Context: module load, process context.
+ * Return: true when the number can be trusted.
+ */
+static inline bool c2w_mntns_inum_check(void)
+{
+	struct nsproxy *nsp = current->nsproxy;
+	struct path path;
+	unsigned long ino;
+	unsigned int inum;
+
+	if (!nsp || !nsp->mnt_ns)
+		return false;
+	inum = c2w_mntns_read_inum(nsp->mnt_ns);
+	if (kern_path("/proc/self/ns/mnt", LOOKUP_FOLLOW, &path)) {
+		pr_warn("cannot open /proc/self/ns/mnt: alerts carry no mount namespace number\n");
+		return false;
+	}
+	ino = d_inode(path.dentry)->i_ino;
+	path_put(&path);
+	if (ino != inum) {
+		pr_warn("struct mnt_namespace layout differs (read %u, nsfs says %lu): alerts carry no mount namespace number\n",
+			inum, ino);
+		return false;
+	}
+	WRITE_ONCE(c2w_mntns_inum_ok, true);
+	return true;
+}
+
+/* ---- a task's root directory ---- */
+
+/*
+ * Lockless, as d_path() reads it: fs_struct's spinlock and seqcount became
+ * one seqlock_t in 6.17.
+ */
+static inline void c2w_fs_root(struct fs_struct *fs, struct path *root)
+{
+	unsigned int seq;
+
+#if C2W_KERNEL_AT_LEAST(6, 17, 0)
+	do {
+		seq = read_seqbegin(&fs->seq);
+		*root = fs->root;
+	} while (read_seqretry(&fs->seq, seq));
+#else
+	do {
+		seq = read_seqcount_begin(&fs->seq);
+		*root = fs->root;
+	} while (read_seqcount_retry(&fs->seq, seq));
+#endif
+}
+
+/* ---- generic netlink ---- */
+
+/*
+ * The "alerts" group is for CAP_SYS_ADMIN only, which the kernel checks on
+ * bind: as GENL_MCAST_CAP_SYS_ADMIN since 6.7 (and 6.1.66), as the
+ * cap_sys_admin bit in the 5.10 series since 5.10.204 (the same fix,
+ * backported). A kernel with neither cannot restrict the group, so the
+ * family offers none there (C2W_GENL_NO_ALERTS_GROUP): no alerts over
+ * netlink rather than alerts to every user.
+ */
+#if defined(GENL_MCAST_CAP_SYS_ADMIN)
+#define C2W_GENL_MCGRP_ADMIN_ONLY	.flags = GENL_MCAST_CAP_SYS_ADMIN,
+#elif C2W_KERNEL_AT_LEAST(5, 10, 204) && !C2W_KERNEL_AT_LEAST(5, 11, 0)
+#define C2W_GENL_MCGRP_ADMIN_ONLY	.cap_sys_admin = 1,
+#else
+#define C2W_GENL_NO_ALERTS_GROUP	1
+#endif
+
+/* Reserved header fields validated for every command (6.1 and later). */
+#if C2W_KERNEL_AT_LEAST(6, 1, 0)
+#define C2W_GENL_RESV_START_OP(op)	.resv_start_op = (op),
+#else
+#define C2W_GENL_RESV_START_OP(op)
+#endif
 
 #endif /* _C2W_COMPAT_H */

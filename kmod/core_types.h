@@ -10,6 +10,7 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/string.h>
+#include <linux/mm.h>		/* kvzalloc(), kvfree() before 5.17 */
 #include <linux/slab.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>

@@ -34,6 +34,9 @@
 #include "c2watch.h"
 #include "compat.h"
 
+/* compat.h: struct mnt_namespace's number was checked at load. */
+bool c2w_mntns_inum_ok;
+
 #define MAX_WALK	4096	/* dentries climbed for a too-long path */
 #define KEY_MAX		(C2W_PATH_MAX + NAME_MAX + 64)
 
@@ -144,16 +147,6 @@ static void fill_ns_comm(struct c2w_conn *c)
 	}
 }
 
-static void fs_root(struct fs_struct *fs, struct path *root)
-{
-	unsigned int seq;
-
-	do {
-		seq = read_seqcount_begin(&fs->seq);
-		*root = fs->root;
-	} while (read_seqcount_retry(&fs->seq, seq));
-}
-
 /*
  * The root init sees. A task in the initial mount namespace whose root
  * differs from it is chrooted. Called under rcu_read_lock().
@@ -167,7 +160,7 @@ static bool init_root(struct path *root)
 		return false;
 	task_lock(init);
 	if (init->fs) {
-		fs_root(init->fs, root);
+		c2w_fs_root(init->fs, root);
 		ok = true;
 	}
 	task_unlock(init);
@@ -331,7 +324,7 @@ static void exe_path(struct c2w_conn *c, struct file *exe)
 
 	rcu_read_lock();
 	if (current->fs) {
-		fs_root(current->fs, &root);
+		c2w_fs_root(current->fs, &root);
 		if (c->mntns_init && init_root(&iroot) &&
 		    !path_equal(&root, &iroot) && path_is_under(path, &root))
 			p = unchroot(c, &root, p, &len);
@@ -377,13 +370,8 @@ int c2w_resolve_exe(struct c2w_event *ev)
 
 	ev->lazy = 0;
 	fill_ns_comm(c);
-	if (mm) {
-		rcu_read_lock();
-		exe = rcu_dereference(mm->exe_file);
-		if (exe && !get_file_rcu(exe))
-			exe = NULL;
-		rcu_read_unlock();
-	}
+	if (mm)
+		exe = c2w_get_exe_file(mm);
 	if (!exe) {
 		c->aflags |= C2W_AF_PATH_UNRESOLVED;
 		c->scratch->path[0] = '\0';
@@ -665,6 +653,7 @@ int c2w_detect_init(void)
 {
 	int cpu;
 
+	c2w_mntns_inum_check();
 	scratch = kcalloc(nr_cpu_ids, sizeof(*scratch), GFP_KERNEL);
 	if (!scratch)
 		return -ENOMEM;

@@ -11,6 +11,7 @@
 #include <net/net_namespace.h>
 
 #include "c2watch.h"
+#include "compat.h"
 
 enum { C2W_MCGRP_ALERTS_IDX };
 
@@ -35,12 +36,14 @@ static const struct genl_small_ops c2w_genl_ops[] = {
 	},
 };
 
+#ifndef C2W_GENL_NO_ALERTS_GROUP
 static const struct genl_multicast_group c2w_genl_mcgrps[] = {
 	[C2W_MCGRP_ALERTS_IDX] = {
 		.name	= C2W_GENL_MCGRP_ALERTS,
-		.flags	= GENL_MCAST_CAP_SYS_ADMIN,
+		C2W_GENL_MCGRP_ADMIN_ONLY
 	},
 };
+#endif
 
 static struct genl_family c2w_genl_family __ro_after_init = {
 	.name		= C2W_GENL_NAME,
@@ -50,9 +53,11 @@ static struct genl_family c2w_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.small_ops	= c2w_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(c2w_genl_ops),
-	.resv_start_op	= C2W_CMD_GET_STATUS,
+	C2W_GENL_RESV_START_OP(C2W_CMD_GET_STATUS)
+#ifndef C2W_GENL_NO_ALERTS_GROUP
 	.mcgrps		= c2w_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(c2w_genl_mcgrps),
+#endif
 };
 
 static int get_status_doit(struct sk_buff *skb, struct genl_info *info)
@@ -98,6 +103,9 @@ void c2w_genl_record(const struct c2w_record_hdr *rec)
 	void *hdr;
 	int ret;
 
+#ifdef C2W_GENL_NO_ALERTS_GROUP
+	return;
+#endif
 	if (!genl_has_listeners(&c2w_genl_family, &init_net,
 				C2W_MCGRP_ALERTS_IDX))
 		return;
@@ -139,6 +147,9 @@ void c2w_genl_stats(struct c2w_stats *st)
  */
 int c2w_genl_init(void)
 {
+#ifdef C2W_GENL_NO_ALERTS_GROUP
+	pr_notice("this kernel cannot restrict a multicast group to CAP_SYS_ADMIN: the netlink \"alerts\" group is not offered\n");
+#endif
 	return genl_register_family(&c2w_genl_family);
 }
 

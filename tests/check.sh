@@ -124,6 +124,12 @@ else
 	tail -n 40 "$dlog" | sed 's/^/#   /'
 fi
 
+# The kernels hosts run (tests/vm/kernels.sh): the full selftests on 6.12
+# as on 6.1 above; on 5.10 and the newest (sid) the module builds with
+# that release's own compiler, loads, and passes the engine selftest.
+echo "== kernel matrix: 6.12, 5.10 (quick), newest (quick)" >&2
+tests/vm/matrix.sh --ktap 6.12 5.10:quick newest:quick | tee "$out/matrix.log"
+
 # Installing on a host: make install/uninstall into a DESTDIR, man pages,
 # the Debian packages with lintian, DKMS building the packaged source
 # (build/dkms-vm/c2watch.ko); then, in the VM, the installed tree run as
@@ -140,24 +146,35 @@ vm_gate "VM install job completed cleanly" install vm-install.log \
 	C2W_VM_OVERLAY="$PWD/$inst" C2W_VM_LOG_DIR=build/vm-install-log
 
 # The packages as an administrator installs them: dpkg, DKMS and systemd in
-# a Debian 12 system (debootstrap from the host's mirror, cached).
-echo "== Debian 12 root for the package VM" >&2
-n=$((n + 1))
-krel=$(tests/krel.sh 2>/dev/null)
-if base=$(tests/vm/debian-root.sh "$krel" 2> "$out/debian-root.log"); then
-	echo "ok $n Debian 12 root for the package VM" | tee -a "$out/ktap"
-	rm -rf build/vm-debpkg
-	mkdir -p build/vm-debpkg/c2w
-	cp build/deb/c2watch_*.deb build/deb/c2watch-dkms_*.deb \
-		build/vm-debpkg/c2w/ 2>/dev/null
-	vm_gate "Debian package VM job completed cleanly" debpkg \
-		vm-debpkg.log C2W_VM_BASE_INITRD="$base" \
-		C2W_VM_OVERLAY="$PWD/build/vm-debpkg" C2W_VM_MEM=2G \
-		C2W_VM_LOG_DIR=build/vm-debpkg-log C2W_VM_TIMEOUT=1500
-else
-	echo "not ok $n Debian 12 root for the package VM" | tee -a "$out/ktap"
-	tail -n 30 "$out/debian-root.log" | sed 's/^/#   /'
-fi
+# a Debian 12 system (debootstrap from the host's mirror, cached), booted
+# on 6.1 and on 6.12 (DKMS builds the module for the kernel it runs).
+debpkg() {
+	local series=$1 krel vmlinuz log=vm-debpkg-$1.log
+	echo "== Debian 12 root for the package VM ($series)" >&2
+	n=$((n + 1))
+	eval "$(tests/vm/kernels.sh fetch "$series" 2> "$out/debian-root-$series.log")"
+	krel=${KREL:-}
+	vmlinuz=${VMLINUZ:-}
+	if [ -n "$krel" ] && base=$(tests/vm/debian-root.sh "$krel" \
+		2>> "$out/debian-root-$series.log"); then
+		echo "ok $n Debian 12 root for the package VM ($krel)" | tee -a "$out/ktap"
+		rm -rf build/vm-debpkg
+		mkdir -p build/vm-debpkg/c2w
+		cp build/deb/c2watch_*.deb build/deb/c2watch-dkms_*.deb \
+			build/vm-debpkg/c2w/ 2>/dev/null
+		vm_gate "Debian package VM job on $krel completed cleanly" \
+			debpkg "$log" C2W_VM_BASE_INITRD="$base" \
+			C2W_VM_KERNEL="$vmlinuz" \
+			C2W_VM_OVERLAY="$PWD/build/vm-debpkg" C2W_VM_MEM=2G \
+			C2W_VM_LOG_DIR="build/vm-debpkg-$series-log" \
+			C2W_VM_TIMEOUT=1500
+	else
+		echo "not ok $n Debian 12 root for the package VM ($series)" | tee -a "$out/ktap"
+		tail -n 30 "$out/debian-root-$series.log" | sed 's/^/#   /'
+	fi
+}
+debpkg 6.1
+debpkg 6.12
 
 # The debug kernel tier, whenever the debug kernel is in the cache
 # (tests/vm/debug-kernel.sh build; .ci/run builds it when missing).
@@ -217,8 +234,9 @@ else
 fi
 
 # Only top-level KTAP result lines count; harness sub-lines start with "#".
-all=$(cd "$out" && cat ktap unit.log install.log deb.log vm.log vm-demo.log vm-install.log \
-	vm-debpkg.log vm-debug.log vm-sign.log 2>/dev/null)
+all=$(cd "$out" && cat ktap unit.log install.log deb.log vm.log vm-demo.log \
+	matrix.log vm-install.log vm-debpkg-*.log vm-debug.log vm-sign.log \
+	2>/dev/null)
 skipped=$(grep -cE '^ok .*# SKIP' <<< "$all")
 passed=$(grep -E '^ok ' <<< "$all" | grep -cv '# SKIP')
 failed=$(grep -cE '^not ok ' <<< "$all")

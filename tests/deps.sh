@@ -14,7 +14,7 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libc6-dev kmod libnl-3-dev libnl-genl-3-dev
 libjson-c-dev libssl-dev"
 DEB_PKGS="$BUILD_PKGS debhelper dh-dkms dpkg-dev"
-PKGS="$DEB_PKGS linux-headers-cloud-amd64 linux-source-6.1 iproute2
+PKGS="$DEB_PKGS linux-headers-cloud-amd64 linux-source-6.1 iproute2 dwarves
 xz-utils perl sparse qemu-system-x86 busybox-static cpio gzip
 bc bison flex libelf-dev liburing-dev gcc-multilib
 openssl dkms lintian man-db groff-base debootstrap"

@@ -15,7 +15,12 @@ set -euo pipefail
 
 krel=${1:?usage: debian-root.sh KERNEL-RELEASE}
 cache=${C2W_CACHE:-$HOME/.cache/c2watch}
-hver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel")
+# The headers installed here, or else the archive's (6.12 is not installed
+# on the build machine: tests/vm/kernels.sh only unpacks it).
+hver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel" 2>/dev/null ||
+	apt-cache show --no-all-versions "linux-headers-$krel" |
+	sed -n 's/^Version: //p' | head -n 1)
+[ -n "$hver" ] || { echo "debian-root: no linux-headers-$krel" >&2; exit 1; }
 pkgs="systemd systemd-sysv dbus iproute2 dkms gcc make libc6-dev kmod
 openssl logrotate libjson-c5 libnl-3-200 libnl-genl-3-200 libssl3
 linux-headers-$krel=$hver"

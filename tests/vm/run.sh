@@ -126,8 +126,10 @@ cp "$top/tests/ktap.sh" "$top/tests/vm/selftests.sh" "$top/tests/vm/net.sh" \
 	"$root/c2w/"
 # veth for net.sh, from the booted kernel's own modules when it has them
 # (the debug kernel has it built in), uncompressed for busybox's insmod.
-vko=$(find "$(dirname "$kernel")/../lib/modules" -name 'veth.ko*' \
-	2>/dev/null | head -n 1)
+# The modules sit in ../lib/modules beside boot/vmlinuz, or around the
+# vmlinuz in usr/lib/modules/RELEASE/ (the split packages of newer releases).
+vko=$(find "$(dirname "$kernel")" "$(dirname "$kernel")/../lib/modules" \
+	-name 'veth.ko*' 2>/dev/null | head -n 1 || true)
 case "$vko" in
 *.xz) xz -dc "$vko" > "$root/c2w/veth.ko" ;;
 *.zst) zstd -qdc "$vko" > "$root/c2w/veth.ko" ;;
