@@ -81,6 +81,16 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 KSFT_DIR := $(C2W_CACHE)/kernel-tools/tools/testing/selftests
 
+# Everything compiled here depends on the flags it is compiled with, as
+# kbuild's .cmd files do: "make WERROR=1" after a plain "make" compiles
+# again (with -Werror) instead of finding everything up to date.
+FLAGS_STAMP := $(BUILD)/.flags-$(shell printf '%s' '$(CC) $(CFLAGS) \
+	$(WFLAGS) $(CPPFLAGS) $(LDFLAGS)' | sha1sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/.flags-*
+	@touch $@
+
 # json-c, OpenSSL libcrypto (SHA-256) and libnl-genl-3, for libc2w users.
 DEP_CFLAGS = $(shell pkg-config --cflags json-c libcrypto libnl-genl-3.0)
 DEP_LIBS = $(shell pkg-config --libs json-c libcrypto libnl-genl-3.0)
@@ -135,14 +145,14 @@ userspace: $(PROGS)
 # c2watchctl, c2watchd and the selftests.
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(LIB_SRCS))
 
-$(BUILD)/obj/%.o: %.c $(CORE_HDRS) $(LIB_HDRS) $(UAPI)
+$(BUILD)/obj/%.o: %.c $(CORE_HDRS) $(LIB_HDRS) $(UAPI) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod $(DEP_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libc2w.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/c2watch%: userspace/c2watch%.c $(BUILD)/libc2w.a $(LIB_HDRS) \
+$(BUILD)/c2watch%: userspace/c2watch%.c $(BUILD)/libc2w.a $(LIB_HDRS) $(FLAGS_STAMP) \
 		$(BUILD)/gen/seed_rules.h $(UAPI)
 	$(CC) $(CFLAGS) $(US_CFLAGS) -Ikmod -I$(BUILD)/gen $(DEP_CFLAGS) \
 		-o $@ $< $(BUILD)/libc2w.a $(DEP_LIBS) $(LDFLAGS)
@@ -161,22 +171,27 @@ VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm-helpers/%,\
 selftests: $(SELFTESTS) $(VM_HELPERS)
 
 # Static: the beacon must also run inside a bare chroot.
-$(BUILD)/vm-helpers/%: tests/vm/helpers/%.c
+$(BUILD)/vm-helpers/%: tests/vm/helpers/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -static -o $@ $< \
 		-luring $(LDFLAGS)
 
 # The beacon as an i386 binary: connects through the compat syscalls.
-$(BUILD)/vm-helpers/c2w-beacon32: tests/vm/helpers/c2w-beacon.c
+$(BUILD)/vm-helpers/c2w-beacon32: tests/vm/helpers/c2w-beacon.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -m32 -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -DC2W_NO_URING \
 		-static -o $@ $< $(LDFLAGS)
 
-$(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
+# The project's warnings, but for what kselftest_harness.h's own macros
+# produce: fixture functions without prototypes, _metadata unused.
+KSFT_WFLAGS := -Wno-missing-prototypes -Wno-unused-parameter
+
+$(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) $(FLAGS_STAMP) \
 		$(BUILD)/libc2w.a $(UAPI)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -D_GNU_SOURCE -Iinclude/uapi -Ikmod \
-		-Iuserspace $(DEP_CFLAGS) -isystem $(KSFT_DIR) -o $@ $< \
+	$(CC) $(CFLAGS) -std=gnu11 $(WFLAGS) $(KSFT_WFLAGS) -D_GNU_SOURCE \
+		-Iinclude/uapi -Ikmod -Iuserspace $(DEP_CFLAGS) \
+		-isystem $(KSFT_DIR) -o $@ $< \
 		$(BUILD)/libc2w.a \
 		$(DEP_LIBS) -luring -lpthread $(LDFLAGS)
 
@@ -184,6 +199,7 @@ $(BUILD)/selftests/%: tests/selftests/%.c $(wildcard tests/selftests/*.h) \
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
 $(BUILD)/unit-tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_SRCS) \
+		$(FLAGS_STAMP) \
 		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(FUZZ_SRCS) \
 		tests/fuzz/fuzz.h $(UAPI) | $(BUILD)
 	$(CC) $(SAN_FLAGS) $(US_CFLAGS) -DC2W_UNIT -Ikmod -Itests/unit \

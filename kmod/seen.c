@@ -55,8 +55,40 @@ static atomic64_t seen_full;
 static atomic64_t seen_expired;
 static u32 seen_capacity_max;
 static unsigned long seen_max_bytes = 64UL << 20;
-module_param(seen_max_bytes, ulong, 0644);
-MODULE_PARM_DESC(seen_max_bytes, "Memory budget of the seen set in bytes (default 64 MiB)");
+/* Set once the record queue can take a config record, cleared at unload. */
+static bool seen_live;
+
+/*
+ * The one parameter writable at run time goes through the configuration
+ * lock like every other setting: refused after C2W_IOC_LOCK, and each
+ * change is a config record in the stream.
+ */
+static int seen_max_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	int ret;
+
+	mutex_lock(&c2w_config_lock);
+	if (!seen_live) {
+		ret = param_set_ulong(val, kp);		/* insmod's value */
+	} else if (c2w_locked) {
+		ret = -EPERM;
+	} else {
+		ret = param_set_ulong(val, kp);
+		if (!ret)
+			c2w_config_record(C2W_CFG_SEEN_MAX_BYTES,
+					  READ_ONCE(seen_max_bytes));
+	}
+	mutex_unlock(&c2w_config_lock);
+	return ret;
+}
+
+static const struct kernel_param_ops seen_max_bytes_ops = {
+	.set = seen_max_bytes_set,
+	.get = param_get_ulong,
+};
+
+module_param_cb(seen_max_bytes, &seen_max_bytes_ops, &seen_max_bytes, 0644);
+MODULE_PARM_DESC(seen_max_bytes, "Memory budget of the seen set in bytes (default 64 MiB); refused after lock, every change recorded");
 static struct delayed_work reap_work;
 
 static u32 hash_parts(const char *id, u32 id_len, const char *key,
@@ -526,6 +558,9 @@ int c2w_seen_init(u32 capacity)
 		return ret;
 	INIT_DELAYED_WORK(&reap_work, reap);
 	schedule_delayed_work(&reap_work, REAP_INTERVAL);
+	mutex_lock(&c2w_config_lock);
+	seen_live = true;
+	mutex_unlock(&c2w_config_lock);
 	return 0;
 }
 
@@ -536,6 +571,9 @@ int c2w_seen_init(u32 capacity)
  */
 void c2w_seen_exit(void)
 {
+	mutex_lock(&c2w_config_lock);
+	seen_live = false;
+	mutex_unlock(&c2w_config_lock);
 	cancel_delayed_work_sync(&reap_work);
 	rhashtable_free_and_destroy(&seen_tbl, free_entry, NULL);
 	/* Entries removed earlier are freed by kfree_rcu(): wait for them. */

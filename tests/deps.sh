@@ -17,7 +17,7 @@ DEB_PKGS="$BUILD_PKGS debhelper dh-dkms dpkg-dev"
 PKGS="$DEB_PKGS linux-headers-cloud-amd64 linux-source-6.1 iproute2 dwarves
 xz-utils perl sparse qemu-system-x86 busybox-static cpio gzip
 bc bison flex libelf-dev liburing-dev gcc-multilib
-openssl dkms lintian man-db groff-base debootstrap"
+openssl dkms lintian man-db groff-base debootstrap systemd"
 
 CACHE=${C2W_CACHE:-$HOME/.cache/c2watch}
 mode=${1:-ensure}

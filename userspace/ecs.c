@@ -423,6 +423,7 @@ static const char *const config_names[] = {
 	[C2W_CFG_WINDOW] = "default_window",
 	[C2W_CFG_LOCKED] = "locked",
 	[C2W_CFG_DETACH] = "reader_detach",
+	[C2W_CFG_SEEN_MAX_BYTES] = "seen_max_bytes",
 };
 
 /**

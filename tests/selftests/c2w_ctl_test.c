@@ -14,8 +14,7 @@ FIXTURE(ctl) {
 FIXTURE_SETUP(ctl)
 {
 	self->out = NULL;
-	if (access(C2W_DEV, F_OK))
-		SKIP_FIXTURE("c2watch module not loaded");
+	NEED_DEVICE_FIXTURE();
 	ASSERT_EQ(0, run_capture((char *[]){ CTL, "load", SEED_RULES, NULL },
 				 &self->out, true));
 	free(self->out);

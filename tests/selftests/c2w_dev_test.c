@@ -27,7 +27,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = open(C2W_DEV, O_RDWR | O_CLOEXEC);
 	if (self->fd < 0 && errno == ENOENT)
-		SKIP_FIXTURE("c2watch module not loaded");
+		NEED_DEVICE_FIXTURE();
 	ASSERT_LE(0, self->fd);
 }
 
@@ -92,8 +92,7 @@ TEST(unprivileged_open_refused)
 	pid_t pid;
 	int status;
 
-	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+	NEED_DEVICE();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -121,8 +120,7 @@ TEST(unload_refused_while_open_then_clean)
 	const char *ko = getenv("C2W_KO");
 	int fd, kofd;
 
-	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+	NEED_DEVICE();
 	if (!ko)
 		SKIP(return, "C2W_KO not set");
 	fd = open(C2W_DEV, O_RDONLY);

@@ -13,6 +13,22 @@
 
 #define FS "/sys/kernel/debug/failslab/"
 
+static long get(const char *file)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), FS "%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 static int put(const char *file, const char *val)
 {
 	char path[128];
@@ -47,8 +63,7 @@ FIXTURE(fault) {
 
 FIXTURE_SETUP(fault)
 {
-	if (access(C2W_DEV, F_OK))
-		SKIP_FIXTURE("c2watch module not loaded");
+	NEED_DEVICE_FIXTURE();
 	if (access(FS "probability", W_OK))
 		SKIP_FIXTURE("no failslab (needs the debug kernel)");
 	/* Only tasks that opt in fail; sleeping allocations too. */
@@ -56,7 +71,8 @@ FIXTURE_SETUP(fault)
 	ASSERT_EQ(0, put("ignore-gfp-wait", "N"));
 	ASSERT_EQ(0, put("probability", "25"));
 	ASSERT_EQ(0, put("interval", "1"));
-	ASSERT_EQ(0, put("times", "-1"));
+	/* A budget, not -1: what is left of it says how many were injected. */
+	ASSERT_EQ(0, put("times", "1000000"));
 	ASSERT_EQ(0, put("verbose", "0"));
 }
 
@@ -70,7 +86,8 @@ TEST_F_TIMEOUT(fault, allocation_failures_fail_open, 900)
 	struct c2w_stats before, after;
 	struct rec_list rl;
 	pid_t w;
-	int fd, rfd, load_ok = 0, load_enomem = 0, n = 0;
+	int fd, rfd, load_ok = 0, load_enomem = 0, n = 0, ran = 0, st;
+	long injected;
 
 	fd = open(C2W_DEV, O_WRONLY);
 	ASSERT_LE(0, fd);
@@ -92,6 +109,8 @@ TEST_F_TIMEOUT(fault, allocation_failures_fail_open, 900)
 	make_it_fail(0);
 	printf("# ruleset loads: %d ok, %d ENOMEM\n", load_ok, load_enomem);
 	EXPECT_EQ(50, load_ok + load_enomem);
+	/* Faults were really injected, and refused loads said ENOMEM. */
+	EXPECT_LT(0, load_enomem);
 
 	/* A watcher, so that netlink messages are built (and fail). */
 	w = fork();
@@ -112,10 +131,18 @@ TEST_F_TIMEOUT(fault, allocation_failures_fail_open, 900)
 		snprintf(path, sizeof(path), "/tmp/fault/b%d", i);
 		if (i)
 			link("/tmp/fault/b0", path);
-		/* Distinct executables, each connecting once. */
-		run(path, (char *[]){ path, "-f", "1.1.1.1", "80", NULL });
+		/*
+		 * Distinct executables, each connecting once. 0: connected;
+		 * 1: an attempt failed with an allocation error of its own
+		 * (its socket, say), and said so. Anything else (a signal,
+		 * exec failing) is a failure of the test.
+		 */
+		st = run(path, (char *[]){ path, "-f", "1.1.1.1", "80", NULL });
+		EXPECT_TRUE(st == 0 || st == 1) TH_LOG("%s exited %d", path, st);
+		ran += st == 0;
 		n++;
 	}
+	injected = 1000000 - get("times");
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_GET_STATS, &after));
 	kill(w, SIGINT);
 	waitpid(w, NULL, 0);
@@ -128,6 +155,13 @@ TEST_F_TIMEOUT(fault, allocation_failures_fail_open, 900)
 	       (unsigned long long)(after.seen_full - before.seen_full),
 	       (unsigned long long)(after.netlink_failed - before.netlink_failed),
 	       rl.alerts);
+	printf("# %ld allocations failed on purpose; %d of %d beacons connected\n",
+	       injected, ran, n);
+	/* Faults were injected where it matters, and each kind counted. */
+	EXPECT_LT(0, injected);
+	EXPECT_LT(0, ran);
+	EXPECT_LT(0, after.seen_full - before.seen_full);	/* seen inserts */
+	EXPECT_LT(0, after.netlink_failed - before.netlink_failed);
 	/* Fail open: every match is an alert, queued or counted dropped. */
 	EXPECT_LT(0, after.matched - before.matched);
 	EXPECT_EQ(after.matched - before.matched,

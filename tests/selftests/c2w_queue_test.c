@@ -19,8 +19,7 @@ TEST(full_queue_reports_lost_records)
 	uint64_t prev_seq = 0, gaps = 0;
 	int fd, seen_lost_at = -1, i = 0;
 
-	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+	NEED_DEVICE();
 	ASSERT_EQ(0, reload_module("queue_size=65536"));
 	fd = open(C2W_DEV, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -73,8 +72,7 @@ TEST(unload_while_connecting)
 	pid_t pids[2];
 	int fd;
 
-	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+	NEED_DEVICE();
 	fd = open(C2W_DEV, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, load_seed(fd));

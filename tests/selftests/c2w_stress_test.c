@@ -211,8 +211,7 @@ TEST_F_TIMEOUT(slow, stress_counters_balance, 900)
 	uint64_t hooks = 0;
 	pid_t pids[16], rpid;
 
-	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+	NEED_DEVICE();
 	ASSERT_EQ(0, reload_module(""));
 	ASSERT_EQ(0, install(BEACON, "/tmp/stress/e0"));
 	for (int i = 1; i < N_EXE; i++) {

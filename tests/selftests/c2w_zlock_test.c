@@ -1,23 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * C2W_IOC_LOCK: after it no configuration change and no unload until
- * reboot. Irreversible, so the VM job runs this test last.
+ * reboot: rules, settings, seen-set import, forget and clear, sending the
+ * reader away, the writable module parameter, unload. Irreversible, so the
+ * VM job runs this test last.
  */
 #include "kselftest_harness.h"
 #include "c2w_test.h"
 
+/* Write @val to module parameter @name; 0 or the errno. */
+static int set_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/c2watch/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
 TEST(lock_blocks_configuration_and_unload)
 {
+	const char *implant = "/tmp/.pre/seeded";
+	struct {
+		struct c2w_seen_rec r;
+		char data[96];
+	} rec;
+	struct c2w_seen_forget f;
+	struct c2w_buf b;
 	struct c2w_config c;
+	char *out = NULL;
 	int fd;
 
-	if (access(C2W_DEV, F_OK))
-		SKIP(return, "c2watch module not loaded");
+	NEED_DEVICE();
 	if (!getenv("C2W_LOCK_OK"))
 		SKIP(return, "set C2W_LOCK_OK=1: locking is irreversible");
 	fd = open(C2W_DEV, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, load_seed(fd));
+	/* Writable before the lock, as a positive control. */
+	ASSERT_EQ(0, set_param("seen_max_bytes", "67108864"));
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_LOCK));
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_LOCK));	/* idempotent */
 	memset(&c, 0, sizeof(c));
@@ -31,9 +58,36 @@ TEST(lock_blocks_configuration_and_unload)
 	c.enabled = 0;
 	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EPERM, errno);
+	/* Pre-seeding an implant's path, so that it never alerts: refused. */
+	memset(&rec, 0, sizeof(rec));
+	rec.r.size = sizeof(rec);
+	rec.r.rule_id_len = strlen(SEED_ID);
+	rec.r.key_len = strlen(implant);
+	memcpy(rec.r.data, SEED_ID, rec.r.rule_id_len);
+	memcpy(rec.r.data + rec.r.rule_id_len, implant, rec.r.key_len);
+	rec.r.first_seen = rec.r.last_seen = time(NULL);
+	rec.r.hits = 1;
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)&rec;
+	b.len = sizeof(rec);
+	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SEEN_IMPORT, &b));
+	EXPECT_EQ(EPERM, errno);
+	memset(&f, 0, sizeof(f));
+	f.key = (uintptr_t)"/tmp/locked";
+	f.key_len = strlen("/tmp/locked");
+	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SEEN_FORGET, &f));
+	EXPECT_EQ(EPERM, errno);
+	/* Nobody may send the reader away. */
+	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_DETACH_READER));
+	EXPECT_EQ(EPERM, errno);
+	/* Nor change the memory budget through sysfs. */
+	EXPECT_EQ(EPERM, set_param("seen_max_bytes", "4096"));
 	close(fd);
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "c2watch", O_NONBLOCK));
 	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_NE(0, run_capture((char *[]){ CTL, "unload", NULL }, &out, true));
+	EXPECT_EQ(0, access(C2W_DEV, F_OK));
+	free(out);
 	/* Detection goes on. */
 	fd = open(C2W_DEV, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -43,6 +97,11 @@ TEST(lock_blocks_configuration_and_unload)
 		ASSERT_EQ(0, collect(fd, &rl, 50));
 		rl_free(&rl);
 		ASSERT_EQ(0, beacon_at("/tmp/locked", "tcp", "1.1.1.1", "80"));
+		ASSERT_EQ(0, collect(fd, &rl, 200));
+		EXPECT_EQ(1, rl.alerts);
+		rl_free(&rl);
+		/* The path the import tried to pre-seed still alerts. */
+		ASSERT_EQ(0, beacon_at(implant, "tcp", "1.1.1.1", "80"));
 		ASSERT_EQ(0, collect(fd, &rl, 200));
 		EXPECT_EQ(1, rl.alerts);
 		rl_free(&rl);

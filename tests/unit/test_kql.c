@@ -151,6 +151,19 @@ UNIT_TEST(kql_seed_structure)
 	free(blob);
 }
 
+/* Two tests alike in everything that matters, strings by content. */
+static bool same_test(const struct blob_view *va, const struct c2w_rs_test *a,
+		      const struct blob_view *vb, const struct c2w_rs_test *b)
+{
+	return a->field == b->field && a->op == b->op &&
+	       a->family == b->family && a->prefix == b->prefix &&
+	       !memcmp(a->addr, b->addr, sizeof(a->addr)) &&
+	       a->port_lo == b->port_lo && a->port_hi == b->port_hi &&
+	       a->str.len == b->str.len &&
+	       !memcmp(va->strtab + a->str.off, vb->strtab + b->str.off,
+		       a->str.len);
+}
+
 /*
  * The variant c2watch installs is the upstream rule without the source.ip
  * exclusion: same header, same clauses, same tests in the same order but
@@ -189,12 +202,7 @@ UNIT_TEST(kql_local_variant_is_upstream_minus_source)
 		if (a->field == C2W_FIELD_SOURCE_IP)
 			continue;
 		j++;
-		if (a->field != b->field || a->op != b->op ||
-		    a->family != b->family || a->prefix != b->prefix ||
-		    memcmp(a->addr, b->addr, 16) ||
-		    a->str.len != b->str.len ||
-		    memcmp(u.strtab + a->str.off, l.strtab + b->str.off,
-			   a->str.len))
+		if (!same_test(&u, a, &l, b))
 			unit_fail(__FILE__, __LINE__, "test %u differs", i);
 	}
 	CHECK_EQ_INT(j, l.h->n_tests);
@@ -261,18 +269,24 @@ UNIT_TEST(kql_decompile_round_trip)
 	blob = load_seed(&size);
 	if (blob) {
 		char *text = kql_rule_query(blob, size, 0);
-		struct blob_view v;
+		struct blob_view v, v2;
 
 		blob_view(blob, &v);
 		CHECK_EQ_INT(compile1(text, &blob2, &size2, &ke), 0);
-		/* Same clauses and tests (the rule header differs: id). */
-		CHECK_EQ_INT(size2 - ((struct c2w_rs_header *)blob2)->strtab_size,
-			     size - v.h->strtab_size);
-		CHECK(!memcmp((char *)blob2 + sizeof(struct c2w_rs_header) +
-			      sizeof(struct c2w_rs_rule),
-			      (char *)blob + sizeof(struct c2w_rs_header) +
-			      sizeof(struct c2w_rs_rule),
-			      v.h->n_clauses * sizeof(struct c2w_rs_clause)));
+		/*
+		 * Same clauses and the same tests: fields, operators, every
+		 * glob's bytes, every CIDR and port (the rule header and the
+		 * string offsets may differ).
+		 */
+		blob_view(blob2, &v2);
+		CHECK_EQ_INT(v2.h->n_clauses, v.h->n_clauses);
+		CHECK_EQ_INT(v2.h->n_tests, v.h->n_tests);
+		CHECK(!memcmp(v2.clauses, v.clauses,
+			      v.h->n_clauses * sizeof(*v.clauses)));
+		for (uint32_t t = 0; t < v.h->n_tests && t < v2.h->n_tests; t++)
+			if (!same_test(&v, &v.tests[t], &v2, &v2.tests[t]))
+				unit_fail(__FILE__, __LINE__, "seed test %u differs after decompiling",
+					  t);
 		free(blob2);
 		free(text);
 		free(blob);

@@ -137,21 +137,70 @@ static bool ref_test(const struct c2w_rs_test *t, const char *strtab,
 	return false;
 }
 
-static bool ref_rule(const void *blob, uint32_t r, const struct c2w_event *ev)
+/*
+ * A rule as the test wrote it, with no builder in between: the reference
+ * evaluates this, so that a builder bug (a CIDR mis-masked, a glob cut
+ * short) shows as a disagreement instead of being copied into both sides.
+ */
+struct ref_t {
+	int field;
+	int op;
+	const char *text;	/* glob or CIDR text */
+	uint16_t lo, hi;	/* ports */
+};
+
+struct ref_c {
+	bool neg;
+	int n;
+	struct ref_t t[4];
+};
+
+struct ref_r {
+	int n;
+	struct ref_c c[4];
+};
+
+/* "a.b.c.d[/p]" or "x::y[/p]": its own parse; host bits left as written. */
+static void ref_parse_cidr(const char *text, struct c2w_rs_test *t)
 {
-	const struct c2w_rs_header *h = blob;
-	const struct c2w_rs_rule *rules = (const void *)(h + 1);
-	const struct c2w_rs_clause *cl = (const void *)(rules + h->n_rules);
-	const struct c2w_rs_test *t = (const void *)(cl + h->n_clauses);
-	const char *strtab = (const char *)(t + h->n_tests);
+	char buf[64];
+	char *slash;
 
-	for (uint32_t c = 0; c < rules[r].n_clauses; c++) {
-		const struct c2w_rs_clause *cc = &cl[rules[r].first_clause + c];
-		bool neg = cc->flags & C2W_CLAUSE_NEGATE, any = false;
+	snprintf(buf, sizeof(buf), "%s", text);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, t->addr) == 1)
+		t->family = 4;
+	else if (inet_pton(AF_INET6, buf, t->addr) == 1)
+		t->family = 6;
+	else
+		unit_fail(__FILE__, __LINE__, "bad CIDR %s", text);
+	t->prefix = slash ? (uint8_t)atoi(slash + 1) :
+		    (t->family == 4 ? 32 : 128);
+}
 
-		for (uint32_t i = 0; i < cc->n_tests; i++)
-			any |= ref_test(&t[cc->first_test + i], strtab, ev, neg);
-		if (any == neg)
+static bool ref_rule_text(const struct ref_r *r, const struct c2w_event *ev)
+{
+	for (int c = 0; c < r->n; c++) {
+		bool any = false;
+
+		for (int i = 0; i < r->c[c].n; i++) {
+			const struct ref_t *rt = &r->c[c].t[i];
+			struct c2w_rs_test t;
+
+			memset(&t, 0, sizeof(t));
+			t.field = (uint16_t)rt->field;
+			t.op = (uint16_t)rt->op;
+			if (rt->op == C2W_OP_GLOB)
+				t.str.len = (uint32_t)strlen(rt->text);
+			else if (rt->op == C2W_OP_CIDR)
+				ref_parse_cidr(rt->text, &t);
+			t.port_lo = rt->lo;
+			t.port_hi = rt->hi;
+			any |= ref_test(&t, rt->text, ev, r->c[c].neg);
+		}
+		if (any == r->c[c].neg)
 			return false;
 	}
 	return true;
@@ -411,7 +460,12 @@ UNIT_TEST(cidr_vs_reference)
 			memset(&ev, 0, sizeof(ev));
 			c2w_event_set_ip(&ev, C2W_FIELD_DESTINATION_IP, fam, a);
 			bool got = c2w_rs_eval(rs, &ev) & 1;
-			bool want = ref_rule(blob, 0, &ev);
+			bool want = false;
+
+			/* From the test's own networks, not the blob's. */
+			for (int i = 0; i < n; i++)
+				want |= ref_cidr(fams[i], nets[i], prefs[i],
+						 ev.dst_family, ev.dst);
 
 			if (got != want) {
 				char t[64];
@@ -442,48 +496,68 @@ static const char *const rand_pats[] = {
 	"*/.*", "connection_attempted", "/dev/shm/*", "", "\\*", "*b*",
 };
 
+/* CIDRs as a rule writes them, host bits and all. */
+static const char *const rand_cidrs[] = {
+	"10.0.0.0/8", "::1", "10.1.2.3/8", "192.168.7.1/16", "1.1.1.1",
+	"2606:4700::1/32", "::ffff:10.9.9.9/104", "0.0.0.0/0",
+	"172.16.0.0/12", "10.200.0.0/9", "100.64.0.0/10", "2606:4700::/31",
+};
+
 UNIT_TEST(rules_vs_reference)
 {
 	for (int round = 0; round < 400; round++) {
 		struct rsb *b = rsb_new();
 		int nr = 1 + (int)(unit_rand() % 4);
+		struct ref_r ref[4];
 		struct c2w_ruleset *rs;
 		void *blob;
 		char id[16];
 
+		memset(ref, 0, sizeof(ref));
 		for (int r = 0; r < nr; r++) {
 			struct rsb_rule_desc d = { .id = id };
 			int nc = 1 + (int)(unit_rand() % 4);
 
 			snprintf(id, sizeof(id), "r%d", r);
 			rsb_rule(b, &d);
+			ref[r].n = nc;
 			for (int c = 0; c < nc; c++) {
 				int nt = 1 + (int)(unit_rand() % 4);
+				struct ref_c *rc = &ref[r].c[c];
 
-				rsb_clause(b, (int)(unit_rand() % 2));
+				rc->neg = unit_rand() % 2;
+				rc->n = nt;
+				rsb_clause(b, rc->neg);
 				for (int t = 0; t < nt; t++) {
 					int f = 1 + (int)(unit_rand() %
 							  (C2W_FIELD_MAX - 1));
-					const char *p;
+					struct ref_t *rt = &rc->t[t];
 
+					rt->field = f;
 					if (unit_rand() % 8 == 0) {
+						rt->op = C2W_OP_EXISTS;
 						rsb_exists(b, f);
 						continue;
 					}
 					switch (c2w_field_kind(f)) {
 					case C2W_KIND_STR:
-						p = rand_pats[unit_rand() % 14];
-						rsb_glob(b, f, p, strlen(p));
+						rt->op = C2W_OP_GLOB;
+						rt->text = rand_pats[unit_rand() % 14];
+						rsb_glob(b, f, rt->text,
+							 strlen(rt->text));
 						break;
 					case C2W_KIND_IP:
-						rsb_cidr(b, f, unit_rand() % 2 ?
-							 "10.0.0.0/8" : "::1");
+						rt->op = C2W_OP_CIDR;
+						rt->text = rand_cidrs[unit_rand() %
+							(sizeof(rand_cidrs) /
+							 sizeof(rand_cidrs[0]))];
+						CHECK_EQ_INT(rsb_cidr(b, f, rt->text), 0);
 						break;
-					default: {
-						uint16_t lo = unit_rand() % 100;
-
-						rsb_range(b, f, lo, lo + unit_rand() % 50);
-					}
+					default:
+						rt->op = C2W_OP_RANGE;
+						rt->lo = unit_rand() % 100;
+						rt->hi = rt->lo + unit_rand() % 50;
+						rsb_range(b, f, rt->lo, rt->hi);
 					}
 				}
 			}
@@ -511,7 +585,14 @@ UNIT_TEST(rules_vs_reference)
 				}
 				case C2W_KIND_IP:
 					ev_ip(&ev, f, unit_rand() % 2 ? "10.1.1.1" :
-					      unit_rand() % 2 ? "::1" : "1.1.1.1");
+					      unit_rand() % 2 ? "::1" :
+					      unit_rand() % 2 ? "1.1.1.1" :
+					      unit_rand() % 2 ? "192.168.200.1" :
+					      unit_rand() % 2 ? "172.31.9.9" :
+					      unit_rand() % 2 ? "10.200.1.1" :
+					      unit_rand() % 2 ? "100.127.0.1" :
+					      unit_rand() % 2 ? "2606:4701::1" :
+					      "2606:4700:4700::1111");
 					break;
 				default:
 					if (f == C2W_FIELD_SOURCE_PORT)
@@ -523,7 +604,7 @@ UNIT_TEST(rules_vs_reference)
 			}
 			got = c2w_rs_eval(rs, &ev);
 			for (int r = 0; r < nr; r++) {
-				bool want = ref_rule(blob, r, &ev);
+				bool want = ref_rule_text(&ref[r], &ev);
 
 				if (want != !!(got & (1ULL << r))) {
 					unit_fail(__FILE__, __LINE__,

@@ -338,6 +338,7 @@ enum c2w_config_what {
 	C2W_CFG_WINDOW,			/* value: new default window, seconds */
 	C2W_CFG_LOCKED,			/* value: 1 */
 	C2W_CFG_DETACH,			/* value: 1, the reader is asked to go */
+	C2W_CFG_SEEN_MAX_BYTES,		/* value: new seen-set memory budget */
 };
 
 /**
