@@ -170,6 +170,13 @@ VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm-helpers/%,\
 
 selftests: $(SELFTESTS) $(VM_HELPERS)
 
+# The configuration ioctls from i386 userspace (compat_ptr_ioctl).
+$(BUILD)/vm-helpers/c2w-ioctl32: tests/vm/helpers/c2w-ioctl32.c $(UAPI) \
+		$(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -m32 -std=gnu11 $(WFLAGS) -D_GNU_SOURCE -Iinclude/uapi \
+		-static -o $@ $< $(LDFLAGS)
+
 # Static: the beacon must also run inside a bare chroot.
 $(BUILD)/vm-helpers/%: tests/vm/helpers/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

@@ -158,6 +158,7 @@ enum c2w_seen_verdict {
 };
 
 int c2w_seen_init(u32 capacity);
+void c2w_seen_stop(void);
 void c2w_seen_exit(void);
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     const char *key, u32 key_len, u32 window);

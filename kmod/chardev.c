@@ -21,6 +21,7 @@
 #include <linux/uaccess.h>
 
 #include "c2watch.h"
+#include "compat.h"
 
 #define SEEN_IMPORT_MAX		(64U << 20)
 
@@ -28,6 +29,8 @@ static atomic_t has_reader = ATOMIC_INIT(0);
 
 static int c2w_open(struct inode *inode, struct file *file)
 {
+	/* Loaded before /proc was there: settle the question now. */
+	c2w_mntns_inum_check();
 	if (file->f_mode & FMODE_READ) {
 		if (atomic_cmpxchg(&has_reader, 0, 1))
 			return -EBUSY;

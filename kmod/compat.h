@@ -25,7 +25,8 @@
 /* ---- the executable of an mm ---- */
 
 /*
- * get_mm_exe_file() is not exported. Files are freed after an RCU grace
+ * get_mm_exe_file() is not exported by the kernels after 5.10. Files are
+ * freed after an RCU grace
  * period (and, since 6.7, SLAB_TYPESAFE_BY_RCU: a file may be reused under
  * RCU, so get_file_rcu() takes the pointer's address and re-checks it).
  * Neither form sleeps or locks.
@@ -50,8 +51,12 @@ static inline struct file *c2w_get_exe_file(struct mm_struct *mm)
 
 struct mnt_namespace;
 
-/* Set at load by c2w_mntns_inum_check(); until then no number is read. */
-extern bool c2w_mntns_inum_ok;
+/*
+ * c2w_mntns_inum_check()'s verdict: 0 not known yet (no /proc to ask when
+ * the module loaded; asked again on the next open of the device), 1 the
+ * layout holds, -1 it does not. Only 1 lets a number be read.
+ */
+extern int c2w_mntns_inum_state;
 
 /*
  * struct mnt_namespace is private to fs/ (fs/mount.h) and no exported
@@ -75,7 +80,7 @@ static inline unsigned int c2w_mntns_read_inum(struct mnt_namespace *ns)
 
 static inline unsigned int c2w_mntns_inum(struct mnt_namespace *ns)
 {
-	if (!READ_ONCE(c2w_mntns_inum_ok))
+	if (READ_ONCE(c2w_mntns_inum_state) != 1)
 		return 0;
 	return c2w_mntns_read_inum(ns);
 }
@@ -85,43 +90,46 @@ static inline unsigned int c2w_mntns_inum(struct mnt_namespace *ns)
  *
  * Compares the number read from the caller's struct mnt_namespace with the
  * inode of its /proc/self/ns/mnt (the namespace's nsfs inode, whose number
- * is the namespace's). On any mismatch, or when /proc cannot tell, alerts
- * carry no mount namespace number; detection is not affected (whether a
- * task is in the initial mount namespace is decided by pointer).
+ * is the namespace's). On a mismatch alerts carry no mount namespace
+ * number, for good; when /proc cannot tell (not mounted yet), the question
+ * is asked again on the next open of the device. Detection is not affected
+ * either way: whether a task is in the initial mount namespace is decided
+ * by pointer.
  *
- * Context: module load, process context.
- * Return: true when the number can be trusted.
+ * Context: process context (module load, open()).
  */
-static inline bool c2w_mntns_inum_check(void)
+static inline void c2w_mntns_inum_check(void)
 {
 	struct nsproxy *nsp = current->nsproxy;
 	struct path path;
 	unsigned long ino;
 	unsigned int inum;
 
-	if (!nsp || !nsp->mnt_ns)
-		return false;
+	if (READ_ONCE(c2w_mntns_inum_state) || !nsp || !nsp->mnt_ns)
+		return;
 	inum = c2w_mntns_read_inum(nsp->mnt_ns);
 	if (kern_path("/proc/self/ns/mnt", LOOKUP_FOLLOW, &path)) {
-		pr_warn("cannot open /proc/self/ns/mnt: alerts carry no mount namespace number\n");
-		return false;
+		pr_notice_once("no /proc/self/ns/mnt yet: mount namespace numbers checked later\n");
+		return;
 	}
 	ino = d_inode(path.dentry)->i_ino;
 	path_put(&path);
 	if (ino != inum) {
 		pr_warn("struct mnt_namespace layout differs (read %u, nsfs says %lu): alerts carry no mount namespace number\n",
 			inum, ino);
-		return false;
+		WRITE_ONCE(c2w_mntns_inum_state, -1);
+		return;
 	}
-	WRITE_ONCE(c2w_mntns_inum_ok, true);
-	return true;
+	WRITE_ONCE(c2w_mntns_inum_state, 1);
 }
 
 /* ---- a task's root directory ---- */
 
 /*
  * Lockless, as d_path() reads it: fs_struct's spinlock and seqcount became
- * one seqlock_t in 6.17.
+ * one seqlock_t in 6.17. (On PREEMPT_RT a reader that finds a write in
+ * progress takes the writer's lock, which sleeps there: c2watch is not for
+ * RT kernels, and none is tested.)
  */
 static inline void c2w_fs_root(struct fs_struct *fs, struct path *root)
 {

@@ -34,8 +34,8 @@
 #include "c2watch.h"
 #include "compat.h"
 
-/* compat.h: struct mnt_namespace's number was checked at load. */
-bool c2w_mntns_inum_ok;
+/* compat.h: whether struct mnt_namespace's number can be read. */
+int c2w_mntns_inum_state;
 
 #define MAX_WALK	4096	/* dentries climbed for a too-long path */
 #define KEY_MAX		(C2W_PATH_MAX + NAME_MAX + 64)

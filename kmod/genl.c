@@ -97,15 +97,17 @@ static int get_status_doit(struct sk_buff *skb, struct genl_info *info)
  *
  * Context: any; never sleeps.
  */
+#ifdef C2W_GENL_NO_ALERTS_GROUP
+void c2w_genl_record(const struct c2w_record_hdr *rec)
+{
+}
+#else
 void c2w_genl_record(const struct c2w_record_hdr *rec)
 {
 	struct sk_buff *skb;
 	void *hdr;
 	int ret;
 
-#ifdef C2W_GENL_NO_ALERTS_GROUP
-	return;
-#endif
 	if (!genl_has_listeners(&c2w_genl_family, &init_net,
 				C2W_MCGRP_ALERTS_IDX))
 		return;
@@ -129,6 +131,7 @@ void c2w_genl_record(const struct c2w_record_hdr *rec)
 fail:
 	atomic64_inc(&nl_failed);
 }
+#endif
 
 /**
  * c2w_genl_stats() - netlink counters into @st

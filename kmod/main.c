@@ -10,6 +10,8 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/log2.h>
+#include <linux/sizes.h>
 
 #include "c2watch.h"
 
@@ -19,7 +21,7 @@ MODULE_PARM_DESC(seen_capacity, "Maximum seen-set entries (default 65536)");
 
 static unsigned int queue_size = 1 << 20;
 module_param(queue_size, uint, 0444);
-MODULE_PARM_DESC(queue_size, "Bytes of the alert queue, power of two (default 1 MiB)");
+MODULE_PARM_DESC(queue_size, "Bytes of the alert queue, a power of two from 64 KiB to 4 MiB (default 1 MiB)");
 
 static unsigned int default_window = C2W_DEFAULT_WINDOW;
 module_param(default_window, uint, 0444);
@@ -42,6 +44,16 @@ static int __init c2w_init(void)
 
 	if (!default_window || default_window > C2W_MAX_WINDOW) {
 		pr_err("default_window must be 1..%u seconds\n", C2W_MAX_WINDOW);
+		return -EINVAL;
+	}
+	/*
+	 * kfifo would round another size up, silently, and allocates with
+	 * kmalloc, which cannot give more than 4 MiB.
+	 */
+	if (queue_size < SZ_64K || queue_size > SZ_4M ||
+	    !is_power_of_2(queue_size)) {
+		pr_err("queue_size must be a power of two, %u..%u bytes\n",
+		       SZ_64K, SZ_4M);
 		return -EINVAL;
 	}
 	c2w_default_window = default_window;
@@ -72,6 +84,7 @@ static int __init c2w_init(void)
 err_probes:
 	c2w_probes_exit();
 err_genl:
+	c2w_seen_stop();
 	c2w_genl_exit();
 err_detect:
 	synchronize_rcu();
@@ -87,6 +100,8 @@ static void __exit c2w_exit(void)
 {
 	struct c2w_active_rules *ar;
 
+	/* Its sysfs file outlives this function: no records from it now. */
+	c2w_seen_stop();
 	c2w_chardev_exit();
 	c2w_probes_exit();
 	/* Nothing produces records any more. */

@@ -65,11 +65,16 @@ static bool seen_live;
  */
 static int seen_max_bytes_set(const char *val, const struct kernel_param *kp)
 {
+	unsigned long v;
 	int ret;
 
+	/* Below one page no entry fits: every detection would fail open. */
+	if (kstrtoul(val, 0, &v) || v < PAGE_SIZE)
+		return -EINVAL;
 	mutex_lock(&c2w_config_lock);
 	if (!seen_live) {
-		ret = param_set_ulong(val, kp);		/* insmod's value */
+		/* insmod's value, or a write during unload: not recorded. */
+		ret = param_set_ulong(val, kp);
 	} else if (c2w_locked) {
 		ret = -EPERM;
 	} else {
@@ -88,6 +93,7 @@ static const struct kernel_param_ops seen_max_bytes_ops = {
 };
 
 module_param_cb(seen_max_bytes, &seen_max_bytes_ops, &seen_max_bytes, 0644);
+__MODULE_PARM_TYPE(seen_max_bytes, "ulong");
 MODULE_PARM_DESC(seen_max_bytes, "Memory budget of the seen set in bytes (default 64 MiB); refused after lock, every change recorded");
 static struct delayed_work reap_work;
 
@@ -569,11 +575,22 @@ int c2w_seen_init(u32 capacity)
  *
  * Context: the probes are unregistered and an RCU grace period has passed.
  */
-void c2w_seen_exit(void)
+/**
+ * c2w_seen_stop() - no more config records from seen_max_bytes writes
+ *
+ * Its sysfs file stays until the module is gone, after module_exit(): from
+ * the start of unloading a write only sets the value.
+ */
+void c2w_seen_stop(void)
 {
 	mutex_lock(&c2w_config_lock);
 	seen_live = false;
 	mutex_unlock(&c2w_config_lock);
+}
+
+void c2w_seen_exit(void)
+{
+	c2w_seen_stop();
 	cancel_delayed_work_sync(&reap_work);
 	rhashtable_free_and_destroy(&seen_tbl, free_entry, NULL);
 	/* Entries removed earlier are freed by kfree_rcu(): wait for them. */

@@ -461,6 +461,9 @@ static int watch_main(int argc, char **argv)
 	case -EPERM:
 		fprintf(stderr, "c2watchctl: watching alerts needs CAP_SYS_ADMIN (alerts reveal other users' activity)\n");
 		return EXIT_FAIL;
+	case -EOPNOTSUPP:
+		fprintf(stderr, "c2watchctl: this kernel cannot restrict a netlink group to CAP_SYS_ADMIN, so the module offers no alerts group; read alerts from c2watchd's output\n");
+		return EXIT_FAIL;
 	default:
 		fprintf(stderr, "c2watchctl: watch: %s\n", strerror(-ret));
 		return EXIT_FAIL;

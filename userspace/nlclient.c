@@ -215,7 +215,9 @@ static int watch_valid(struct nl_msg *msg, void *arg)
  * @w: callbacks
  *
  * Return: 0 when stopped, -ENODEV when the module was unloaded, -ENOENT
- * when it is not loaded, -EPERM without CAP_SYS_ADMIN, other -errno.
+ * when it is not loaded, -EOPNOTSUPP when it offers no alerts group (a
+ * kernel that cannot restrict one to CAP_SYS_ADMIN), -EPERM without
+ * CAP_SYS_ADMIN, other -errno.
  */
 int nl_watch_records(struct nl_watch *w)
 {
@@ -233,7 +235,8 @@ int nl_watch_records(struct nl_watch *w)
 	grp = genl_ctrl_resolve_grp(sk, C2W_GENL_NAME, C2W_GENL_MCGRP_ALERTS);
 	ctrl_grp = genl_ctrl_resolve_grp(sk, "nlctrl", "notify");
 	if (grp < 0 || ctrl_grp < 0) {
-		ret = -ENOENT;
+		/* The family is there (resolved above), its group is not. */
+		ret = grp < 0 ? -EOPNOTSUPP : -ENOENT;
 		goto out;
 	}
 	ret = nl_socket_add_membership(sk, grp);

@@ -208,7 +208,8 @@ int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
  * @err: out: "PATH:LINE: why" on failure
  * @errlen: size of @err
  *
- * Return: 0 or -EINVAL (corrupt: nothing returned), -ENOMEM.
+ * Return: 0 or -EINVAL (corrupt: nothing returned), -EIO (the stream
+ * could not be read: nothing returned), -ENOMEM.
  */
 int seen_parse_ndjson(FILE *f, const char *path, void **buf, uint32_t *len,
 		      uint32_t *count, char *err, size_t errlen)
@@ -268,6 +269,11 @@ int seen_parse_ndjson(FILE *f, const char *path, void **buf, uint32_t *len,
 		if (!ret)
 			(*count)++;
 		json_object_put(o);
+	}
+	/* A read error is not the end of the file: never take it as empty. */
+	if (!ret && ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno ?: EIO));
+		ret = -EIO;
 	}
 	free(line);
 	if (ret) {

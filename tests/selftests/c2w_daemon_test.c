@@ -306,6 +306,215 @@ TEST_F(d, module_reload_is_survived)
 	EXPECT_EQ(2, count_docs(OUT, "alert", NULL, NULL));
 }
 
+/* IPv6 in the documents: the host's own ULA source, the destination. */
+TEST_F(d, ipv6_addresses_in_documents)
+{
+	json_object *a;
+
+	ASSERT_EQ(0, beacon_at("/tmp/.v6/x", "tcp", "2606:4700:4700::1111",
+			       "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	count_docs(OUT, "alert", NULL, &a);
+	ASSERT_NE(NULL, a);
+	EXPECT_STREQ(HOST6, jget(a, "source.ip"));
+	EXPECT_STREQ("2606:4700:4700::1111", jget(a, "destination.ip"));
+	EXPECT_STREQ("ipv6", jget(a, "network.type"));
+	json_object_put(a);
+}
+
+/* Run c2watchd with @argv (after the program name), stderr to @log. */
+static pid_t spawn_daemon(const char *log, char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		char *args[16] = { DAEMON };
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		for (int i = 0; argv[i] && i < 14; i++)
+			args[i + 1] = argv[i];
+		dup2(fd, 2);
+		execv(DAEMON, args);
+		_exit(127);
+	}
+	return pid;
+}
+
+static char *slurp(const char *path)
+{
+	char *out = NULL;
+
+	run_capture((char *[]){ "/bin/cat", (char *)path, NULL }, &out, false);
+	return out;
+}
+
+/*
+ * Daemons started by the test itself, on a freshly loaded module (no
+ * records of earlier tests queued); the teardown kills what a failed
+ * assertion left running, so that one failure does not hold the device
+ * for every test after it.
+ */
+FIXTURE(own) {
+	pid_t pid;
+};
+
+FIXTURE_SETUP(own)
+{
+	self->pid = 0;
+	NEED_DEVICE_FIXTURE();
+	ASSERT_EQ(0, reload_module(""));
+	mkdir("/tmp/d", 0700);
+	unlink(OUT);
+	unlink(STATE);
+}
+
+FIXTURE_TEARDOWN(own)
+{
+	if (self->pid > 0) {
+		kill(self->pid, SIGKILL);
+		waitpid(self->pid, NULL, 0);
+	}
+}
+
+/* No rules directory at all: the built-in rule (the installed one) works. */
+TEST_F(own, builtin_seed_rule_when_no_rules_directory)
+{
+	char *log;
+	json_object *a;
+	pid_t pid;
+
+	pid = self->pid = spawn_daemon("/tmp/d/builtin.log", (char *[]){ "-f", "-r",
+			   "/nonexistent/rules.d", "-o", OUT, "-s", STATE, NULL });
+	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
+	ASSERT_EQ(0, beacon_at("/tmp/.builtin/x", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	count_docs(OUT, "alert", NULL, &a);
+	EXPECT_STREQ(SEED_ID, jget(a, "rule.id"));
+	EXPECT_STREQ("local", jget(a, "c2watch.rule.variant"));
+	json_object_put(a);
+	EXPECT_EQ(0, stop_daemon(pid));
+	self->pid = 0;
+	log = slurp("/tmp/d/builtin.log");
+	EXPECT_NE(NULL, strstr(log, "using the built-in seed rule"));
+	free(log);
+}
+
+/*
+ * A state file that cannot be read (here a directory in its place) is
+ * never replaced: the daemon says so and does not save over it.
+ */
+TEST_F(own, unreadable_state_is_not_overwritten)
+{
+	char *log;
+	pid_t pid;
+
+	ASSERT_EQ(0, mkdir(STATE, 0700));
+	pid = self->pid = spawn_daemon("/tmp/d/unreadable.log", (char *[]){ "-f", "-r",
+			   "/c2w/rules", "-o", OUT, "-s", STATE, "-i", "1",
+			   NULL });
+	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
+	ASSERT_EQ(0, beacon_at("/tmp/.unread/x", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	sleep_ms(2500);		/* two flush intervals */
+	EXPECT_EQ(0, stop_daemon(pid));
+	self->pid = 0;
+	log = slurp("/tmp/d/unreadable.log");
+	EXPECT_NE(NULL, strstr(log, "will not be overwritten"));
+	EXPECT_TRUE(strstr(log, "saving state") == NULL);	/* never tried */
+	free(log);
+	EXPECT_EQ(0, rmdir(STATE));	/* still the empty directory */
+}
+
+/*
+ * SIGKILL: nothing is saved at exit. What was flushed before (every
+ * --flush-interval) survives a restart; nothing else can.
+ */
+TEST_F(own, sigkill_then_restart_keeps_what_was_flushed)
+{
+	pid_t pid;
+	int fd;
+
+	pid = self->pid = spawn_daemon("/tmp/d/kill.log", (char *[]){ "-f", "-r",
+			   "/c2w/rules", "-o", OUT, "-s", STATE, "-i", "1",
+			   NULL });
+	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
+	ASSERT_EQ(0, beacon_at("/tmp/.kill/flushed", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	sleep_ms(2500);		/* flushed by now */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	/* As after a reboot: the kernel forgets, the state file remembers. */
+	fd = open(C2W_DEV, O_WRONLY);
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SEEN_CLEAR));
+	close(fd);
+	pid = self->pid = spawn_daemon("/tmp/d/kill2.log", (char *[]){ "-f", "-r",
+			   "/c2w/rules", "-o", OUT, "-s", STATE, NULL });
+	ASSERT_EQ(2, wait_docs(OUT, "event", "daemon_started", 2));
+	ASSERT_EQ(0, beacon_at("/tmp/.kill/flushed", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at("/tmp/.kill/marker", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
+	EXPECT_EQ(1, count_exe(OUT, "/tmp/.kill/flushed"));
+	EXPECT_EQ(0, stop_daemon(pid));
+	self->pid = 0;
+}
+
+/* Output that cannot be written: counted, said, and the daemon goes on. */
+TEST_F(own, output_write_errors_are_counted)
+{
+	char *log;
+	pid_t pid;
+
+	pid = self->pid = spawn_daemon("/tmp/d/full.log", (char *[]){ "-f", "-r",
+			   "/c2w/rules", "-o", "/dev/full", "-s", STATE, NULL });
+	sleep_ms(1000);
+	ASSERT_EQ(0, beacon_at("/tmp/.full/x", "tcp", "1.1.1.1", "443"));
+	sleep_ms(1000);
+	ASSERT_EQ(0, kill(pid, 0));	/* still running */
+	EXPECT_EQ(0, stop_daemon(pid));
+	self->pid = 0;
+	log = slurp("/tmp/d/full.log");
+	EXPECT_TRUE(strstr(log, " 0 write errors") == NULL) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, "write errors")) TH_LOG("%s", log);
+	free(log);
+}
+
+/* --syslog: one line per alert to syslog, beside the NDJSON. */
+TEST_F(own, syslog_summary_per_alert)
+{
+	char *msgs = NULL;
+	pid_t sl, pid;
+
+	unlink("/tmp/d/messages");
+	sl = fork();
+	if (!sl) {
+		execl("/bin/syslogd", "syslogd", "-n", "-O", "/tmp/d/messages",
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 50 && access("/dev/log", F_OK); i++)
+		sleep_ms(100);
+	ASSERT_EQ(0, access("/dev/log", F_OK));
+	pid = self->pid = spawn_daemon("/tmp/d/syslog.log", (char *[]){ "-f", "-l", "-r",
+			   "/c2w/rules", "-o", OUT, "-s", STATE, NULL });
+	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
+	ASSERT_EQ(0, beacon_at("/tmp/.sys/x", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	for (int i = 0; i < 50; i++) {
+		free(msgs);
+		msgs = slurp("/tmp/d/messages");
+		if (msgs && strstr(msgs, "/tmp/.sys/x"))
+			break;
+		sleep_ms(100);
+	}
+	EXPECT_NE(NULL, strstr(msgs, "alert: /tmp/.sys/x connected to 1.1.1.1 port 443 (rule " SEED_ID ")"))
+		TH_LOG("%s", msgs);
+	free(msgs);
+	EXPECT_EQ(0, stop_daemon(pid));
+	self->pid = 0;
+	kill(sl, SIGTERM);
+	waitpid(sl, NULL, 0);
+}
+
 TEST(queue_overflow_becomes_a_document)
 {
 	char *args[] = { "/tmp/flood2", "-n", "600", "1.1.1.1", "80", NULL };

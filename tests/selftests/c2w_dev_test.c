@@ -140,4 +140,32 @@ TEST(unload_refused_while_open_then_clean)
 	EXPECT_EQ(0, access(C2W_DEV, F_OK));
 }
 
+/* Bad parameters stop the load with EINVAL, saying why; none is rounded. */
+TEST(module_parameters_are_validated)
+{
+	static const char *const bad[] = {
+		"queue_size=100000",		/* not a power of two */
+		"queue_size=4096",		/* below 64 KiB */
+		"seen_capacity=0",
+		"default_window=0",
+		"default_window=400000000",	/* over ten years */
+		"seen_max_bytes=0",		/* nothing would fit */
+		"queue_size=8388608",		/* more than kmalloc gives */
+	};
+
+	NEED_DEVICE();
+	if (!getenv("C2W_KO"))
+		SKIP(return, "C2W_KO not set");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, reload_module(bad[i])) TH_LOG("%s loaded", bad[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("%s", bad[i]);
+		EXPECT_NE(0, access(C2W_DEV, F_OK));
+	}
+	/* And good ones load. */
+	ASSERT_EQ(0, reload_module("queue_size=131072 seen_capacity=1000"));
+	ASSERT_EQ(0, reload_module(""));
+	EXPECT_EQ(0, access(C2W_DEV, F_OK));
+}
+
 TEST_HARNESS_MAIN

@@ -220,6 +220,54 @@ TEST_F(eng, v4mapped_is_one_ipv4_event)
 	EXPECT_STREQ("1.1.1.1", dst);
 }
 
+/*
+ * An IPv6 UDP socket connecting to ::ffff:8.8.8.8 goes through both the
+ * IPv6 and the IPv4 datagram connect: still one attempt, one IPv4 alert.
+ */
+TEST_F(eng, v4mapped_udp_is_one_ipv4_event)
+{
+	struct c2w_stats before, after;
+	struct c2w_alert *a;
+	char dst[INET_ADDRSTRLEN];
+
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(0, beacon_at("/tmp/mapped-udp", "udp", "::ffff:8.8.8.8",
+			       "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(4, a->family);
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+	inet_ntop(AF_INET, a->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("8.8.8.8", dst);
+	inet_ntop(AF_INET, a->saddr, dst, sizeof(dst));
+	EXPECT_STREQ(HOST4, dst);
+	EXPECT_EQ(1, after.evaluated - before.evaluated);
+	EXPECT_EQ(1, after.alerted - before.alerted);
+}
+
+/*
+ * A connection from a network namespace of its own (a container's) is
+ * seen too, and says which namespace: here one with no route out, so the
+ * connect fails, and the attempt still alerts.
+ */
+TEST_F(eng, connect_from_another_network_namespace)
+{
+	char *args[] = { "/bin/unshare", "-n", "/tmp/.ns/b", "1.1.1.1", "443",
+			 NULL };
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/.ns/b"));
+	/* ENETUNREACH: the beacon says it failed (1), the probe saw it. */
+	EXPECT_EQ(1, run(args[0], args));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/.ns/b", (char *)a->exe);
+	EXPECT_NE(0, a->netns_ino);
+	EXPECT_NE(ns_inode("net"), a->netns_ino);
+	EXPECT_EQ(-ENETUNREACH, a->connect_ret);
+}
+
 TEST_F(eng, ipv6_public_alerts)
 {
 	struct c2w_alert *a;
@@ -585,10 +633,7 @@ static int unprivileged_config(int how, const void *blob, uint32_t size)
 	int st;
 
 	if (!pid) {
-		struct c2w_rec_buf {
-			struct c2w_seen_rec r;
-			char data[64];
-		} rec;
+		struct seen_one rec;
 		char key[] = "/tmp/x", out[4096];
 		struct c2w_seen_forget f;
 		struct c2w_stats stats;
@@ -630,17 +675,7 @@ static int unprivileged_config(int how, const void *blob, uint32_t size)
 		memset(&get, 0, sizeof(get));
 		get.ptr = (uintptr_t)out;
 		get.len = sizeof(out);
-		memset(&rec, 0, sizeof(rec));
-		rec.r.size = sizeof(rec);
-		rec.r.rule_id_len = strlen(SEED_ID);
-		rec.r.key_len = strlen(key);
-		memcpy(rec.r.data, SEED_ID, rec.r.rule_id_len);
-		memcpy(rec.r.data + rec.r.rule_id_len, key, rec.r.key_len);
-		rec.r.first_seen = rec.r.last_seen = time(NULL);
-		rec.r.hits = 1;
-		memset(&imp, 0, sizeof(imp));
-		imp.ptr = (uintptr_t)&rec;
-		imp.len = sizeof(rec);
+		seen_one(&rec, &imp, key);
 		memset(&f, 0, sizeof(f));
 		f.key = (uintptr_t)key;
 		f.key_len = strlen(key);
@@ -733,6 +768,23 @@ TEST_F(eng, compat_syscall_connect_alerts)
 		     before.hook_hits[C2W_HOOK_TCP4]);
 	EXPECT_EQ(1, after.hook_hits[C2W_HOOK_UDP4] -
 		     before.hook_hits[C2W_HOOK_UDP4]);
+}
+
+/* The configuration ioctls from i386 userspace, through compat_ptr_ioctl. */
+TEST_F(eng, compat_ioctls_from_32bit_userspace)
+{
+	char *out = NULL;
+
+	if (access("/c2w/c2w-ioctl32", X_OK)) {
+		ASSERT_FALSE(module_expected()) TH_LOG("no /c2w/c2w-ioctl32");
+		SKIP(return, "no i386 ioctl helper");
+	}
+	EXPECT_EQ(0, run_capture((char *[]){ "/c2w/c2w-ioctl32", NULL }, &out,
+				 true)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "1 rules, magic ok"));
+	EXPECT_NE(NULL, strstr(out, "seen export"));
+	EXPECT_EQ(NULL, strstr(out, "not a 32-bit build"));
+	free(out);
 }
 
 TEST_F(eng, seen_forget_realerts)

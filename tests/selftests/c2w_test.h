@@ -156,6 +156,29 @@ static inline int load_kql(int fd, const char *id, const char *query,
 	return ret;
 }
 
+/* One seen-set record of the seed rule for @key, in a room of its own. */
+struct seen_one {
+	struct c2w_seen_rec r;
+	char data[128];
+};
+
+/* @b: a C2W_IOC_SEEN_IMPORT argument pointing at @rec. */
+static inline void seen_one(struct seen_one *rec, struct c2w_buf *b,
+			    const char *key)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->r.size = sizeof(*rec);
+	rec->r.rule_id_len = strlen(SEED_ID);
+	rec->r.key_len = strlen(key);
+	memcpy(rec->r.data, SEED_ID, rec->r.rule_id_len);
+	memcpy(rec->r.data + rec->r.rule_id_len, key, rec->r.key_len);
+	rec->r.first_seen = rec->r.last_seen = time(NULL);
+	rec->r.hits = 1;
+	memset(b, 0, sizeof(*b));
+	b->ptr = (uintptr_t)rec;
+	b->len = sizeof(*rec);
+}
+
 /* Copy a file (the beacon) to @dst, creating directories on the way. */
 static inline int install(const char *src, const char *dst)
 {

@@ -27,10 +27,7 @@ static int set_param(const char *name, const char *val)
 TEST(lock_blocks_configuration_and_unload)
 {
 	const char *implant = "/tmp/.pre/seeded";
-	struct {
-		struct c2w_seen_rec r;
-		char data[96];
-	} rec;
+	struct seen_one rec;
 	struct c2w_seen_forget f;
 	struct c2w_buf b;
 	struct c2w_config c;
@@ -59,17 +56,7 @@ TEST(lock_blocks_configuration_and_unload)
 	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EPERM, errno);
 	/* Pre-seeding an implant's path, so that it never alerts: refused. */
-	memset(&rec, 0, sizeof(rec));
-	rec.r.size = sizeof(rec);
-	rec.r.rule_id_len = strlen(SEED_ID);
-	rec.r.key_len = strlen(implant);
-	memcpy(rec.r.data, SEED_ID, rec.r.rule_id_len);
-	memcpy(rec.r.data + rec.r.rule_id_len, implant, rec.r.key_len);
-	rec.r.first_seen = rec.r.last_seen = time(NULL);
-	rec.r.hits = 1;
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)&rec;
-	b.len = sizeof(rec);
+	seen_one(&rec, &b, implant);
 	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SEEN_IMPORT, &b));
 	EXPECT_EQ(EPERM, errno);
 	memset(&f, 0, sizeof(f));

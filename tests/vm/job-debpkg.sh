@@ -7,6 +7,13 @@
 # gets caught, then remove and purge clean up. KTAP on stdout.
 . /c2w/ktap.sh
 export DEBIAN_FRONTEND=noninteractive
+
+# implant PATH: a copy of bash at PATH calls 1.1.1.1:443 once.
+implant() {
+	mkdir -p "$(dirname "$1")"
+	cp /bin/bash "$1"
+	"$1" -c 'exec 3<>/dev/tcp/1.1.1.1/443' 2>/dev/null
+}
 kver=$(uname -r)
 log=/var/log/c2watch/alerts.ndjson
 
@@ -70,6 +77,43 @@ grep -q '"enrichment":"task_changed"' /tmp/dropper.json &&
 r=$?
 [ $r -eq 0 ] || sed 's/^/# /' /tmp/dropper.json
 ok $r "the dropper that exec'd sleep gets no hash, marked task_changed"
+
+# Restart=on-failure: a daemon killed outright comes back, and with it
+# detection (a new program in /tmp is still caught).
+old=$(systemctl show -p MainPID --value c2watchd.service)
+kill -9 "$old"
+wait_for 30 sh -c "[ \"\$(systemctl show -p MainPID --value c2watchd.service)\" != 0 ] &&
+	[ \"\$(systemctl show -p MainPID --value c2watchd.service)\" != $old ] &&
+	systemctl -q is-active c2watchd.service"
+r=$?
+implant /tmp/.z/after-restart
+[ $r -eq 0 ] && wait_for 30 grep -q '"executable":"/tmp/.z/after-restart"' $log
+r=$?
+[ $r -eq 0 ] || systemctl status --no-pager c2watchd.service | sed 's/^/# /'
+ok $r "c2watchd killed with SIGKILL: systemd restarts it, detection goes on"
+
+# logrotate as the installed snippet does it: the old log is kept, the
+# sandboxed daemon reopens (SIGHUP from postrotate) and writes the new one.
+logrotate -f /etc/logrotate.d/c2watchd > /tmp/rot.log 2>&1
+r=$?
+implant /tmp/.r/after-rotate
+[ $r -eq 0 ] && ls /var/log/c2watch/alerts.ndjson.1* >/dev/null 2>&1 &&
+	wait_for 30 grep -q '"executable":"/tmp/.r/after-rotate"' $log
+r=$?
+[ $r -eq 0 ] || { cat /tmp/rot.log; ls -la /var/log/c2watch; } | sed 's/^/# /'
+ok $r "logrotate: old log kept, the daemon writes the new one"
+
+# The module reloaded under the running unit: the daemon lets go,
+# reattaches, and says how long nobody watched.
+c2watchctl unload > /tmp/unload.log 2>&1 && modprobe c2watch
+r=$?
+[ $r -eq 0 ] && wait_for 60 grep -q '"action":"monitoring_gap"' $log
+r=$?
+implant /tmp/.m/after-reload
+[ $r -eq 0 ] && wait_for 30 grep -q '"executable":"/tmp/.m/after-reload"' $log
+r=$?
+[ $r -eq 0 ] || sed 's/^/# /' /tmp/unload.log
+ok $r "module reloaded under the running unit: gap reported, detection back"
 
 systemctl stop c2watchd.service
 grep -q '/tmp/.x/implant' /var/lib/c2watch/seen.ndjson
