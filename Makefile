@@ -168,7 +168,15 @@ $(BUILD)/gen/seed_rules.h: $(SEED_RULES)
 VM_HELPERS := $(patsubst tests/vm/helpers/%.c,$(BUILD)/vm-helpers/%,\
 	$(wildcard tests/vm/helpers/*.c)) $(BUILD)/vm-helpers/c2w-beacon32
 
-selftests: $(SELFTESTS) $(VM_HELPERS)
+selftests: $(SELFTESTS) $(VM_HELPERS) $(BUILD)/vm-helpers/c2w_kthread.ko
+
+# Test-only module: a kernel thread's connect, which c2watch must ignore.
+$(BUILD)/vm-helpers/c2w_kthread.ko: tests/selftests/kthread/c2w_kthread.c \
+		tests/selftests/kthread/Kbuild
+	@mkdir -p $(BUILD)/kthread-build $(dir $@)
+	cp $^ $(BUILD)/kthread-build/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(BUILD)/kthread-build modules
+	cp $(BUILD)/kthread-build/c2w_kthread.ko $@
 
 # The configuration ioctls from i386 userspace (compat_ptr_ioctl).
 $(BUILD)/vm-helpers/c2w-ioctl32: tests/vm/helpers/c2w-ioctl32.c $(UAPI) \

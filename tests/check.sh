@@ -163,6 +163,36 @@ vm_gate "VM install job completed cleanly" install vm-install.log \
 # The packages as an administrator installs them: dpkg, DKMS and systemd in
 # a Debian 12 system (debootstrap from the host's mirror, cached), booted
 # on 6.1 and on 6.12 (DKMS builds the module for the kernel it runs).
+# An upgrade of c2watch to test with: the built package repacked as a
+# newer version whose shipped rule file changed, as a real update's would.
+upgrade_deb() {
+	local t=build/deb/upgrade-tree
+	rm -rf "$t" "$1"
+	mkdir -p "$1"
+	dpkg-deb -R build/deb/c2watch_*_amd64.deb "$t" &&
+	sed -i 's/^Version: .*/&+upgrade1/' "$t/DEBIAN/control" &&
+	sed -i 's/c2watch local variant: /c2watch local variant (upgraded): /' \
+		"$t/etc/c2watch/rules.d/suspicious_network_unknown_executable.ndjson" &&
+	dpkg-deb -b "$t" "$1/c2watch_upgrade_amd64.deb" >/dev/null
+}
+
+# The headers packages of the 6.12 kernel, for the 6.1 package VM (its
+# image is not needed: the VM keeps running 6.1, as a host does until it
+# reboots into the update).
+later_headers() {
+	local k deps KREL=
+	mkdir -p "$1"
+	eval "$(tests/vm/kernels.sh fetch 6.12 2>/dev/null)"
+	k=$KREL
+	[ -n "$k" ] || return 0
+	deps=$(apt-cache depends "linux-headers-$k" |
+		sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p')
+	# linux-base: its linux-run-hooks runs DKMS's header_postinst.d hook.
+	# shellcheck disable=SC2086
+	(cd "$1" && apt-get -q -o APT::Sandbox::User=root download \
+		"linux-headers-$k" $deps linux-base >/dev/null 2>&1)
+}
+
 debpkg() {
 	local series=$1 krel vmlinuz log=vm-debpkg-$1.log
 	echo "== Debian 12 root for the package VM ($series)" >&2
@@ -177,6 +207,10 @@ debpkg() {
 		mkdir -p build/vm-debpkg/c2w
 		cp build/deb/c2watch_*.deb build/deb/c2watch-dkms_*.deb \
 			build/vm-debpkg/c2w/ 2>/dev/null
+		upgrade_deb build/vm-debpkg/c2w/upgrade
+		# On 6.1: another kernel's headers arrive after the package,
+		# as with every kernel update; DKMS must build for it too.
+		[ "$series" = 6.1 ] && later_headers build/vm-debpkg/c2w/later
 		vm_gate "Debian package VM job on $krel completed cleanly" \
 			debpkg "$log" C2W_VM_BASE_INITRD="$base" \
 			C2W_VM_KERNEL="$vmlinuz" \

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 
 #include "kselftest_harness.h"
@@ -327,6 +328,33 @@ TEST_F(eng, chroot_reports_global_path)
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
 }
 
+/*
+ * A chroot into the root of a mount cannot be placed in the mount
+ * namespace (the mountpoint is private to fs/): the path stays relative to
+ * the chroot, and the alert says so. (The installed rule's path globs do
+ * not match such a path; this rule matches every executable.)
+ */
+TEST_F(eng, chroot_into_a_mount_root_is_flagged)
+{
+	char *args[] = { "/tmp/mroot/x", "-r", "/tmp/mroot", "1.1.1.1", "80",
+			 NULL };
+	struct c2w_alert *a;
+
+	mkdir("/tmp/mroot", 0755);
+	ASSERT_EQ(0, mount("tmpfs", "/tmp/mroot", "tmpfs", 0, NULL));
+	ASSERT_EQ(0, install(BEACON, "/tmp/mroot/x"));
+	ASSERT_EQ(0, load_kql(self->fd, "any",
+			      "process.executable:* and destination.ip:1.1.1.1",
+			      C2W_NT_EXECUTABLE, 0));
+	EXPECT_EQ(0, run(args[0], args));
+	EXPECT_EQ(0, umount2("/tmp/mroot", MNT_DETACH));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/x", (char *)a->exe);
+	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
+	EXPECT_TRUE(a->flags & C2W_AF_CHROOT_UNRESOLVED);
+}
+
 TEST_F(eng, deleted_executable_alerts)
 {
 	char *args[] = { "/tmp/gone", "-u", "1.1.1.1", "80", NULL };
@@ -370,6 +398,72 @@ TEST_F(eng, window_expiry_realerts)
 	sleep(4);
 	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+/*
+ * The reaper: an entry past its window is removed (and counted) without any
+ * new connection touching it. It runs every 60 s, so this test waits.
+ */
+TEST_F(eng, expired_entries_are_reaped)
+{
+	struct c2w_stats before, after;
+
+	ASSERT_EQ(0, load_kql(self->fd, "reap",
+			      "process.executable:/tmp/* and destination.ip:1.1.1.1",
+			      C2W_NT_EXECUTABLE, 1));
+	ASSERT_EQ(0, beacon_at("/tmp/reap", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(1, before.seen_entries);
+	for (int i = 0; i < 150; i++) {
+		sleep(1);
+		ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+		if (after.seen_expired > before.seen_expired)
+			break;
+	}
+	EXPECT_EQ(1, after.seen_expired - before.seen_expired);
+	EXPECT_EQ(0, after.seen_entries);
+	EXPECT_EQ(0, after.seen_bytes);
+}
+
+/* The byte budget: when it is spent, detection fails open, marked. */
+TEST_F(eng, seen_byte_budget_fails_open)
+{
+	const char *p = "/sys/module/c2watch/parameters/seen_max_bytes";
+	struct c2w_stats before, st;
+	char old[32] = "";
+	int full = 0;
+	FILE *f = fopen(p, "r");
+
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
+	fclose(f);
+	f = fopen(p, "w");
+	ASSERT_NE(NULL, f);
+	fputs("4096", f);
+	ASSERT_EQ(0, fclose(f));
+	rl_free(&self->rl);
+	ASSERT_EQ(0, collect(self->fd, &self->rl, 50));	/* the config record */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	for (int i = 0; i < 40; i++) {
+		char path[128];
+
+		/* Long keys: a page holds a few entries of about 200 bytes. */
+		snprintf(path, sizeof(path), "/tmp/budget/%0100d", i);
+		ASSERT_EQ(0, beacon_at(path, "tcp", "1.1.1.1", "80"));
+		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl))
+			TH_LOG("%s", path);
+		full += !!(nth_alert(&self->rl, 0)->flags & C2W_AF_SEEN_FULL);
+	}
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &st));
+	EXPECT_LT(0, full);
+	EXPECT_GT(40, full);
+	EXPECT_LE(st.seen_bytes, 4096);
+	EXPECT_EQ(full, st.seen_full - before.seen_full);
+	f = fopen(p, "w");
+	ASSERT_NE(NULL, f);
+	fputs(old, f);
+	ASSERT_EQ(0, fclose(f));
 }
 
 TEST_F(eng, seen_export_clear_import)
@@ -785,6 +879,35 @@ TEST_F(eng, compat_ioctls_from_32bit_userspace)
 	EXPECT_NE(NULL, strstr(out, "seen export"));
 	EXPECT_EQ(NULL, strstr(out, "not a 32-bit build"));
 	free(out);
+}
+
+/*
+ * A kernel thread's connect (an in-kernel client: NFS, a tunnel) hits the
+ * hook and is ignored, counted as such, never evaluated or alerted.
+ */
+TEST_F(eng, kernel_threads_are_ignored)
+{
+	struct c2w_stats before, after;
+	int mfd, ret;
+
+	mfd = open("/c2w/c2w_kthread.ko", O_RDONLY | O_CLOEXEC);
+	if (mfd < 0) {
+		ASSERT_FALSE(module_expected()) TH_LOG("no c2w_kthread.ko");
+		SKIP(return, "no c2w_kthread.ko");
+	}
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ret = (int)syscall(SYS_finit_module, mfd, "", 0);
+	close(mfd);
+	if (ret && (errno == ENOEXEC || errno == EINVAL))
+		SKIP(return, "c2w_kthread.ko is built for another kernel");
+	ASSERT_EQ(0, ret) TH_LOG("c2w_kthread: %s", strerror(errno));
+	syscall(SYS_delete_module, "c2w_kthread", O_NONBLOCK);
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	EXPECT_EQ(1, after.hook_hits[C2W_HOOK_UDP4] -
+		     before.hook_hits[C2W_HOOK_UDP4]);
+	EXPECT_EQ(1, after.ignored - before.ignored);
+	EXPECT_EQ(0, after.evaluated - before.evaluated);
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 }
 
 TEST_F(eng, seen_forget_realerts)

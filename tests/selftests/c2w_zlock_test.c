@@ -5,6 +5,8 @@
  * reader away, the writable module parameter, unload. Irreversible, so the
  * VM job runs this test last.
  */
+#include <signal.h>
+
 #include "kselftest_harness.h"
 #include "c2w_test.h"
 
@@ -94,6 +96,48 @@ TEST(lock_blocks_configuration_and_unload)
 		rl_free(&rl);
 	}
 	close(fd);
+
+	/*
+	 * The daemon attaching to a locked module (a restart after lock):
+	 * its rules are refused, it says so and keeps the module's, and it
+	 * still writes the alerts.
+	 */
+	{
+		pid_t pid = fork();
+		int st, found = 0;
+
+		if (!pid) {
+			int log = open("/tmp/zl.log", O_WRONLY | O_CREAT |
+				       O_TRUNC, 0600);
+
+			dup2(log, 2);
+			execv("/c2w/c2watchd", (char *[]){ "/c2w/c2watchd",
+			      "-f", "-r", "/c2w/rules", "-o", "/tmp/zl.ndjson",
+			      "-s", "/tmp/zl.state", NULL });
+			_exit(127);
+		}
+		sleep_ms(1500);
+		ASSERT_EQ(0, beacon_at("/tmp/.zl/x", "tcp", "1.1.1.1", "443"));
+		out = NULL;
+		for (int i = 0; i < 50 && !found; i++) {
+			free(out);
+			out = NULL;
+			run_capture((char *[]){ "/bin/cat", "/tmp/zl.ndjson",
+				    NULL }, &out, false);
+			found = strstr(out, "\"executable\":\"/tmp/.zl/x\"") != NULL;
+			sleep_ms(100);
+		}
+		EXPECT_TRUE(found);
+		free(out);
+		kill(pid, SIGTERM);
+		EXPECT_EQ(pid, waitpid(pid, &st, 0));
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		run_capture((char *[]){ "/bin/cat", "/tmp/zl.log", NULL }, &out,
+			    false);
+		EXPECT_NE(NULL, strstr(out, "configuration locked: keeping the module's rules"))
+			TH_LOG("%s", out);
+		free(out);
+	}
 }
 
 TEST_HARNESS_MAIN

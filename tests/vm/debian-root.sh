@@ -3,7 +3,8 @@
 #
 # A minimal Debian 12 system for the package test VM, built once into the
 # cache with debootstrap from the host's own Debian mirror: systemd as init,
-# dpkg, dkms with gcc and the headers of the kernel the VM boots, the
+# dpkg, dkms with gcc (and pahole, which 6.12's headers need) and the
+# headers of the kernel the VM boots, the
 # libraries c2watch links, iproute2 and logrotate. Packed as a gzip'd cpio
 # whose /init is systemd, so QEMU can boot it as an initramfs (no disk
 # image, no root privileges for loop mounts). The unit c2w-job.service runs
@@ -22,7 +23,7 @@ hver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel" 2>/dev/null ||
 	sed -n 's/^Version: //p' | head -n 1)
 [ -n "$hver" ] || { echo "debian-root: no linux-headers-$krel" >&2; exit 1; }
 pkgs="systemd systemd-sysv dbus iproute2 dkms gcc make libc6-dev kmod
-openssl logrotate libjson-c5 libnl-3-200 libnl-genl-3-200 libssl3
+openssl logrotate libjson-c5 libnl-3-200 libnl-genl-3-200 libssl3 dwarves
 linux-headers-$krel=$hver"
 key=$( (echo "$pkgs"; cat "$0") | sha256sum | cut -c1-16)
 dir=$cache/debian-root/$key

@@ -32,6 +32,19 @@ echo "# modinfo -n c2watch: $m"
 case "$m" in */updates/dkms/c2watch.ko*) true ;; *) false ;; esac
 ok $? "modprobe finds the DKMS module in updates/dkms"
 
+# A kernel installed after the package (its headers, as a kernel update
+# brings them): DKMS builds the module for it as well.
+if ls /c2w/later/linux-headers-*.deb >/dev/null 2>&1; then
+	later=$(basename /c2w/later/linux-headers-*-cloud-amd64_*.deb |
+		sed 's/^linux-headers-\(.*\)_[^_]*_[^_]*$/\1/')
+	dpkg -i --force-depends /c2w/later/*.deb > /tmp/later.log 2>&1
+	r=$?
+	[ $r -eq 0 ] && [ -n "$(find /lib/modules/"$later" -name 'c2watch.ko*' 2>/dev/null)" ]
+	r=$?
+	[ $r -eq 0 ] || { tail -n 20 /tmp/later.log; dkms status; } | sed 's/^/# /'
+	ok $r "headers of $later installed later: DKMS built c2watch for it"
+fi
+
 dpkg -i /c2w/c2watch_*.deb > /tmp/pkg.log 2>&1
 r=$?
 sed 's/^/# /' /tmp/pkg.log | tail -n 10
@@ -115,6 +128,20 @@ r=$?
 [ $r -eq 0 ] || sed 's/^/# /' /tmp/unload.log
 ok $r "module reloaded under the running unit: gap reported, detection back"
 
+# An upgrade keeps the administrator's edit of the rule file (a conffile)
+# and puts the new shipped version beside it; the daemon runs again.
+rule=/etc/c2watch/rules.d/suspicious_network_unknown_executable.ndjson
+sed -i 's/"risk_score": 21/"risk_score": 50/' $rule
+dpkg -i --force-confold /c2w/upgrade/c2watch_upgrade_amd64.deb > /tmp/up.log 2>&1
+r=$?
+[ $r -eq 0 ] && dpkg-query -W -f='${Version}' c2watch | grep -q '+upgrade1' &&
+	grep -q '"risk_score": 50' $rule &&
+	grep -q 'local variant (upgraded)' $rule.dpkg-dist &&
+	wait_for 60 systemctl -q is-active c2watchd.service
+r=$?
+[ $r -eq 0 ] || sed 's/^/# /' /tmp/up.log
+ok $r "package upgrade: the edited rule file kept, the new one as .dpkg-dist"
+
 systemctl stop c2watchd.service
 grep -q '/tmp/.x/implant' /var/lib/c2watch/seen.ndjson
 ok $? "systemctl stop: the seen set is saved in /var/lib/c2watch"
@@ -130,7 +157,7 @@ dpkg -P c2watch > /tmp/rm.log 2>&1 && [ ! -e /etc/c2watch ] &&
 ok $? "dpkg -P c2watch: configuration, seen set and alerts removed"
 rmmod c2watch 2>/dev/null
 dpkg -P c2watch-dkms > /tmp/rm.log 2>&1 &&
-	[ -z "$(find /lib/modules/"$kver" -name 'c2watch.ko*')" ] &&
+	[ -z "$(find /lib/modules -name 'c2watch.ko*')" ] &&
 	[ -z "$(ls -d /usr/src/c2watch-* 2>/dev/null)" ] &&
 	! dkms status 2>/dev/null | grep -q c2watch
 r=$?

@@ -83,6 +83,9 @@ else
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,root,c2w,usr/bin,usr/sbin}
 	cp /bin/busybox "$root/bin/busybox"
 	cp "$ko" "$root/c2w/"
+	# Test-only modules (built for the default kernel; a test skips
+	# where they do not load).
+	cp "$top"/build/vm-helpers/*.ko "$root/c2w/" 2>/dev/null || true
 
 	# An ELF and every shared library ldd says it needs, at the same paths.
 	add_elf() {
