@@ -46,6 +46,16 @@ fi
 
 case "$mode" in build|deb) exit 0 ;; esac
 
+# Node.js and npm for the ECS check (npm's @elastic/ecs): Debian's, where
+# the machine has none of its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	echo "c2watch: installing Debian packages: nodejs npm" >&2
+	SUDO=
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends nodejs npm >&2
+fi
+
 # Kernel tooling we read from Debian's linux-source-6.1 tarball: the
 # kselftest harness headers and checkpatch with its data files.
 src=$(ls /usr/src/linux-source-6.1.tar.xz 2>/dev/null || true)

@@ -290,6 +290,7 @@ static const struct c2w_rule_info *find_rule(const struct ecs_ctx *ctx,
 }
 
 static const char *const sev_names[] = { "low", "medium", "high", "critical" };
+static const int sev_scale[] = { 21, 47, 73, 99 };
 
 static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ C2W_AF_EXE_DELETED, "c2watch.exe_deleted" },
@@ -302,6 +303,30 @@ static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ C2W_AF_SEEN_FULL, "c2watch.seen_set_full" },
 	{ C2W_AF_PATH_UNRESOLVED, "c2watch.path_unresolved" },
 };
+
+/* One line that names the alert: what ran, who, where it went, why. */
+static void message(json_object *doc, const struct c2w_alert *a,
+		    uint32_t exe_len, const struct c2w_rule_info *r)
+{
+	char dst[INET6_ADDRSTRLEN], user[64], *m = NULL;
+	json_object *v;
+
+	inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->daddr, dst,
+		  sizeof(dst));
+	if (json_object_object_get_ex(doc, "user", &v) &&
+	    json_object_object_get_ex(v, "name", &v))
+		snprintf(user, sizeof(user), "%s", json_object_get_string(v));
+	else
+		snprintf(user, sizeof(user), "uid %u", a->uid);
+	if (asprintf(&m, "%.*s (pid %u, %s) connected to %s%s%s port %u/%s for the first time: %.*s",
+		     (int)exe_len, (const char *)a->exe, a->tgid, user,
+		     a->family == 6 ? "[" : "", dst, a->family == 6 ? "]" : "",
+		     a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
+		     r ? (int)r->name_len : 4, r ? r->name : "rule") < 0)
+		return;
+	jset(doc, "message", json_object_new_string(m));
+	free(m);
+}
 
 static json_object *alert_doc(const struct c2w_alert *a,
 			      const struct ecs_ctx *ctx)
@@ -325,7 +350,12 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	jset(doc, "event.category", jstr_arr("network", NULL));
 	jset(doc, "event.type", jstr_arr("connection", "start"));
 	jset(doc, "event.sequence", json_object_new_int64((int64_t)a->hdr.seq));
-	jset(doc, "event.severity", json_object_new_int(a->severity + 1));
+	/*
+	 * Elastic's external-alert promotion reads event.severity on its
+	 * 21/47/73/99 scale (low, medium, high, critical).
+	 */
+	jset(doc, "event.severity", json_object_new_int(
+		sev_scale[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
 	jset(doc, "event.risk_score", json_object_new_int(a->risk_score));
 	jset(doc, "rule.id", json_object_new_string(rule_id));
 	r = find_rule(ctx, rule_id);
@@ -334,7 +364,7 @@ static json_object *alert_doc(const struct c2w_alert *a,
 		     json_object_new_string_len(r->name, (int)r->name_len));
 	if (r && (r->flags & C2W_RULE_LOCAL_VARIANT))
 		jset(doc, "c2watch.rule.variant", json_object_new_string("local"));
-	jset(doc, "rule.severity", json_object_new_string(
+	jset(doc, "c2watch.rule.severity", json_object_new_string(
 		sev_names[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
 	if (r && (r->tactic_len || r->technique_len))
 		jset(doc, "threat.framework",
@@ -387,6 +417,7 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	jset(doc, "network.type", json_object_new_string(
 		a->family == 4 ? "ipv4" : "ipv6"));
 	jset(doc, "network.direction", json_object_new_string("egress"));
+	message(doc, a, exe_len, r);
 
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		jset(doc, flag_names[i].name,

@@ -515,6 +515,56 @@ TEST_F(own, syslog_summary_per_alert)
 	waitpid(sl, NULL, 0);
 }
 
+/*
+ * Every kind of document c2watchd writes, made on purpose in one output and
+ * printed with an "ECSDOC " prefix: make check validates each field name
+ * and value type against Elastic's own ECS table (tests/ecs/validate.js).
+ * The kinds: daemon start, configuration changes, an alert, a rule that
+ * cannot match here, lost records, a monitoring gap.
+ */
+TEST_F(own, every_document_kind_for_ecs_validation)
+{
+	char *args[] = { "/tmp/ecsflood", "-n", "600", "1.1.1.1", "80", NULL };
+	char *out = NULL;
+	pid_t pid;
+	int fd;
+
+	ASSERT_EQ(0, reload_module("queue_size=65536"));
+	pid = self->pid = spawn_daemon("/tmp/d/ecs.log", (char *[]){ "-f",
+			   "-r", "/c2w/rules", "-o", OUT, "-s", STATE, NULL });
+	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
+	/* An alert, over IPv4 and IPv6. */
+	ASSERT_EQ(0, beacon_at("/tmp/.ecs/a", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at("/tmp/.ecs/b", "udp", "2606:4700:4700::1111",
+			       "53"));
+	ASSERT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
+	/* A rule that cannot match here (a config change, too). */
+	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "load", UPSTREAM_RULES, NULL }));
+	ASSERT_EQ(1, wait_docs(OUT, "event", "rule_cannot_match", 1));
+	/* Lost records: the reader stalls under a flood of a plain rule. */
+	fd = open(C2W_DEV, O_WRONLY);
+	ASSERT_EQ(0, load_kql(fd, "flood", "process.executable:/tmp/ecsflood",
+			      0, 0));
+	close(fd);
+	sleep_ms(300);
+	kill(pid, SIGSTOP);
+	ASSERT_EQ(0, install(BEACON, args[0]));
+	ASSERT_EQ(0, run(args[0], args));
+	kill(pid, SIGCONT);
+	ASSERT_EQ(1, wait_docs(OUT, "event", "records_lost", 1));
+	/* A monitoring gap: the module unloaded and back. */
+	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "unload", NULL }));
+	sleep_ms(500);
+	ASSERT_EQ(0, reload_module(""));
+	ASSERT_EQ(1, wait_docs(OUT, "event", "monitoring_gap", 1));
+	EXPECT_EQ(0, stop_daemon(pid));
+	self->pid = 0;
+	ASSERT_EQ(0, run_capture((char *[]){ "/bin/sed", "s/^/ECSDOC /", OUT,
+				 NULL }, &out, false));
+	fputs(out, stdout);
+	free(out);
+}
+
 TEST(queue_overflow_becomes_a_document)
 {
 	char *args[] = { "/tmp/flood2", "-n", "600", "1.1.1.1", "80", NULL };

@@ -135,3 +135,39 @@ UNIT_TEST(ecs_enriches_only_the_task_that_connected)
 		json_object_put(doc);
 	}
 }
+
+/*
+ * As Elastic promotes external alerts: event.severity on the 21/47/73/99
+ * scale, the rule's risk score, and a one-line message naming the alert.
+ */
+UNIT_TEST(ecs_alert_severity_scale_and_message)
+{
+	static const int want[] = { 21, 47, 73, 99 };
+	struct alert_buf b;
+	json_object *doc, *ev, *v;
+
+	for (int sev = 0; sev <= C2W_SEV_MAX; sev++) {
+		self_alert(&b, "/tmp/.x/implant");
+		b.a.severity = (uint8_t)sev;
+		b.a.risk_score = 21;
+		b.a.daddr[0] = 1;
+		b.a.daddr[1] = 1;
+		b.a.daddr[2] = 1;
+		b.a.daddr[3] = 1;
+		doc = doc_for(&b);
+		CHECK(json_object_object_get_ex(doc, "event", &ev) &&
+		      json_object_object_get_ex(ev, "severity", &v) &&
+		      json_object_get_int(v) == want[sev]);
+		CHECK(json_object_object_get_ex(ev, "risk_score", &v) &&
+		      json_object_get_int(v) == 21);
+		CHECK(!json_object_object_get_ex(doc, "rule", &v) ||
+		      !json_object_object_get_ex(v, "severity", &v));
+		json_object_put(doc);
+	}
+	doc = doc_for(&b);
+	CHECK(json_object_object_get_ex(doc, "message", &v) &&
+	      strstr(json_object_get_string(v), "/tmp/.x/implant (pid ") &&
+	      strstr(json_object_get_string(v),
+		     ") connected to 1.1.1.1 port 443/tcp for the first time"));
+	json_object_put(doc);
+}
