@@ -26,10 +26,9 @@
 
 /*
  * get_mm_exe_file() is not exported by the kernels after 5.10. Files are
- * freed after an RCU grace
- * period (and, since 6.7, SLAB_TYPESAFE_BY_RCU: a file may be reused under
- * RCU, so get_file_rcu() takes the pointer's address and re-checks it).
- * Neither form sleeps or locks.
+ * freed after an RCU grace period (and, since 6.7, SLAB_TYPESAFE_BY_RCU: a
+ * file may be reused under RCU, so get_file_rcu() takes the pointer's
+ * address and re-checks it). Neither form sleeps or locks.
  */
 static inline struct file *c2w_get_exe_file(struct mm_struct *mm)
 {

@@ -318,9 +318,8 @@ static void message(json_object *doc, const struct c2w_alert *a,
 		snprintf(user, sizeof(user), "%s", json_object_get_string(v));
 	else
 		snprintf(user, sizeof(user), "uid %u", a->uid);
-	if (asprintf(&m, "%.*s (pid %u, %s) connected to %s%s%s port %u/%s for the first time: %.*s",
-		     (int)exe_len, (const char *)a->exe, a->tgid, user,
-		     a->family == 6 ? "[" : "", dst, a->family == 6 ? "]" : "",
+	if (asprintf(&m, "%.*s (pid %u, %s) connected to %s port %u/%s for the first time: %.*s",
+		     (int)exe_len, (const char *)a->exe, a->tgid, user, dst,
 		     a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
 		     r ? (int)r->name_len : 4, r ? r->name : "rule") < 0)
 		return;
