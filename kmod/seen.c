@@ -571,11 +571,6 @@ int c2w_seen_init(u32 capacity)
 }
 
 /**
- * c2w_seen_exit() - free the seen set
- *
- * Context: the probes are unregistered and an RCU grace period has passed.
- */
-/**
  * c2w_seen_stop() - no more config records from seen_max_bytes writes
  *
  * Its sysfs file stays until the module is gone, after module_exit(): from
@@ -588,6 +583,11 @@ void c2w_seen_stop(void)
 	mutex_unlock(&c2w_config_lock);
 }
 
+/**
+ * c2w_seen_exit() - free the seen set
+ *
+ * Context: the probes are unregistered and an RCU grace period has passed.
+ */
 void c2w_seen_exit(void)
 {
 	c2w_seen_stop();
