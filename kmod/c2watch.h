@@ -166,7 +166,8 @@ int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_stats(struct c2w_stats *st);
 int c2w_seen_export(void __user *buf, u32 len, u32 *needed, u32 *count);
-int c2w_seen_import(const void *buf, u32 len, u32 *count);
+int c2w_seen_import(const void *buf, u32 len, const struct c2w_ruleset *rs,
+		    u32 *count);
 u32 c2w_seen_forget(const char *key, u32 key_len);
 u32 c2w_seen_clear(void);
 

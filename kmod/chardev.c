@@ -297,7 +297,9 @@ static long ioctl_seen_import(void __user *argp)
 	if (c2w_locked) {
 		ret = -EPERM;
 	} else {
-		ret = c2w_seen_import(buf, b.len, &count);
+		struct c2w_active_rules *ar = rules_locked();
+
+		ret = c2w_seen_import(buf, b.len, ar ? ar->rs : NULL, &count);
 		if (count)
 			c2w_config_record(C2W_CFG_SEEN_IMPORTED, count);
 	}

@@ -393,23 +393,45 @@ int c2w_seen_export(void __user *buf, u32 len, u32 *needed, u32 *count)
 	return ret;
 }
 
+/*
+ * The window of the rule @id in @rs, as a match would use it: the rule's
+ * own, or the default for a rule without one or not loaded.
+ */
+static u32 rule_window(const struct c2w_ruleset *rs, const char *id,
+		       u32 id_len)
+{
+	u32 window = READ_ONCE(c2w_default_window);
+
+	for (u32 i = 0; rs && i < c2w_rs_count(rs); i++) {
+		const struct c2w_rule_info *ri = c2w_rs_rule(rs, i);
+
+		if (ri->id_len == id_len && !memcmp(ri->id, id, id_len))
+			return ri->window_secs ?: window;
+	}
+	return window;
+}
+
 /**
  * c2w_seen_import() - merge &struct c2w_seen_rec records into the set
  * @buf: kernel copy of the records
  * @len: its size
+ * @rs: the loaded rules (may be NULL), for each entry's window
  * @count: out: records imported or merged
  *
  * A key already present keeps the earliest first-seen and the latest
- * last-seen. Everything is validated before anything is imported.
+ * last-seen. Each entry is reaped after its own rule's window, as it would
+ * be had it matched here; entries of rules not loaded take the default.
+ * Everything is validated before anything is imported.
  *
  * Context: process context, c2w_config_lock held.
  * Return: 0, -EINVAL for a malformed buffer (nothing imported), -ENOSPC
  * when the set filled up (@count says how many went in).
  */
-int c2w_seen_import(const void *buf, u32 len, u32 *count)
+int c2w_seen_import(const void *buf, u32 len, const struct c2w_ruleset *rs,
+		    u32 *count)
 {
 	const struct c2w_seen_rec *r;
-	u32 off, window = READ_ONCE(c2w_default_window);
+	u32 off;
 
 	*count = 0;
 	for (off = 0; off < len; off += r->size) {
@@ -433,7 +455,7 @@ int c2w_seen_import(const void *buf, u32 len, u32 *count)
 		k.key = (const char *)r->data + r->rule_id_len;
 		k.key_len = r->key_len;
 		e = entry_alloc(&k, r->first_seen, r->last_seen, r->hits,
-				window, GFP_KERNEL);
+				rule_window(rs, k.id, k.id_len), GFP_KERNEL);
 		if (!e)
 			return -ENOSPC;
 		rcu_read_lock();

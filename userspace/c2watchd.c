@@ -32,6 +32,7 @@
 
 #include <linux/c2watch.h>
 
+#include "blobview.h"
 #include "ecs.h"
 #include "hostcheck.h"
 #include "rulefile.h"
@@ -65,7 +66,10 @@ struct daemon {
 	struct ecs_ctx ecs;
 	time_t detached_at;
 	time_t next_flush;
+	time_t last_save;
 	bool state_ok;		/* the state file may be overwritten */
+	void *checked;		/* the ruleset last checked against the host */
+	uint32_t checked_size;
 	uint64_t written, write_errors;
 };
 
@@ -219,6 +223,15 @@ static void check_host_rules(struct daemon *d)
 	if (!d->rs)
 		return;
 	blob = c2w_rs_blob(d->rs, &size);
+	/* Once per ruleset: attaching loads it twice (quiet, then live). */
+	if (d->checked && d->checked_size == size &&
+	    !memcmp(d->checked, blob, size))
+		return;
+	free(d->checked);
+	d->checked = malloc(size);
+	d->checked_size = d->checked ? size : 0;
+	if (d->checked)
+		memcpy(d->checked, blob, size);
 	ret = host_check_here(blob, size, warn_doc, d);
 	if (ret < 0)
 		msg(d, LOG_WARNING, "cannot read this host's addresses (%s): rules not checked against them",
@@ -306,6 +319,8 @@ static void save_state(struct daemon *d)
 	}
 	if (seen_save_atomic(d->state, buf, len, err, sizeof(err)))
 		msg(d, LOG_ERR, "saving state: %s", err);
+	else
+		d->last_save = time(NULL);
 	free(buf);
 }
 
@@ -353,6 +368,12 @@ static void handle_records(struct daemon *d, const unsigned char *buf,
 				log_alert_syslog(doc);
 			json_object_put(doc);
 		}
+		/*
+		 * An alert is a new key: on disk within a second, so that a
+		 * crash cannot make it new again (at most one save a second).
+		 */
+		if (h->type == C2W_REC_ALERT && d->next_flush > d->last_save + 1)
+			d->next_flush = d->last_save + 1;
 		if (h->type == C2W_REC_CONFIG &&
 		    ((const struct c2w_config_rec *)h)->what ==
 		    C2W_CFG_RULES_LOADED)
@@ -363,24 +384,47 @@ static void handle_records(struct daemon *d, const unsigned char *buf,
 
 static int attach(struct daemon *d)
 {
+	struct blob_view v;
 	struct c2w_buf b;
 	json_object *doc;
+	void *quiet;
 
 	d->dev_fd = open(d->device, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (d->dev_fd < 0)
 		return -errno;
+	/*
+	 * The rules go in quiet first (every rule disabled), then the saved
+	 * seen set (each entry reaped after its own rule's window), then the
+	 * rules live: an executable known before the restart cannot alert
+	 * again in between.
+	 */
+	quiet = malloc(d->blob_size);
+	if (quiet) {
+		memcpy(quiet, d->blob, d->blob_size);
+		blob_view(quiet, &v);
+		for (uint32_t i = 0; i < v.h->n_rules; i++)
+			((struct c2w_rs_rule *)v.rules)[i].flags |=
+				C2W_RULE_DISABLED;
+	}
 	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)d->blob;
+	b.ptr = (uintptr_t)(quiet ? quiet : d->blob);
 	b.len = d->blob_size;
 	if (ioctl(d->dev_fd, C2W_IOC_SET_RULES, &b)) {
 		msg(d, LOG_WARNING, "loading rules into the module: %s%s",
 		    strerror(errno), errno == EPERM ?
 		    " (configuration locked: keeping the module's rules)" : "");
+		import_state(d);
 		refresh_rules(d);
 		check_host_rules(d);
+	} else {
+		import_state(d);
+		b.ptr = (uintptr_t)d->blob;
+		if (quiet && ioctl(d->dev_fd, C2W_IOC_SET_RULES, &b))
+			msg(d, LOG_ERR, "loading rules into the module: %s",
+			    strerror(errno));
 	}
+	free(quiet);
 	/* Loaded: the module's "rules loaded" record leads to the check. */
-	import_state(d);
 	if (d->detached_at) {
 		time_t now = time(NULL);
 		char t[32];
@@ -523,7 +567,8 @@ static void usage(FILE *f)
 "  -d, --device PATH       the c2watch device (default /dev/%s)\n"
 "  -f, --foreground        do not detach from the terminal (for systemd)\n"
 "  -l, --syslog            also log a one-line summary per alert to syslog\n"
-"  -i, --flush-interval S  seconds between state saves (default 60)\n"
+"  -i, --flush-interval S  seconds between periodic state saves (default\n"
+"                          60); a new key is saved within a second anyway\n"
 "  -n, --no-enrich         do not read /proc for args, parent, hash\n"
 "  -p, --pretty            indented JSON for reading (not NDJSON)\n"
 "  -V, --version           print the version and exit\n"
@@ -619,6 +664,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	ret = run(&d);
+	free(d.checked);
 	c2w_rs_free(d.rs);
 	free(d.blob);
 	return ret;

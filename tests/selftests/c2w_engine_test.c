@@ -401,6 +401,23 @@ TEST_F(eng, window_expiry_realerts)
 }
 
 /*
+ * Until the reaper (every 60 s) has removed something since @before, or
+ * 150 s; the counters then in @after. 0, or -1 when they cannot be read.
+ */
+static int wait_reaped(int fd, const struct c2w_stats *before,
+		       struct c2w_stats *after)
+{
+	for (int i = 0; i < 150; i++) {
+		sleep(1);
+		if (ioctl(fd, C2W_IOC_GET_STATS, after))
+			return -1;
+		if (after->seen_expired > before->seen_expired)
+			break;
+	}
+	return 0;
+}
+
+/*
  * The reaper: an entry past its window is removed (and counted) without any
  * new connection touching it. It runs every 60 s, so this test waits.
  */
@@ -415,15 +432,51 @@ TEST_F(eng, expired_entries_are_reaped)
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
 	ASSERT_EQ(1, before.seen_entries);
-	for (int i = 0; i < 150; i++) {
-		sleep(1);
-		ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
-		if (after.seen_expired > before.seen_expired)
-			break;
-	}
+	ASSERT_EQ(0, wait_reaped(self->fd, &before, &after));
 	EXPECT_EQ(1, after.seen_expired - before.seen_expired);
 	EXPECT_EQ(0, after.seen_entries);
 	EXPECT_EQ(0, after.seen_bytes);
+}
+
+/*
+ * An imported entry is reaped after its own rule's window, not the default
+ * one: with a 2 s default and a rule of one hour, the reaper (every 60 s)
+ * must keep the rule's entry, while it reaps the entry of a rule not loaded
+ * (the proof that it ran). The executable stays known: no alert.
+ */
+TEST_F(eng, imported_entries_keep_their_rules_window)
+{
+	struct c2w_stats before, after;
+	struct seen_one rec;
+	struct c2w_config c;
+	struct c2w_buf b;
+
+	ASSERT_EQ(0, load_kql(self->fd, SEED_ID,
+			      "process.executable:/tmp/* and destination.ip:1.1.1.1",
+			      C2W_NT_EXECUTABLE, 3600));
+	memset(&c, 0, sizeof(c));
+	c.enabled = ~0U;
+	c.default_window = 2;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	seen_one(&rec, &b, "/tmp/.imp/known");
+	rec.r.first_seen = rec.r.last_seen = time(NULL) - 10;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_IMPORT, &b))
+		TH_LOG("import: %s", strerror(errno));
+	/* The control: same key under a rule that is not loaded. */
+	memcpy(rec.r.data, "53617418-17b4-4e9c-8a2c-8deb8086ca4c", 36);
+	b.count = 0;		/* set by the first import; must be 0 going in */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_IMPORT, &b));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(2, before.seen_entries);
+	ASSERT_EQ(0, wait_reaped(self->fd, &before, &after));
+	EXPECT_EQ(1, after.seen_expired - before.seen_expired);
+	EXPECT_EQ(1, after.seen_entries);
+	c.default_window = C2W_DEFAULT_WINDOW;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	rl_free(&self->rl);
+	ASSERT_EQ(0, collect(self->fd, &self->rl, 100));	/* config records */
+	ASSERT_EQ(0, beacon_at("/tmp/.imp/known", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 }
 
 /* The byte budget: when it is spent, detection fails open, marked. */

@@ -528,7 +528,10 @@ struct c2w_seen_forget {
 #define C2W_IOC_GET_STATS	_IOR(C2W_IOC_MAGIC, 0x05, struct c2w_stats)
 /* Export all seen entries as c2w_seen_rec; -ENOSPC with len when short. */
 #define C2W_IOC_SEEN_EXPORT	_IOWR(C2W_IOC_MAGIC, 0x06, struct c2w_buf)
-/* Import c2w_seen_rec entries (merged: earliest first, latest last seen). */
+/*
+ * Import c2w_seen_rec entries (merged: earliest first, latest last seen),
+ * each kept for its rule's window as loaded now (else the default window).
+ */
 #define C2W_IOC_SEEN_IMPORT	_IOWR(C2W_IOC_MAGIC, 0x07, struct c2w_buf)
 #define C2W_IOC_SEEN_FORGET	_IOWR(C2W_IOC_MAGIC, 0x08, struct c2w_seen_forget)
 #define C2W_IOC_SEEN_CLEAR	_IO(C2W_IOC_MAGIC, 0x09)
