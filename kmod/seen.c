@@ -401,8 +401,10 @@ static u32 rule_window(const struct c2w_ruleset *rs, const char *id,
 		       u32 id_len)
 {
 	u32 window = READ_ONCE(c2w_default_window);
+	u32 i;
 
-	for (u32 i = 0; rs && i < c2w_rs_count(rs); i++) {
+	/* A plain loop: 5.10 builds modules as gnu89. */
+	for (i = 0; rs && i < c2w_rs_count(rs); i++) {
 		const struct c2w_rule_info *ri = c2w_rs_rule(rs, i);
 
 		if (ri->id_len == id_len && !memcmp(ri->id, id, id_len))
