@@ -67,8 +67,15 @@ mkdir -p /tmp/.x /tmp/.y
 cp /bin/bash /tmp/.x/implant
 cp /bin/bash /tmp/.y/dropper
 sum=$(sha256sum /tmp/.x/implant | cut -d' ' -f1)
+# The daemon waits (SIGSTOP) until the dropper has become sleep: what it
+# then finds in /proc is the situation to test, not a race it may win.
+dpid=$(systemctl show -p MainPID --value c2watchd.service)
+kill -STOP "$dpid"
 /tmp/.x/implant -c 'exec 3<>/dev/tcp/1.1.1.1/443; sleep 20; :' 2>/dev/null &
 /tmp/.y/dropper -c 'exec 3<>/dev/tcp/1.1.1.1/443; exec sleep 20' 2>/dev/null &
+drop=$!
+wait_for 20 grep -qx sleep /proc/$drop/comm
+kill -CONT "$dpid"
 wait_for 30 grep -q '"executable":"/tmp/.x/implant"' $log &&
 	wait_for 30 grep -q '"executable":"/tmp/.y/dropper"' $log
 r=$?
