@@ -482,19 +482,12 @@ TEST_F(eng, imported_entries_keep_their_rules_window)
 /* The byte budget: when it is spent, detection fails open, marked. */
 TEST_F(eng, seen_byte_budget_fails_open)
 {
-	const char *p = "/sys/module/c2watch/parameters/seen_max_bytes";
 	struct c2w_stats before, st;
 	char old[32] = "";
 	int full = 0;
-	FILE *f = fopen(p, "r");
 
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
-	fclose(f);
-	f = fopen(p, "w");
-	ASSERT_NE(NULL, f);
-	fputs("4096", f);
-	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, get_param("seen_max_bytes", old, sizeof(old)));
+	ASSERT_EQ(0, set_param("seen_max_bytes", "4096"));
 	rl_free(&self->rl);
 	ASSERT_EQ(0, collect(self->fd, &self->rl, 50));	/* the config record */
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
@@ -513,10 +506,7 @@ TEST_F(eng, seen_byte_budget_fails_open)
 	EXPECT_GT(40, full);
 	EXPECT_LE(st.seen_bytes, 4096);
 	EXPECT_EQ(full, st.seen_full - before.seen_full);
-	f = fopen(p, "w");
-	ASSERT_NE(NULL, f);
-	fputs(old, f);
-	ASSERT_EQ(0, fclose(f));
+	ASSERT_EQ(0, set_param("seen_max_bytes", old));
 }
 
 TEST_F(eng, seen_export_clear_import)
@@ -1033,17 +1023,10 @@ TEST_F(eng, configuration_changes_are_recorded)
 
 	/* The writable module parameter is a configuration change too. */
 	{
-		const char *p = "/sys/module/c2watch/parameters/seen_max_bytes";
 		char old[32] = "";
-		FILE *f = fopen(p, "r");
 
-		ASSERT_NE(NULL, f);
-		ASSERT_NE(NULL, fgets(old, sizeof(old), f));
-		fclose(f);
-		f = fopen(p, "w");
-		ASSERT_NE(NULL, f);
-		fputs("33554432", f);
-		ASSERT_EQ(0, fclose(f));
+		ASSERT_EQ(0, get_param("seen_max_bytes", old, sizeof(old)));
+		ASSERT_EQ(0, set_param("seen_max_bytes", "33554432"));
 		rl_free(&self->rl);
 		ASSERT_EQ(0, collect(self->fd, &self->rl, 100));
 		ASSERT_EQ(1, self->rl.config);
@@ -1051,10 +1034,7 @@ TEST_F(eng, configuration_changes_are_recorded)
 		EXPECT_EQ(C2W_CFG_SEEN_MAX_BYTES, r->what);
 		EXPECT_EQ(33554432, r->value);
 		EXPECT_EQ(getpid(), r->pid);
-		f = fopen(p, "w");
-		ASSERT_NE(NULL, f);
-		fputs(old, f);
-		ASSERT_EQ(0, fclose(f));
+		ASSERT_EQ(0, set_param("seen_max_bytes", old));
 	}
 }
 

@@ -156,6 +156,39 @@ static inline int load_kql(int fd, const char *id, const char *query,
 	return ret;
 }
 
+/* Read module parameter @name into @buf (newline kept); 0 or the errno. */
+static inline int get_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/c2watch/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return errno;
+	if (!fgets(buf, (int)len, f))
+		ret = EIO;
+	fclose(f);
+	return ret;
+}
+
+/* Write @val to module parameter @name; 0 or the errno. */
+static inline int set_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/c2watch/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
 /* One seen-set record of the seed rule for @key, in a room of its own. */
 struct seen_one {
 	struct c2w_seen_rec r;

@@ -10,22 +10,6 @@
 #include "kselftest_harness.h"
 #include "c2w_test.h"
 
-/* Write @val to module parameter @name; 0 or the errno. */
-static int set_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/module/c2watch/parameters/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = errno;
-	close(fd);
-	return ret;
-}
-
 TEST(lock_blocks_configuration_and_unload)
 {
 	const char *implant = "/tmp/.pre/seeded";
