@@ -125,8 +125,22 @@ TEST_F_TIMEOUT(fault, allocation_failures_fail_open, 900)
 	sleep_ms(500);
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_GET_STATS, &before));
 	ASSERT_EQ(0, install(BEACON, "/tmp/fault/b0"));
-	for (int i = 0; i < 60; i++) {
+	/*
+	 * At least 60 beacons, and on until each kind of failure this test
+	 * asserts on has happened: which allocation fails is random, and 60
+	 * attempts have seen no seen-set insert fail (about 10% of inserts
+	 * fail, and only some beacons get that far).
+	 */
+	for (int i = 0; i < 600; i++) {
+		struct c2w_stats now;
 		char path[64];
+
+		if (i >= 60) {
+			ASSERT_EQ(0, ioctl(fd, C2W_IOC_GET_STATS, &now));
+			if (now.seen_full > before.seen_full &&
+			    now.netlink_failed > before.netlink_failed)
+				break;
+		}
 
 		snprintf(path, sizeof(path), "/tmp/fault/b%d", i);
 		if (i)
