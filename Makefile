@@ -103,7 +103,7 @@ LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c \
 LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
 	userspace/seenfile.h userspace/ecs.h userspace/kqlout.h \
 	userspace/evaluate.h userspace/nlclient.h userspace/hostcheck.h \
-	userspace/blobview.h
+	userspace/blobview.h userspace/record.h
 SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
 # Elastic's rule exactly as published, for parity; not loaded by default.
 UPSTREAM_RULES := userspace/rules/upstream/suspicious_network_unknown_executable.ndjson

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal declarations shared by the files of the c2watch module.
+ * Internal declarations shared by the files of the c2watch module, one
+ * section per file. Calls go one way, top to bottom of this list; no two
+ * files call each other, directly or around a loop:
  *
- *   main.c     module init/exit, parameters, configuration state
- *   probes.c   kretprobes on the connect paths, event gathering
- *   detect.c   evaluation against the RCU ruleset, alerts, statistics
+ *   main.c     module init/exit and parameters
+ *   chardev.c  /dev/c2watch: open/read/poll and the ioctls      (surface)
+ *   genl.c     generic netlink: status, records to watchers    (surface)
+ *   status.c   what both surfaces report: counters and gauges
+ *   probes.c   kretprobes on the connect paths
+ *   detect.c   evaluation of one attempt, alerts
+ *   exe.c      the executable of the connecting task
  *   seen.c     the seen set (rhashtable) with new-terms windows
- *   queue.c    the record queue behind read() on /dev/c2watch
- *   chardev.c  /dev/c2watch: open/read/poll and the ioctls
- *   genl.c     generic netlink: status, and a multicast group of records
+ *   stream.c   the record stream: the reader's queue, and the watcher
+ *              (genl.c's multicast, registered: the one fan-out)
+ *   stats.c    the counters
+ *   config.c   the published ruleset and the settings
  *   rules.c    the pure-C rule core shared with userspace
  */
 #ifndef _C2WATCH_H
@@ -26,7 +33,7 @@
 
 #define C2W_MODULE_VERSION "0.2.0"
 
-/* ---- configuration (main.c) ---- */
+/* ---- configuration (config.c) ---- */
 
 /**
  * struct c2w_active_rules - the ruleset the probes evaluate, RCU-published
@@ -42,17 +49,10 @@ extern bool c2w_enabled;
 extern bool c2w_locked;
 extern u32 c2w_default_window;
 
-/* ---- statistics (detect.c) ---- */
+/* ---- counters (stats.c) ---- */
 
-/**
- * struct c2w_pcpu_stats - per-CPU counters, summed by c2w_stats_get()
- * @c: counters indexed by &enum c2w_stat
- */
+/* Event counters; hook hits are counted apart, per &enum c2w_hook. */
 enum c2w_stat {
-	C2W_ST_HOOK_TCP4,
-	C2W_ST_HOOK_TCP6,
-	C2W_ST_HOOK_UDP4,
-	C2W_ST_HOOK_UDP6,
 	C2W_ST_IGNORED,
 	C2W_ST_EVALUATED,
 	C2W_ST_EXCLUDED,
@@ -62,10 +62,23 @@ enum c2w_stat {
 	C2W_ST_DROPPED_ALERTS,
 	C2W_ST_FAILED,
 	C2W_ST_PROBE_NS,
+	C2W_ST_RECORDS_QUEUED,
+	C2W_ST_RECORDS_READ,
+	C2W_ST_RECORDS_DROPPED,
+	C2W_ST_SEEN_FULL,
+	C2W_ST_SEEN_EXPIRED,
+	C2W_ST_NETLINK_SENT,
+	C2W_ST_NETLINK_FAILED,
 	C2W_ST_MAX
 };
 
+/**
+ * struct c2w_pcpu_stats - per-CPU counters, summed by c2w_stats_sum()
+ * @hook: hits per &enum c2w_hook
+ * @c: counters indexed by &enum c2w_stat
+ */
 struct c2w_pcpu_stats {
+	u64 hook[C2W_HOOK_MAX];
 	u64 c[C2W_ST_MAX];
 };
 
@@ -76,78 +89,87 @@ static inline void c2w_count(enum c2w_stat s, u64 n)
 	this_cpu_add(c2w_pcpu_stats.c[s], n);
 }
 
-void c2w_stats_get(struct c2w_stats *st);
+static inline void c2w_count_hook(enum c2w_hook h)
+{
+	this_cpu_inc(c2w_pcpu_stats.hook[h]);
+}
 
-/* ---- events and detection (detect.c) ---- */
+void c2w_stats_sum(struct c2w_stats *st);
 
-/**
- * struct c2w_conn - one outbound attempt as seen by a probe
- * @ev: the rule core's view; string values point into the scratch area
- * @scratch: this CPU's scratch area (holds this struct)
- * @exe: executable path once resolved (see c2w_resolve_exe())
- * @exe_len: its length
- * @name: basename of the executable
- * @name_len: its length
- * @aflags: %C2W_AF_* gathered so far
- * @comm: task comm
- * @pid: thread id
- * @tgid: process id
- * @ppid: parent process id
- * @uid: real uid
- * @euid: effective uid
- * @gid: real gid
- * @cgroup_id: cgroup v2 id
- * @mntns_ino: mount namespace inode
- * @mntns_init: the task is in the initial mount namespace
- * @ns_done: @comm, @mntns_ino and @mntns_init are filled in
- * @netns_ino: the socket's network namespace inode
- * @transport: &enum c2w_transport
- * @ret: the connect function's return value
- * @time_ns: CLOCK_REALTIME of the attempt
- */
-struct c2w_scratch;
+/* ---- status (status.c) ---- */
 
-struct c2w_conn {
-	struct c2w_event ev;
-	struct c2w_scratch *scratch;
-	const char *exe;
-	u32 exe_len;
-	const char *name;
-	u32 name_len;
-	u32 aflags;
-	char comm[TASK_COMM_LEN];
-	u32 pid;
-	u32 tgid;
-	u32 ppid;
-	u32 uid;
-	u32 euid;
-	u32 gid;
-	u64 cgroup_id;
-	u32 mntns_ino;
-	bool mntns_init;
-	bool ns_done;
-	u32 netns_ino;
-	int transport;
-	int ret;
-	u64 time_ns;
-};
-
-int c2w_detect_init(void);
-void c2w_detect_exit(void);
-void c2w_detect(struct c2w_conn *conn);
-struct c2w_scratch *c2w_scratch_get(void);
-struct c2w_conn *c2w_scratch_conn(struct c2w_scratch *s);
-int c2w_resolve_exe(struct c2w_event *ev);
-void c2w_conn_fill_task(struct c2w_conn *c);
-void c2w_conn_fill_net(struct c2w_conn *c, int family, int transport,
-		       const void *saddr, u16 sport, const void *daddr,
-		       u16 dport);
+void c2w_status_stats(struct c2w_stats *st);
+void c2w_status_config(struct c2w_config *c);
 
 /* ---- probes (probes.c) ---- */
 
 int c2w_probes_init(void);
 void c2w_probes_exit(void);
 u64 c2w_probes_missed(void);
+
+/* ---- detection (detect.c) ---- */
+
+/**
+ * struct c2w_attempt - one outbound attempt as a probe saw it; the task
+ *	making it is current
+ * @family: 4 or 6 (IPv4-mapped IPv6 is folded to 4 by the rule core)
+ * @transport: &enum c2w_transport
+ * @ret: the connect function's return value
+ * @netns_ino: the socket's network namespace inode
+ * @saddr: source address chosen, or NULL when none was
+ * @daddr: destination address
+ * @sport: source port, 0 when none
+ * @dport: destination port
+ */
+struct c2w_attempt {
+	int family;
+	int transport;
+	int ret;
+	u32 netns_ino;
+	const void *saddr;
+	const void *daddr;
+	u16 sport;
+	u16 dport;
+};
+
+int c2w_detect_init(void);
+void c2w_detect_exit(void);
+void c2w_detect(const struct c2w_attempt *a);
+
+/* ---- the executable (exe.c) ---- */
+
+/**
+ * struct c2w_exe - the executable of a task, as rules see it
+ * @path: its path, NUL-terminated (empty when unresolved)
+ * @len: length of @path
+ * @name: its basename
+ * @name_len: length of @name
+ * @flags: %C2W_AF_* about the path
+ * @head: @path is only the leading part of the real path
+ */
+struct c2w_exe {
+	const char *path;
+	u32 len;
+	const char *name;
+	u32 name_len;
+	u32 flags;
+	bool head;
+};
+
+/**
+ * struct c2w_exe_buf - room for resolving an executable's path
+ * @path: d_path() output
+ * @root: the chroot directory's own path
+ * @name: the basename when the path had to be truncated
+ */
+struct c2w_exe_buf {
+	char path[PATH_MAX];
+	char root[PATH_MAX];
+	char name[NAME_MAX + 1];
+};
+
+int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		    bool init_mntns);
 
 /* ---- seen set (seen.c) ---- */
 
@@ -164,37 +186,35 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     const char *key, u32 key_len, u32 window);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
-void c2w_seen_stats(struct c2w_stats *st);
+void c2w_seen_gauges(struct c2w_stats *st);
 int c2w_seen_export(void __user *buf, u32 len, u32 *needed, u32 *count);
 int c2w_seen_import(const void *buf, u32 len, const struct c2w_ruleset *rs,
 		    u32 *count);
 u32 c2w_seen_forget(const char *key, u32 key_len);
 u32 c2w_seen_clear(void);
 
-/* ---- record queue (queue.c) ---- */
+/* ---- record stream (stream.c) ---- */
 
-int c2w_queue_init(u32 size);
-void c2w_queue_exit(void);
-int c2w_queue_put(struct c2w_record_hdr *rec);
-ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock);
-__poll_t c2w_queue_poll(struct file *file, poll_table *wait);
-u32 c2w_queue_size(void);
-void c2w_queue_stats(struct c2w_stats *st);
+typedef void (*c2w_watcher_fn)(const struct c2w_record_hdr *rec);
+
+int c2w_stream_init(u32 size);
+void c2w_stream_exit(void);
+int c2w_stream_put(struct c2w_record_hdr *rec);
+ssize_t c2w_stream_read(char __user *buf, size_t count, bool nonblock);
+__poll_t c2w_stream_poll(struct file *file, poll_table *wait);
+u32 c2w_stream_size(void);
+void c2w_stream_detach(bool on);
+void c2w_stream_set_watcher(c2w_watcher_fn fn);
 void c2w_config_record(u32 what, u64 value);
-void c2w_queue_detach(bool on);
 
 /* ---- device (chardev.c) ---- */
 
 int c2w_chardev_init(void);
 void c2w_chardev_exit(void);
-void c2w_fill_stats(struct c2w_stats *st);
-void c2w_fill_config(struct c2w_config *c);
 
 /* ---- generic netlink (genl.c) ---- */
 
 int c2w_genl_init(void);
 void c2w_genl_exit(void);
-void c2w_genl_record(const struct c2w_record_hdr *rec);
-void c2w_genl_stats(struct c2w_stats *st);
 
 #endif /* _C2WATCH_H */

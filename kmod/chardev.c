@@ -23,8 +23,6 @@
 #include "c2watch.h"
 #include "compat.h"
 
-#define SEEN_IMPORT_MAX		(64U << 20)
-
 static atomic_t has_reader = ATOMIC_INIT(0);
 
 static int c2w_open(struct inode *inode, struct file *file)
@@ -41,7 +39,7 @@ static int c2w_open(struct inode *inode, struct file *file)
 static int c2w_release(struct inode *inode, struct file *file)
 {
 	if (file->f_mode & FMODE_READ) {
-		c2w_queue_detach(false);
+		c2w_stream_detach(false);
 		atomic_set(&has_reader, 0);
 	}
 	return 0;
@@ -50,12 +48,12 @@ static int c2w_release(struct inode *inode, struct file *file)
 static ssize_t c2w_read(struct file *file, char __user *buf, size_t count,
 			loff_t *ppos)
 {
-	return c2w_queue_read(buf, count, file->f_flags & O_NONBLOCK);
+	return c2w_stream_read(buf, count, file->f_flags & O_NONBLOCK);
 }
 
 static __poll_t c2w_poll(struct file *file, poll_table *wait)
 {
-	return c2w_queue_poll(file, wait);
+	return c2w_stream_poll(file, wait);
 }
 
 static struct c2w_active_rules *rules_locked(void)
@@ -166,43 +164,46 @@ static long ioctl_get_rules(void __user *argp)
 	return ret;
 }
 
-/**
- * c2w_fill_config() - the settings, as %C2W_IOC_GET_CONFIG reports them
- * @c: filled in (fully: no kernel memory leaks out)
+/*
+ * A structure whose size comes from the ioctl number: the caller gets the
+ * first @usize bytes of it, and zeros past what this module has.
  */
-void c2w_fill_config(struct c2w_config *c)
+static int copy_sized_to_user(void __user *dst, size_t usize, const void *src,
+			      size_t ksize)
 {
-	memset(c, 0, sizeof(*c));
-	c->enabled = READ_ONCE(c2w_enabled);
-	c->locked = READ_ONCE(c2w_locked);
-	c->seen_capacity = c2w_seen_capacity();
-	c->default_window = READ_ONCE(c2w_default_window);
-	c->queue_size = c2w_queue_size();
-}
-
-static long ioctl_get_config(void __user *argp)
-{
-	struct c2w_config c;
-
-	c2w_fill_config(&c);
-	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
-}
-
-static long ioctl_set_config(void __user *argp)
-{
-	struct c2w_config c;
-	int ret = 0;
-
-	if (copy_from_user(&c, argp, sizeof(c)))
+	if (copy_to_user(dst, src, min(usize, ksize)))
 		return -EFAULT;
-	if (c.locked || c.queue_size || c.reserved[0] || c.reserved[1] ||
-	    c.reserved[2])
+	if (usize > ksize && clear_user(dst + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+static long ioctl_get_config(void __user *argp, size_t usize)
+{
+	struct c2w_config c;
+
+	c2w_status_config(&c);
+	return copy_sized_to_user(argp, usize, &c, sizeof(c));
+}
+
+static long ioctl_set_config(void __user *argp, size_t usize)
+{
+	struct c2w_config c;
+	int ret;
+
+	/* A larger structure from a newer header: its tail must be zero. */
+	ret = copy_struct_from_user(&c, sizeof(c), argp, usize);
+	if (ret)
+		return ret;
+	if ((c.mask & ~C2W_CONFIG_ALL) || c.reserved[0] || c.reserved[1])
 		return -EINVAL;
-	if (c.enabled > 1 && c.enabled != ~0U)
+	if ((c.mask & C2W_CONFIG_ENABLED) && c.enabled > 1)
 		return -EINVAL;
-	if (c.default_window > C2W_MAX_WINDOW)
+	if ((c.mask & C2W_CONFIG_DEFAULT_WINDOW) &&
+	    (!c.default_window || c.default_window > C2W_MAX_WINDOW))
 		return -EINVAL;
-	if (c.seen_capacity > (16U << 20))
+	if ((c.mask & C2W_CONFIG_SEEN_CAPACITY) &&
+	    (!c.seen_capacity || c.seen_capacity > C2W_MAX_SEEN_CAPACITY))
 		return -EINVAL;
 
 	mutex_lock(&c2w_config_lock);
@@ -210,17 +211,17 @@ static long ioctl_set_config(void __user *argp)
 		ret = -EPERM;
 		goto out;
 	}
-	if (c.seen_capacity) {
+	if (c.mask & C2W_CONFIG_SEEN_CAPACITY) {
 		ret = c2w_seen_set_capacity(c.seen_capacity);
 		if (ret)
 			goto out;
 		c2w_config_record(C2W_CFG_CAPACITY, c.seen_capacity);
 	}
-	if (c.default_window) {
+	if (c.mask & C2W_CONFIG_DEFAULT_WINDOW) {
 		WRITE_ONCE(c2w_default_window, c.default_window);
 		c2w_config_record(C2W_CFG_WINDOW, c.default_window);
 	}
-	if (c.enabled <= 1) {
+	if (c.mask & C2W_CONFIG_ENABLED) {
 		WRITE_ONCE(c2w_enabled, c.enabled);
 		c2w_config_record(C2W_CFG_ENABLED, c.enabled);
 	}
@@ -229,32 +230,12 @@ out:
 	return ret;
 }
 
-/**
- * c2w_fill_stats() - every counter, as %C2W_IOC_GET_STATS reports them
- * @st: filled in (fully: no kernel memory leaks out)
- */
-void c2w_fill_stats(struct c2w_stats *st)
-{
-	struct c2w_active_rules *ar;
-
-	memset(st, 0, sizeof(*st));
-	c2w_stats_get(st);
-	c2w_queue_stats(st);
-	c2w_seen_stats(st);
-	c2w_genl_stats(st);
-	st->missed = c2w_probes_missed();
-	rcu_read_lock();
-	ar = rcu_dereference(c2w_rules);
-	st->rules = ar ? c2w_rs_count(ar->rs) : 0;
-	rcu_read_unlock();
-}
-
-static long ioctl_get_stats(void __user *argp)
+static long ioctl_get_stats(void __user *argp, size_t usize)
 {
 	struct c2w_stats st;
 
-	c2w_fill_stats(&st);
-	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+	c2w_status_stats(&st);
+	return copy_sized_to_user(argp, usize, &st, sizeof(st));
 }
 
 static long ioctl_seen_export(void __user *argp)
@@ -288,7 +269,7 @@ static long ioctl_seen_import(void __user *argp)
 	ret = get_buf(argp, &b);
 	if (ret)
 		return ret;
-	if (!b.len || b.len > SEEN_IMPORT_MAX)
+	if (!b.len || b.len > C2W_MAX_SEEN_IMPORT)
 		return -EINVAL;
 	buf = vmemdup_user(u64_to_user_ptr(b.ptr), b.len);
 	if (IS_ERR(buf))
@@ -320,7 +301,7 @@ static long ioctl_seen_forget(void __user *argp)
 	if (copy_from_user(&f, argp, sizeof(f)))
 		return -EFAULT;
 	if (f.flags || f.reserved || f.removed || !f.key_len ||
-	    f.key_len > C2W_PATH_MAX * 2)
+	    f.key_len > C2W_MAX_KEY)
 		return -EINVAL;
 	key = memdup_user(u64_to_user_ptr(f.key), f.key_len);
 	if (IS_ERR(key))
@@ -377,61 +358,69 @@ static long ioctl_detach_reader(void)
 		ret = -ENOENT;
 	} else {
 		c2w_config_record(C2W_CFG_DETACH, 1);
-		c2w_queue_detach(true);
+		c2w_stream_detach(true);
 	}
 	mutex_unlock(&c2w_config_lock);
 	return ret;
 }
 
+/* Everything but the version, settings and counters: what is watched. */
+static int need_admin(void)
+{
+	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
+}
+
+/*
+ * @cmd is @base with a structure of any size from the first published one
+ * on: the size is the caller's, the command is @base.
+ */
+static bool sized_cmd(unsigned int cmd, unsigned int base, size_t min)
+{
+	return _IOC_TYPE(cmd) == _IOC_TYPE(base) &&
+	       _IOC_NR(cmd) == _IOC_NR(base) &&
+	       _IOC_DIR(cmd) == _IOC_DIR(base) && _IOC_SIZE(cmd) >= min;
+}
+
 static long c2w_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+	size_t usize = _IOC_SIZE(cmd);
+
+	if (sized_cmd(cmd, C2W_IOC_GET_CONFIG, C2W_CONFIG_SIZE_VER0))
+		cmd = C2W_IOC_GET_CONFIG;
+	else if (sized_cmd(cmd, C2W_IOC_SET_CONFIG, C2W_CONFIG_SIZE_VER0))
+		cmd = C2W_IOC_SET_CONFIG;
+	else if (sized_cmd(cmd, C2W_IOC_GET_STATS, C2W_STATS_SIZE_VER0))
+		cmd = C2W_IOC_GET_STATS;
 
 	switch (cmd) {
 	case C2W_IOC_GET_VERSION:
 		return ioctl_get_version(argp);
 	case C2W_IOC_GET_CONFIG:
-		return ioctl_get_config(argp);
+		return ioctl_get_config(argp, usize);
 	case C2W_IOC_GET_STATS:
-		return ioctl_get_stats(argp);
+		return ioctl_get_stats(argp, usize);
 	case C2W_IOC_GET_RULES:
+		return need_admin() ?: ioctl_get_rules(argp);
 	case C2W_IOC_SEEN_EXPORT:
+		return need_admin() ?: ioctl_seen_export(argp);
 	case C2W_IOC_SET_RULES:
+		return need_admin() ?: ioctl_set_rules(argp);
 	case C2W_IOC_SET_CONFIG:
+		return need_admin() ?: ioctl_set_config(argp, usize);
 	case C2W_IOC_SEEN_IMPORT:
+		return need_admin() ?: ioctl_seen_import(argp);
 	case C2W_IOC_SEEN_FORGET:
+		return need_admin() ?: ioctl_seen_forget(argp);
 	case C2W_IOC_SEEN_CLEAR:
+		return need_admin() ?: ioctl_seen_clear();
 	case C2W_IOC_LOCK:
+		return need_admin() ?: ioctl_lock();
 	case C2W_IOC_DETACH_READER:
-		break;
+		return need_admin() ?: ioctl_detach_reader();
 	default:
 		/* The VFS turns -ENOIOCTLCMD into -ENOTTY for userspace. */
 		return -ENOIOCTLCMD;
-	}
-
-	/* Everything below reveals or changes what is watched. */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-
-	switch (cmd) {
-	case C2W_IOC_GET_RULES:
-		return ioctl_get_rules(argp);
-	case C2W_IOC_SEEN_EXPORT:
-		return ioctl_seen_export(argp);
-	case C2W_IOC_SET_RULES:
-		return ioctl_set_rules(argp);
-	case C2W_IOC_SET_CONFIG:
-		return ioctl_set_config(argp);
-	case C2W_IOC_SEEN_IMPORT:
-		return ioctl_seen_import(argp);
-	case C2W_IOC_SEEN_FORGET:
-		return ioctl_seen_forget(argp);
-	case C2W_IOC_SEEN_CLEAR:
-		return ioctl_seen_clear();
-	case C2W_IOC_DETACH_READER:
-		return ioctl_detach_reader();
-	default:
-		return ioctl_lock();
 	}
 }
 

@@ -24,7 +24,16 @@ static inline void c2w_free(void *p)
 {
 	kvfree(p);
 }
+
+/* An address as text, IPv6 compressed (RFC 5952), as inet_ntop() does. */
+static inline u32 c2w_ip_text(int family, const u8 *addr, char *buf, u32 cap)
+{
+	if (family == 4)
+		return scnprintf(buf, cap, "%pI4", addr);
+	return scnprintf(buf, cap, "%pI6c", addr);
+}
 #else
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,10 +56,19 @@ static inline void c2w_free(void *p)
 	free(p);
 }
 
+static inline u32 c2w_ip_text(int family, const u8 *addr, char *buf, u32 cap)
+{
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, cap))
+		return 0;
+	return (u32)strlen(buf);
+}
+
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #endif
 #endif /* __KERNEL__ */
+
+#define C2W_IP_TEXT_MAX 48	/* INET6_ADDRSTRLEN, rounded up */
 
 #endif /* _C2W_CORE_TYPES_H */

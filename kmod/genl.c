@@ -6,7 +6,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
 
@@ -14,8 +13,6 @@
 #include "compat.h"
 
 enum { C2W_MCGRP_ALERTS_IDX };
-
-static atomic64_t nl_sent, nl_failed;
 
 /* Every attribute is output only: requests carrying any are refused. */
 static const struct nla_policy c2w_genl_policy[C2W_A_MAX + 1] = {
@@ -67,8 +64,8 @@ static int get_status_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	void *hdr;
 
-	c2w_fill_stats(&st);
-	c2w_fill_config(&cfg);
+	c2w_status_stats(&st);
+	c2w_status_config(&cfg);
 	msg = genlmsg_new(nla_total_size(sizeof(u32)) +
 			  nla_total_size(sizeof(C2W_MODULE_VERSION)) +
 			  nla_total_size_64bit(sizeof(st)) +
@@ -89,20 +86,13 @@ static int get_status_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/**
- * c2w_genl_record() - multicast a record to the "alerts" group
- * @rec: the record, with its sequence number assigned
- *
- * Costs one listener check when nobody listens. Failures are counted.
- *
- * Context: any; never sleeps.
+#ifndef C2W_GENL_NO_ALERTS_GROUP
+/*
+ * The stream's watcher: multicast a record (its sequence number assigned)
+ * to the "alerts" group. Costs one listener check when nobody listens.
+ * Failures are counted. Any context; never sleeps.
  */
-#ifdef C2W_GENL_NO_ALERTS_GROUP
-void c2w_genl_record(const struct c2w_record_hdr *rec)
-{
-}
-#else
-void c2w_genl_record(const struct c2w_record_hdr *rec)
+static void watch_record(const struct c2w_record_hdr *rec)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -126,22 +116,12 @@ void c2w_genl_record(const struct c2w_record_hdr *rec)
 	/* -ESRCH: the last listener just left; nobody missed anything. */
 	if (ret && ret != -ESRCH)
 		goto fail;
-	atomic64_inc(&nl_sent);
+	c2w_count(C2W_ST_NETLINK_SENT, 1);
 	return;
 fail:
-	atomic64_inc(&nl_failed);
+	c2w_count(C2W_ST_NETLINK_FAILED, 1);
 }
 #endif
-
-/**
- * c2w_genl_stats() - netlink counters into @st
- * @st: statistics being filled
- */
-void c2w_genl_stats(struct c2w_stats *st)
-{
-	st->netlink_sent = atomic64_read(&nl_sent);
-	st->netlink_failed = atomic64_read(&nl_failed);
-}
 
 /**
  * c2w_genl_init() - register the family
@@ -150,10 +130,17 @@ void c2w_genl_stats(struct c2w_stats *st)
  */
 int c2w_genl_init(void)
 {
+	int ret;
+
 #ifdef C2W_GENL_NO_ALERTS_GROUP
 	pr_notice("this kernel cannot restrict a multicast group to CAP_SYS_ADMIN: the netlink \"alerts\" group is not offered\n");
 #endif
-	return genl_register_family(&c2w_genl_family);
+	ret = genl_register_family(&c2w_genl_family);
+#ifndef C2W_GENL_NO_ALERTS_GROUP
+	if (!ret)
+		c2w_stream_set_watcher(watch_record);
+#endif
+	return ret;
 }
 
 /**
@@ -161,5 +148,6 @@ int c2w_genl_init(void)
  */
 void c2w_genl_exit(void)
 {
+	c2w_stream_set_watcher(NULL);
 	genl_unregister_family(&c2w_genl_family);
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * c2watch module entry: parameters, configuration state, and bringing the
- * parts up in dependency order and down in the exact reverse. The probes
- * start before the device so that nothing reachable from userspace sees a
- * half-initialised module; the device, the user-visible surface, is
- * registered last and removed first.
+ * c2watch module entry: parameters, and bringing the parts up in
+ * dependency order and down in the exact reverse. The probes start before
+ * the device so that nothing reachable from userspace sees a half-initialised
+ * module; the device, the user-visible surface, is registered last and
+ * removed first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,13 +31,6 @@ static bool enabled = true;
 module_param(enabled, bool, 0444);
 MODULE_PARM_DESC(enabled, "Evaluate connections from load on (default yes)");
 
-struct c2w_active_rules __rcu *c2w_rules;
-/* Serialises configuration changes: rules, settings, seen set, lock. */
-DEFINE_MUTEX(c2w_config_lock);
-bool c2w_enabled;
-bool c2w_locked;
-u32 c2w_default_window;
-
 static int __init c2w_init(void)
 {
 	int ret;
@@ -59,7 +52,7 @@ static int __init c2w_init(void)
 	c2w_default_window = default_window;
 	WRITE_ONCE(c2w_enabled, enabled);
 
-	ret = c2w_queue_init(queue_size);
+	ret = c2w_stream_init(queue_size);
 	if (ret)
 		return ret;
 	ret = c2w_seen_init(seen_capacity);
@@ -92,7 +85,7 @@ err_detect:
 err_seen:
 	c2w_seen_exit();
 err_queue:
-	c2w_queue_exit();
+	c2w_stream_exit();
 	return ret;
 }
 
@@ -115,7 +108,7 @@ static void __exit c2w_exit(void)
 	}
 	c2w_detect_exit();
 	c2w_seen_exit();
-	c2w_queue_exit();
+	c2w_stream_exit();
 	pr_info("unloaded\n");
 }
 

@@ -57,7 +57,7 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 	struct probe_data *d = (struct probe_data *)ri->data;
 	bool udp = hook == C2W_HOOK_UDP4 || hook == C2W_HOOK_UDP6;
 
-	c2w_count(C2W_ST_HOOK_TCP4 + hook, 1);
+	c2w_count_hook(hook);
 	if (!want_task() || (udp && !is_udp(sk)))
 		goto ignore;
 	d->sk = sk;
@@ -95,36 +95,31 @@ static int ret_common(struct kretprobe_instance *ri, struct pt_regs *regs,
 		      int family, int transport)
 {
 	struct probe_data *d = (struct probe_data *)ri->data;
-	struct c2w_scratch *s = c2w_scratch_get();
 	const struct inet_sock *inet = inet_sk(d->sk);
 	struct sock *sk = d->sk;
-	const void *saddr = NULL, *daddr = d->daddr;
-	struct c2w_conn *c;
+	struct c2w_attempt a = {
+		.family = family,
+		.transport = transport,
+		.ret = (int)regs_return_value(regs),
+		.netns_ino = sock_net(sk)->ns.inum,
+		.sport = ntohs(inet->inet_sport),
+		.daddr = d->daddr,
+		.dport = d->dport,
+	};
 
-	if (unlikely(!s)) {
-		c2w_count(C2W_ST_EVALUATED, 1);
-		c2w_count(C2W_ST_FAILED, 1);
-		return 0;
-	}
-	c = c2w_scratch_conn(s);
-	c->ret = (int)regs_return_value(regs);
-	c->netns_ino = sock_net(sk)->ns.inum;
-	c2w_conn_fill_task(c);
 	if (family == 4) {
 		if (inet->inet_saddr)
-			saddr = &inet->inet_saddr;
+			a.saddr = &inet->inet_saddr;
 		/* connect to 0.0.0.0 is loopback: report where it went. */
-		if (!c->ret && inet->inet_daddr)
-			daddr = &inet->inet_daddr;
+		if (!a.ret && inet->inet_daddr)
+			a.daddr = &inet->inet_daddr;
 	} else {
 		if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
-			saddr = &sk->sk_v6_rcv_saddr;
-		if (!c->ret && !ipv6_addr_any(&sk->sk_v6_daddr))
-			daddr = &sk->sk_v6_daddr;
+			a.saddr = &sk->sk_v6_rcv_saddr;
+		if (!a.ret && !ipv6_addr_any(&sk->sk_v6_daddr))
+			a.daddr = &sk->sk_v6_daddr;
 	}
-	c2w_conn_fill_net(c, family, transport, saddr, ntohs(inet->inet_sport),
-			  daddr, d->dport);
-	c2w_detect(c);
+	c2w_detect(&a);
 	return 0;
 }
 

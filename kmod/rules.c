@@ -1158,3 +1158,96 @@ bool c2w_rule_eval(const struct c2w_ruleset *rs, u32 i, struct c2w_event *ev,
 {
 	return rule_eval(&rs->rules[i], ev, decider);
 }
+
+/**
+ * c2w_rs_find() - a rule by its id
+ * @rs: compiled ruleset, may be NULL
+ * @id: the rule id (not NUL-terminated)
+ * @id_len: its length
+ *
+ * Return: the rule's index, or -1 when @rs has no rule @id.
+ */
+int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len)
+{
+	u32 i;
+
+	for (i = 0; rs && i < rs->n_rules; i++) {
+		const struct c2w_rule_info *ri = &rs->rules[i].info;
+
+		if (ri->id_len == id_len && !memcmp(ri->id, id, id_len))
+			return i;
+	}
+	return -1;
+}
+
+/* Append @n bytes of @s to the key, as many as fit. */
+static u32 key_add(char *buf, u32 cap, u32 at, const char *s, u32 n)
+{
+	if (at >= cap)
+		return at;
+	if (n > cap - at)
+		n = cap - at;
+	memcpy(buf + at, s, n);
+	return at + n;
+}
+
+static u32 key_add_field(char *buf, u32 cap, u32 at,
+			 const struct c2w_event *ev, int field, bool sep)
+{
+	if (sep)
+		at = key_add(buf, cap, at, "", 1);
+	if (!ev->nv[field])
+		return at;
+	return key_add(buf, cap, at, ev->sv[field][0].s, ev->sv[field][0].len);
+}
+
+/**
+ * c2w_nt_key() - the new-terms key of a rule for an event
+ * @rule: a new-terms rule
+ * @ev: the event, its key fields resolved
+ * @buf: room for a key made of several fields
+ * @cap: bytes of @buf, at most %C2W_MAX_KEY are used
+ * @len: out: length of the key
+ *
+ * The first value of each key field, in the order process.executable,
+ * process.name, user.id, destination.ip (as text), each but the
+ * executable preceded by a NUL byte; a key of the executable alone is the
+ * path itself, not copied. The module, c2watchctl eval and the saved seen
+ * sets all use this one form. Every append is bounded: a longer key is
+ * cut at @cap.
+ *
+ * Return: the key, in @buf or in the event's own strings.
+ */
+const char *c2w_nt_key(const struct c2w_rule_info *rule,
+		       const struct c2w_event *ev, char *buf, u32 cap,
+		       u32 *len)
+{
+	const int exe = C2W_FIELD_PROCESS_EXECUTABLE;
+	u32 n = 0;
+
+	if (cap > C2W_MAX_KEY)
+		cap = C2W_MAX_KEY;
+	if (rule->new_terms == C2W_NT_EXECUTABLE) {
+		*len = ev->nv[exe] ? ev->sv[exe][0].len : 0;
+		if (*len > cap)
+			*len = cap;
+		return ev->nv[exe] ? ev->sv[exe][0].s : "";
+	}
+	if (rule->new_terms & C2W_NT_EXECUTABLE)
+		n = key_add_field(buf, cap, n, ev, exe, false);
+	if (rule->new_terms & C2W_NT_NAME)
+		n = key_add_field(buf, cap, n, ev, C2W_FIELD_PROCESS_NAME, true);
+	if (rule->new_terms & C2W_NT_USER_ID)
+		n = key_add_field(buf, cap, n, ev, C2W_FIELD_USER_ID, true);
+	if (rule->new_terms & C2W_NT_DESTINATION_IP) {
+		char ip[C2W_IP_TEXT_MAX];
+
+		n = key_add(buf, cap, n, "", 1);
+		if (ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP))
+			n = key_add(buf, cap, n, ip,
+				    c2w_ip_text(ev->dst_family, ev->dst, ip,
+						sizeof(ip)));
+	}
+	*len = n;
+	return buf;
+}

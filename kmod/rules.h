@@ -128,6 +128,11 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 bool c2w_rule_eval(const struct c2w_ruleset *rs, u32 i, struct c2w_event *ev,
 		   int *decider);
 
+int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
+const char *c2w_nt_key(const struct c2w_rule_info *rule,
+		       const struct c2w_event *ev, char *buf, u32 cap,
+		       u32 *len);
+
 bool c2w_glob_match(const char *pat, u32 plen, const char *s, u32 slen);
 void c2w_event_set_ip(struct c2w_event *ev, int field, int family,
 		      const u8 *addr);

@@ -27,7 +27,6 @@
 #include "c2watch.h"
 
 #define REAP_INTERVAL		(60 * HZ)
-#define SEEN_MAX_KEY		8192
 
 struct seen_entry {
 	struct rhash_head node;
@@ -51,8 +50,6 @@ struct seen_lookup {
 static struct rhashtable seen_tbl;
 static atomic_t seen_count;
 static atomic64_t seen_bytes;
-static atomic64_t seen_full;
-static atomic64_t seen_expired;
 static u32 seen_capacity_max;
 static unsigned long seen_max_bytes = 64UL << 20;
 /* Set once the record queue can take a config record, cleared at unload. */
@@ -205,7 +202,7 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window)
 		}
 		if (cmpxchg64(&e->last, last, now) == last) {
 			WRITE_ONCE(e->first, now);
-			atomic64_inc(&seen_expired);
+			c2w_count(C2W_ST_SEEN_EXPIRED, 1);
 			return C2W_SEEN_NEW;
 		}
 	}
@@ -228,7 +225,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 {
 	struct seen_lookup k = {
 		.id = rule->id, .id_len = rule->id_len,
-		.key = key, .key_len = min_t(u32, key_len, SEEN_MAX_KEY),
+		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
 	};
 	u64 now = ktime_get_real_seconds();
 	enum c2w_seen_verdict v;
@@ -245,7 +242,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 
 	e = entry_alloc(&k, now, now, 1, window, GFP_ATOMIC);
 	if (!e) {
-		atomic64_inc(&seen_full);
+		c2w_count(C2W_ST_SEEN_FULL, 1);
 		return C2W_SEEN_FULL;
 	}
 	rcu_read_lock();
@@ -254,7 +251,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 	if (IS_ERR(old)) {
 		rcu_read_unlock();
 		entry_free_now(e);
-		atomic64_inc(&seen_full);
+		c2w_count(C2W_ST_SEEN_FULL, 1);
 		return C2W_SEEN_FULL;
 	}
 	if (old) {
@@ -298,7 +295,7 @@ static bool reap_one(struct seen_entry *e, void *arg)
 
 	if ((s64)(now - READ_ONCE(e->last)) > (s64)READ_ONCE(e->window)) {
 		entry_remove(e);
-		atomic64_inc(&seen_expired);
+		c2w_count(C2W_ST_SEEN_EXPIRED, 1);
 	}
 	return true;
 }
@@ -401,16 +398,11 @@ static u32 rule_window(const struct c2w_ruleset *rs, const char *id,
 		       u32 id_len)
 {
 	u32 window = READ_ONCE(c2w_default_window);
-	u32 i;
+	int i = c2w_rs_find(rs, id, id_len);
 
-	/* A plain loop: 5.10 builds modules as gnu89. */
-	for (i = 0; rs && i < c2w_rs_count(rs); i++) {
-		const struct c2w_rule_info *ri = c2w_rs_rule(rs, i);
-
-		if (ri->id_len == id_len && !memcmp(ri->id, id, id_len))
-			return ri->window_secs ?: window;
-	}
-	return window;
+	if (i < 0)
+		return window;
+	return c2w_rs_rule(rs, i)->window_secs ?: window;
 }
 
 /**
@@ -442,7 +434,7 @@ int c2w_seen_import(const void *buf, u32 len, const struct c2w_ruleset *rs,
 		r = buf + off;
 		if (r->size < sizeof(*r) || r->size % 8 || r->size > len - off ||
 		    !r->rule_id_len || r->rule_id_len > C2W_RULE_ID_MAX ||
-		    r->key_len > SEEN_MAX_KEY ||
+		    r->key_len > C2W_MAX_KEY ||
 		    sizeof(*r) + r->rule_id_len + r->key_len > r->size ||
 		    r->first_seen > r->last_seen)
 			return -EINVAL;
@@ -537,7 +529,7 @@ u32 c2w_seen_clear(void)
  */
 int c2w_seen_set_capacity(u32 capacity)
 {
-	if (!capacity || capacity > (16U << 20))
+	if (!capacity || capacity > C2W_MAX_SEEN_CAPACITY)
 		return -EINVAL;
 	WRITE_ONCE(seen_capacity_max, capacity);
 	return 0;
@@ -554,16 +546,15 @@ u32 c2w_seen_capacity(void)
 }
 
 /**
- * c2w_seen_stats() - seen-set counters into @st
+ * c2w_seen_gauges() - the seen set's size into @st (its event counters
+ *	are in stats.c)
  * @st: statistics being filled
  */
-void c2w_seen_stats(struct c2w_stats *st)
+void c2w_seen_gauges(struct c2w_stats *st)
 {
 	st->seen_entries = atomic_read(&seen_count);
 	st->seen_capacity = READ_ONCE(seen_capacity_max);
 	st->seen_bytes = atomic64_read(&seen_bytes);
-	st->seen_full = atomic64_read(&seen_full);
-	st->seen_expired = atomic64_read(&seen_expired);
 }
 
 static void free_entry(void *ptr, void *arg)

@@ -65,6 +65,8 @@ gate "checkpatch --strict clean" checkpatch.log make -s checkpatch
 # kbuild's clean (kclean above) removes every *.ko below the tree, the VM
 # helpers' test-only module too: build what the VM runs again.
 gate "module and VM payload build" module.log make module selftests
+gate "no two kmod files call each other, directly or around a loop" \
+	layers.log scripts/kmod-layers.sh kmod
 # The unit as installed, with stand-ins for binaries not on this host. Any
 # complaint of systemd-analyze fails it (its messages carry no "warning:"),
 # but for the man pages "make install" provides. The same check on a unit

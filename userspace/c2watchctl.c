@@ -30,6 +30,7 @@
 #include "hostcheck.h"
 #include "kqlout.h"
 #include "nlclient.h"
+#include "record.h"
 #include "rulefile.h"
 #include "rules.h"
 #include "seenfile.h"
@@ -366,13 +367,13 @@ static void watch_record(const struct c2w_record_hdr *rec, void *arg)
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	if (rec->type == C2W_REC_ALERT && rec->size >= sizeof(struct c2w_alert)) {
 		const struct c2w_alert *a = (const void *)rec;
-		uint32_t exe_len = a->exe_len < rec->size - sizeof(*a) ?
-				   a->exe_len : (uint32_t)(rec->size - sizeof(*a));
+		uint32_t exe_len = 0;
+		const char *exe = c2w_alert_exe(a, &exe_len);
 
 		inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->daddr, dst,
 			  sizeof(dst));
 		printf("%-19s %7u %6u  %-32.*s %s%s%s:%u/%s  %.8s\n", when,
-		       a->tgid, a->uid, (int)exe_len, (const char *)a->exe,
+		       a->tgid, a->uid, (int)exe_len, exe ? exe : "",
 		       a->family == 6 ? "[" : "", dst, a->family == 6 ? "]" : "",
 		       a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
 		       (const char *)a->rule_id);
@@ -588,6 +589,7 @@ static int enable_main(int argc, char **argv)
 	if (argc > 1)
 		return usage_error("takes no arguments");
 	memset(&c, 0, sizeof(c));
+	c.mask = C2W_CONFIG_ENABLED;
 	c.enabled = !strcmp(argv[0], "enable");
 	return set_config(&c);
 }
@@ -603,10 +605,10 @@ static int capacity_main(int argc, char **argv)
 	if (argc != 2)
 		return usage_error("needs N");
 	v = strtol(argv[1], &end, 10);
-	if (*end || v < 1 || v > (16L << 20))
-		return usage_error("N must be 1-%ld", 16L << 20);
+	if (*end || v < 1 || v > C2W_MAX_SEEN_CAPACITY)
+		return usage_error("N must be 1-%u", C2W_MAX_SEEN_CAPACITY);
 	memset(&c, 0, sizeof(c));
-	c.enabled = ~0U;
+	c.mask = C2W_CONFIG_SEEN_CAPACITY;
 	c.seen_capacity = (uint32_t)v;
 	return set_config(&c);
 }
@@ -614,7 +616,7 @@ static int capacity_main(int argc, char **argv)
 static int window_main(int argc, char **argv)
 {
 	struct c2w_ruleset *rs;
-	uint32_t size, secs, i;
+	uint32_t size, secs;
 	void *blob;
 	int fd, ret = EXIT_FAIL;
 
@@ -628,7 +630,7 @@ static int window_main(int argc, char **argv)
 		struct c2w_config c;
 
 		memset(&c, 0, sizeof(c));
-		c.enabled = ~0U;
+		c.mask = C2W_CONFIG_DEFAULT_WINDOW;
 		c.default_window = secs;
 		return set_config(&c);
 	}
@@ -639,14 +641,9 @@ static int window_main(int argc, char **argv)
 	if (blob && !c2w_rs_compile(blob, size, &rs, NULL)) {
 		struct c2w_rs_rule *rules = (void *)((struct c2w_rs_header *)blob + 1);
 
-		for (i = 0; i < c2w_rs_count(rs); i++) {
-			const struct c2w_rule_info *r = c2w_rs_rule(rs, i);
+		int i = c2w_rs_find(rs, argv[1], strlen(argv[1]));
 
-			if (r->id_len == strlen(argv[1]) &&
-			    !memcmp(r->id, argv[1], r->id_len))
-				break;
-		}
-		if (i == c2w_rs_count(rs)) {
+		if (i < 0) {
 			fprintf(stderr, "c2watchctl: no loaded rule has id '%s'\n",
 				argv[1]);
 			ret = EXIT_USAGE;

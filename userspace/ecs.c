@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "ecs.h"
+#include "record.h"
 #include "rules.h"
 
 void ecs_ctx_init(struct ecs_ctx *ctx)
@@ -278,15 +279,9 @@ static void put_ip(json_object *doc, const char *key, int family,
 static const struct c2w_rule_info *find_rule(const struct ecs_ctx *ctx,
 					     const char *id)
 {
-	if (!ctx->rules)
-		return NULL;
-	for (uint32_t i = 0; i < c2w_rs_count(ctx->rules); i++) {
-		const struct c2w_rule_info *r = c2w_rs_rule(ctx->rules, i);
+	int i = c2w_rs_find(ctx->rules, id, strlen(id));
 
-		if (r->id_len == strlen(id) && !memcmp(r->id, id, r->id_len))
-			return r;
-	}
-	return NULL;
+	return i < 0 ? NULL : c2w_rs_rule(ctx->rules, i);
 }
 
 static const char *const sev_names[] = { "low", "medium", "high", "critical" };
@@ -306,7 +301,8 @@ static const struct { uint32_t bit; const char *name; } flag_names[] = {
 
 /* One line that names the alert: what ran, who, where it went, why. */
 static void message(json_object *doc, const struct c2w_alert *a,
-		    uint32_t exe_len, const struct c2w_rule_info *r)
+		    const char *exe, uint32_t exe_len,
+		    const struct c2w_rule_info *r)
 {
 	char dst[INET6_ADDRSTRLEN], user[64], *m = NULL;
 	json_object *v;
@@ -319,7 +315,7 @@ static void message(json_object *doc, const struct c2w_alert *a,
 	else
 		snprintf(user, sizeof(user), "uid %u", a->uid);
 	if (asprintf(&m, "%.*s (pid %u, %s) connected to %s port %u/%s for the first time: %.*s",
-		     (int)exe_len, (const char *)a->exe, a->tgid, user, dst,
+		     (int)exe_len, exe, a->tgid, user, dst,
 		     a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
 		     r ? (int)r->name_len : 4, r ? r->name : "rule") < 0)
 		return;
@@ -337,13 +333,18 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	struct passwd pw, *pwp;
 	char pwbuf[1024];
 	uint32_t exe_len;
+	const char *exe;
 
 	snprintf(rule_id, sizeof(rule_id), "%.*s", C2W_RULE_ID_MAX,
 		 (const char *)a->rule_id);
 	snprintf(comm, sizeof(comm), "%.*s", C2W_COMM_LEN,
 		 (const char *)a->comm);
-	exe_len = a->exe_len < a->hdr.size - sizeof(*a) ?
-		  a->exe_len : (uint32_t)(a->hdr.size - sizeof(*a));
+	/* A path that does not fit its record: the alert still goes out. */
+	exe = c2w_alert_exe(a, &exe_len);
+	if (!exe) {
+		exe = "";
+		exe_len = 0;
+	}
 
 	timestamp(doc, a->hdr.time_ns);
 	jset(doc, "event.category", jstr_arr("network", NULL));
@@ -386,11 +387,11 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	jset(doc, "process.pid", json_object_new_int64(a->tgid));
 	jset(doc, "process.thread.id", json_object_new_int64(a->pid));
 	jset(doc, "process.executable", json_object_new_string_len(
-		(const char *)a->exe, (int)exe_len));
-	slash = memrchr(a->exe, '/', exe_len);
-	name = slash ? slash + 1 : (const char *)a->exe;
+		exe, (int)exe_len));
+	slash = memrchr(exe, '/', exe_len);
+	name = slash ? slash + 1 : exe;
 	jset(doc, "process.name", json_object_new_string_len(name,
-		(int)(exe_len - (uint32_t)(name - (const char *)a->exe))));
+		(int)(exe_len - (uint32_t)(name - exe))));
 	jset(doc, "process.parent.pid", json_object_new_int64(a->ppid));
 	{
 		char uid[16];
@@ -416,7 +417,7 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	jset(doc, "network.type", json_object_new_string(
 		a->family == 4 ? "ipv4" : "ipv6"));
 	jset(doc, "network.direction", json_object_new_string("egress"));
-	message(doc, a, exe_len, r);
+	message(doc, a, exe, exe_len, r);
 
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		jset(doc, flag_names[i].name,
@@ -429,8 +430,7 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	     json_object_new_int64((int64_t)a->cgroup_id));
 
 	if (ctx->enrich) {
-		const char *st = proc_state(a, comm, (const char *)a->exe,
-					    exe_len);
+		const char *st = proc_state(a, comm, exe, exe_len);
 
 		jset(doc, "c2watch.enrichment", json_object_new_string(st));
 		if (!strcmp(st, "ok")) {

@@ -122,6 +122,7 @@ static void build_event(json_object *doc, struct c2w_event *ev)
 /* Seen keys: rule index + key, last time seen. Open addressing. */
 struct seen {
 	char **keys;
+	size_t *klen;		/* keys hold NUL bytes */
 	double *last;
 	size_t cap, n;
 };
@@ -143,9 +144,11 @@ static double *seen_slot(struct seen *st, const char *key, size_t n)
 		struct seen ns = { .cap = st->cap ? st->cap * 2 : 1024 };
 
 		ns.keys = calloc(ns.cap, sizeof(char *));
+		ns.klen = calloc(ns.cap, sizeof(size_t));
 		ns.last = calloc(ns.cap, sizeof(double));
-		if (!ns.keys || !ns.last) {
+		if (!ns.keys || !ns.klen || !ns.last) {
 			free(ns.keys);
+			free(ns.klen);
 			free(ns.last);
 			return NULL;
 		}
@@ -154,26 +157,30 @@ static double *seen_slot(struct seen *st, const char *key, size_t n)
 
 			if (!st->keys[i])
 				continue;
-			j = fnv(st->keys[i], strlen(st->keys[i])) % ns.cap;
+			j = fnv(st->keys[i], st->klen[i]) % ns.cap;
 			while (ns.keys[j])
 				j = (j + 1) % ns.cap;
 			ns.keys[j] = st->keys[i];
+			ns.klen[j] = st->klen[i];
 			ns.last[j] = st->last[i];
 			ns.n++;
 		}
 		free(st->keys);
+		free(st->klen);
 		free(st->last);
 		*st = ns;
 	}
 	i = fnv(key, n) % st->cap;
 	while (st->keys[i]) {
-		if (strlen(st->keys[i]) == n && !memcmp(st->keys[i], key, n))
+		if (st->klen[i] == n && !memcmp(st->keys[i], key, n))
 			return &st->last[i];
 		i = (i + 1) % st->cap;
 	}
-	st->keys[i] = strndup(key, n);
+	st->keys[i] = malloc(n ? n : 1);
 	if (!st->keys[i])
 		return NULL;
+	memcpy(st->keys[i], key, n);
+	st->klen[i] = n;
 	st->last[i] = -1;
 	st->n++;
 	return &st->last[i];
@@ -184,36 +191,22 @@ static void seen_free(struct seen *st)
 	for (size_t i = 0; i < st->cap; i++)
 		free(st->keys[i]);
 	free(st->keys);
+	free(st->klen);
 	free(st->last);
 }
 
-/* The new-terms key: rule index, then the key fields' first values. */
+/* The seen-set key: the rule index, then the module's own key. */
 static size_t make_key(const struct c2w_rule_info *r, uint32_t ri,
 		       const struct c2w_event *ev, char *k, size_t cap)
 {
 	size_t n = (size_t)snprintf(k, cap, "%u:", ri);
+	const char *key;
+	uint32_t len;
 
-#define ADD(field) do {							\
-	if (ev->nv[field] && n + ev->sv[field][0].len + 1 < cap) {	\
-		memcpy(k + n, ev->sv[field][0].s, ev->sv[field][0].len);\
-		n += ev->sv[field][0].len;				\
-	}								\
-	k[n++] = '\x1f';						\
-} while (0)
-	if (r->new_terms & C2W_NT_EXECUTABLE)
-		ADD(C2W_FIELD_PROCESS_EXECUTABLE);
-	if (r->new_terms & C2W_NT_NAME)
-		ADD(C2W_FIELD_PROCESS_NAME);
-	if (r->new_terms & C2W_NT_USER_ID)
-		ADD(C2W_FIELD_USER_ID);
-#undef ADD
-	if ((r->new_terms & C2W_NT_DESTINATION_IP) && n + 48 < cap &&
-	    (ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP))) {
-		inet_ntop(ev->dst_family == 4 ? AF_INET : AF_INET6, ev->dst,
-			  k + n, (socklen_t)(cap - n));
-		n += strlen(k + n);
-	}
-	return n;
+	key = c2w_nt_key(r, ev, k + n, (uint32_t)(cap - n), &len);
+	if (key != k + n)
+		memmove(k + n, key, len);
+	return n + len;
 }
 
 static double timestamp(json_object *doc, double prev)
@@ -271,7 +264,7 @@ int eval_events(const void *blob, uint32_t size, FILE *in, const char *name,
 	struct ev_in *evs = NULL, **order = NULL;
 	size_t n = 0, cap = 0, lcap = 0;
 	struct seen st = { 0 };
-	char *line = NULL, key[8192];
+	char *line = NULL, key[C2W_MAX_KEY + 16];
 	double prev = 0;
 	int ret = 0, lineno = 0;
 	ssize_t len;

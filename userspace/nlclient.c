@@ -64,16 +64,18 @@ static int status_valid(struct nl_msg *msg, void *arg)
 		c->err = nl_errno(ret);
 		return NL_STOP;
 	}
+	/* Sized structures: what we know of them, zeros for the rest. */
 	if (!tb[C2W_A_STATS] || !tb[C2W_A_CONFIG] || !tb[C2W_A_VERSION] ||
-	    nla_len(tb[C2W_A_STATS]) != sizeof(c->st->stats) ||
-	    nla_len(tb[C2W_A_CONFIG]) != sizeof(c->st->config)) {
-		c->err = -EPROTO;	/* a module of another version */
+	    nla_len(tb[C2W_A_STATS]) < C2W_STATS_SIZE_VER0 ||
+	    nla_len(tb[C2W_A_CONFIG]) < C2W_CONFIG_SIZE_VER0) {
+		c->err = -EPROTO;	/* not a c2watch module's answer */
 		return NL_STOP;
 	}
 	c->st->uapi_version = nla_get_u32(tb[C2W_A_VERSION]);
-	memcpy(&c->st->stats, nla_data(tb[C2W_A_STATS]), sizeof(c->st->stats));
-	memcpy(&c->st->config, nla_data(tb[C2W_A_CONFIG]),
-	       sizeof(c->st->config));
+	memset(&c->st->stats, 0, sizeof(c->st->stats));
+	memset(&c->st->config, 0, sizeof(c->st->config));
+	nla_memcpy(&c->st->stats, tb[C2W_A_STATS], sizeof(c->st->stats));
+	nla_memcpy(&c->st->config, tb[C2W_A_CONFIG], sizeof(c->st->config));
 	if (tb[C2W_A_MODULE_VERSION])
 		nla_strlcpy(c->st->module_version, tb[C2W_A_MODULE_VERSION],
 			    sizeof(c->st->module_version));

@@ -59,7 +59,7 @@ TEST_F(eng, tmp_alerts_once_then_suppressed)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
 	ASSERT_NE(NULL, a);
-	EXPECT_STREQ("/tmp/c2w-a", (char *)a->exe);
+	EXPECT_STREQ("/tmp/c2w-a", C2W_ALERT_EXE(a));
 	EXPECT_EQ(strlen("/tmp/c2w-a"), a->exe_len);
 	EXPECT_STREQ(SEED_ID, (char *)a->rule_id);
 	EXPECT_EQ(4, a->family);
@@ -107,7 +107,7 @@ TEST_F(eng, private_host_refused_and_established_tcp)
 	ASSERT_EQ(0, run(refused[0], refused));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ(refused[0], (char *)a->exe);
+	EXPECT_STREQ(refused[0], C2W_ALERT_EXE(a));
 	EXPECT_EQ(80, a->dport);
 	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
 	EXPECT_STREQ(HOST4, src);
@@ -116,7 +116,7 @@ TEST_F(eng, private_host_refused_and_established_tcp)
 	ASSERT_EQ(0, run(estab[0], estab));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ(estab[0], (char *)a->exe);
+	EXPECT_STREQ(estab[0], C2W_ALERT_EXE(a));
 	EXPECT_EQ(443, a->dport);
 	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
 	EXPECT_STREQ(HOST4, src);
@@ -186,7 +186,7 @@ TEST_F(eng, name_exclusion_uses_basename_not_comm)
 	ASSERT_EQ(0, run("/tmp/x", args));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/x", (char *)a->exe);
+	EXPECT_STREQ("/tmp/x", C2W_ALERT_EXE(a));
 	EXPECT_STREQ("curl", (char *)a->comm);
 	EXPECT_TRUE(a->flags & C2W_AF_COMM_DIFFERS);
 }
@@ -263,7 +263,7 @@ TEST_F(eng, connect_from_another_network_namespace)
 	EXPECT_EQ(1, run(args[0], args));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/.ns/b", (char *)a->exe);
+	EXPECT_STREQ("/tmp/.ns/b", C2W_ALERT_EXE(a));
 	EXPECT_NE(0, a->netns_ino);
 	EXPECT_NE(ns_inode("net"), a->netns_ino);
 	EXPECT_EQ(-ENETUNREACH, a->connect_ret);
@@ -302,7 +302,7 @@ TEST_F(eng, io_uring_connect_alerts)
 {
 	ASSERT_EQ(0, beacon_at("/tmp/uring", "uring", "1.1.1.1", "443"));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_STREQ("/tmp/uring", (char *)nth_alert(&self->rl, 0)->exe);
+	EXPECT_STREQ("/tmp/uring", C2W_ALERT_EXE(nth_alert(&self->rl, 0)));
 }
 
 TEST_F(eng, tcp_fast_open_alerts)
@@ -311,7 +311,7 @@ TEST_F(eng, tcp_fast_open_alerts)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	ASSERT_EQ(0, beacon_at("/tmp/tfo2", "tfo-connect", "1.1.1.1", "443"));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_STREQ("/tmp/tfo2", (char *)nth_alert(&self->rl, 0)->exe);
+	EXPECT_STREQ("/tmp/tfo2", C2W_ALERT_EXE(nth_alert(&self->rl, 0)));
 }
 
 TEST_F(eng, chroot_reports_global_path)
@@ -324,7 +324,7 @@ TEST_F(eng, chroot_reports_global_path)
 	ASSERT_EQ(0, run("/tmp/jail/bin/x", args));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/jail/bin/x", (char *)a->exe);
+	EXPECT_STREQ("/tmp/jail/bin/x", C2W_ALERT_EXE(a));
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
 }
 
@@ -350,7 +350,7 @@ TEST_F(eng, chroot_into_a_mount_root_is_flagged)
 	EXPECT_EQ(0, umount2("/tmp/mroot", MNT_DETACH));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/x", (char *)a->exe);
+	EXPECT_STREQ("/x", C2W_ALERT_EXE(a));
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT_UNRESOLVED);
 }
@@ -365,7 +365,7 @@ TEST_F(eng, deleted_executable_alerts)
 	ASSERT_EQ(-1, access("/tmp/gone", F_OK));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/gone", (char *)a->exe);
+	EXPECT_STREQ("/tmp/gone", C2W_ALERT_EXE(a));
 	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
 }
 
@@ -455,7 +455,7 @@ TEST_F(eng, imported_entries_keep_their_rules_window)
 			      "process.executable:/tmp/* and destination.ip:1.1.1.1",
 			      C2W_NT_EXECUTABLE, 3600));
 	memset(&c, 0, sizeof(c));
-	c.enabled = ~0U;
+	c.mask = C2W_CONFIG_DEFAULT_WINDOW;
 	c.default_window = 2;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	seen_one(&rec, &b, "/tmp/.imp/known");
@@ -588,7 +588,7 @@ TEST_F(eng, mount_namespace_flagged)
 	EXPECT_TRUE(a->flags & C2W_AF_MNTNS);
 	EXPECT_NE(0, a->mntns_ino);
 	EXPECT_NE(ns_inode("mnt"), a->mntns_ino);
-	EXPECT_STREQ("/tmp/ns", (char *)a->exe);
+	EXPECT_STREQ("/tmp/ns", C2W_ALERT_EXE(a));
 }
 
 TEST_F(eng, memfd_executable_flagged)
@@ -623,7 +623,7 @@ TEST_F(eng, memfd_executable_flagged)
 	close(mfd);
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/memfd:beacon", (char *)a->exe);
+	EXPECT_STREQ("/memfd:beacon", C2W_ALERT_EXE(a));
 	EXPECT_TRUE(a->flags & C2W_AF_EXE_MEMFD);
 	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
 }
@@ -668,9 +668,9 @@ TEST_F(eng, overlong_path_still_alerts)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
 	EXPECT_TRUE(a->flags & C2W_AF_PATH_TRUNCATED);
-	EXPECT_EQ(0, strncmp((char *)a->exe, "/tmp/00ppp", 10));
+	EXPECT_EQ(0, strncmp(C2W_ALERT_EXE(a), "/tmp/00ppp", 10));
 	EXPECT_LT(a->exe_len, C2W_PATH_MAX);
-	EXPECT_EQ('/', a->exe[a->exe_len - 1]);
+	EXPECT_EQ('/', C2W_ALERT_EXE(a)[a->exe_len - 1]);
 }
 
 TEST_F(eng, disable_and_enable)
@@ -679,6 +679,7 @@ TEST_F(eng, disable_and_enable)
 	struct c2w_stats before, after;
 
 	memset(&c, 0, sizeof(c));
+	c.mask = C2W_CONFIG_ENABLED;
 	c.enabled = 0;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
@@ -697,10 +698,79 @@ TEST_F(eng, disable_and_enable)
 	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&c, 0, sizeof(c));
-	c.enabled = ~0U;
 	c.reserved[1] = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * Settings change by mask, and the structures are sized by the ioctl
+ * number: what an older or newer userspace would send.
+ */
+TEST_F(eng, config_by_mask_and_sized_structures)
+{
+	struct {
+		struct c2w_config c;
+		uint32_t tail[4];
+	} big;
+	struct {
+		struct c2w_stats st;
+		uint64_t tail[3];
+	} bigst;
+	struct c2w_config c, got;
+	unsigned int cmd;
+
+	/* What GET returned, changed and sent back: only the mask counts. */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &c));
+	EXPECT_EQ(C2W_CONFIG_ALL, c.mask);
+	c.mask = C2W_CONFIG_DEFAULT_WINDOW;
+	c.default_window = 7;
+	c.seen_capacity = 3;		/* not in the mask: left alone */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &got));
+	EXPECT_EQ(7, got.default_window);
+	EXPECT_EQ(65536, got.seen_capacity);
+	EXPECT_EQ(1, got.enabled);
+	/* Unknown mask bits, and bad values in the mask, are refused. */
+	c.mask = C2W_CONFIG_ALL + 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.mask = C2W_CONFIG_SEEN_CAPACITY;
+	c.seen_capacity = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.seen_capacity = C2W_MAX_SEEN_CAPACITY + 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* A newer, larger structure: a zero tail is fine, else E2BIG. */
+	cmd = _IOW(C2W_IOC_MAGIC, _IOC_NR(C2W_IOC_SET_CONFIG), big);
+	memset(&big, 0, sizeof(big));
+	big.c.mask = C2W_CONFIG_DEFAULT_WINDOW;
+	big.c.default_window = C2W_DEFAULT_WINDOW;
+	ASSERT_EQ(0, ioctl(self->fd, cmd, &big));
+	big.tail[2] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, cmd, &big));
+	EXPECT_EQ(E2BIG, errno);
+	/* Smaller than the first published size: not this command. */
+	cmd = _IOW(C2W_IOC_MAGIC, _IOC_NR(C2W_IOC_SET_CONFIG),
+		   uint32_t[C2W_CONFIG_SIZE_VER0 / 4 - 1]);
+	EXPECT_EQ(-1, ioctl(self->fd, cmd, &big));
+	EXPECT_EQ(ENOTTY, errno);
+
+	/* GET: zeros past what the module has; an exact size as well. */
+	memset(&bigst, 0xcc, sizeof(bigst));
+	cmd = _IOR(C2W_IOC_MAGIC, _IOC_NR(C2W_IOC_GET_STATS), bigst);
+	ASSERT_EQ(0, ioctl(self->fd, cmd, &bigst));
+	EXPECT_EQ(0, bigst.tail[0] | bigst.tail[1] | bigst.tail[2]);
+	EXPECT_LT(0, bigst.st.rules);
+	memset(&big, 0xcc, sizeof(big));
+	cmd = _IOR(C2W_IOC_MAGIC, _IOC_NR(C2W_IOC_GET_CONFIG), big);
+	ASSERT_EQ(0, ioctl(self->fd, cmd, &big));
+	EXPECT_EQ(0, big.tail[0] | big.tail[3]);
+	EXPECT_EQ(C2W_DEFAULT_WINDOW, big.c.default_window);
+	EXPECT_EQ(C2W_CONFIG_SIZE_VER0, sizeof(struct c2w_config));
+	EXPECT_EQ(C2W_STATS_SIZE_VER0, sizeof(struct c2w_stats));
 }
 
 TEST_F(eng, full_seen_set_fails_open)
@@ -709,7 +779,7 @@ TEST_F(eng, full_seen_set_fails_open)
 	struct c2w_alert *a;
 
 	memset(&c, 0, sizeof(c));
-	c.enabled = ~0U;
+	c.mask = C2W_CONFIG_SEEN_CAPACITY;
 	c.seen_capacity = 1;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	ASSERT_EQ(0, beacon_at("/tmp/cap1", "tcp", "1.1.1.1", "80"));
@@ -886,7 +956,7 @@ TEST_F(eng, compat_syscall_connect_alerts)
 			 (char *[]){ "/tmp/compat32", "1.1.1.1", "80", NULL }));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/compat32", (char *)a->exe);
+	EXPECT_STREQ("/tmp/compat32", C2W_ALERT_EXE(a));
 	EXPECT_EQ(C2W_TRANSPORT_TCP, a->transport);
 	/*
 	 * UDP through the compat connect, from another path so that it is
@@ -898,7 +968,7 @@ TEST_F(eng, compat_syscall_connect_alerts)
 			 "udp", "8.8.8.8", "53", NULL }));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/compat32u", (char *)a->exe);
+	EXPECT_STREQ("/tmp/compat32u", C2W_ALERT_EXE(a));
 	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
 	EXPECT_EQ(1, after.hook_hits[C2W_HOOK_TCP4] -
@@ -986,7 +1056,7 @@ TEST_F(eng, default_window_applies_to_rules_without_one)
 			      "process.executable:/tmp/*", C2W_NT_EXECUTABLE,
 			      0));
 	memset(&c, 0, sizeof(c));
-	c.enabled = ~0U;
+	c.mask = C2W_CONFIG_DEFAULT_WINDOW;
 	c.default_window = 2;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &got));

@@ -140,8 +140,10 @@ static int one(int fd, struct arena *a, bool lock_ok, unsigned long *cmdp)
 		struct c2w_config *c = (void *)arg;
 
 		memset(c, 0, sizeof(*c));
-		c->enabled = rnd() % 2 ? 1 : ~0U;	/* never left disabled */
-		c->seen_capacity = rnd() % 3 ? 0 : (uint32_t)rnd() % 100000;
+		/* Any mask, unknown bits too; never left disabled. */
+		c->mask = (uint32_t)rnd() % 16;
+		c->enabled = 1;
+		c->seen_capacity = (uint32_t)rnd() % 100000;
 		c->default_window = rnd() % 3 ? 0 : (uint32_t)rnd();
 	}
 	switch (rnd() % 10) {
@@ -299,6 +301,7 @@ TEST_F_TIMEOUT(slow, ioctl_fuzz, 900)
 
 	/* Known-good state again: everything still works. */
 	memset(&c, 0, sizeof(c));
+	c.mask = C2W_CONFIG_ALL;
 	c.enabled = 1;
 	c.seen_capacity = 65536;
 	c.default_window = C2W_DEFAULT_WINDOW;

@@ -224,6 +224,7 @@ TEST_F_TIMEOUT(slow, stress_counters_balance, 900)
 	fd = open(C2W_DEV, O_WRONLY);
 	ASSERT_LE(0, fd);
 	memset(&c, 0, sizeof(c));
+	c.mask = C2W_CONFIG_ENABLED | C2W_CONFIG_SEEN_CAPACITY;
 	c.enabled = 1;
 	c.seen_capacity = CAPACITY;	/* fewer than the executables */
 	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SET_CONFIG, &c));

@@ -38,6 +38,7 @@ TEST(lock_blocks_configuration_and_unload)
 	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SEEN_CLEAR));
 	EXPECT_EQ(EPERM, errno);
 	memset(&c, 0, sizeof(c));
+	c.mask = C2W_CONFIG_ENABLED;
 	c.enabled = 0;
 	EXPECT_EQ(-1, ioctl(fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EPERM, errno);

@@ -44,6 +44,7 @@ static void self_alert(struct alert_buf *b, const char *exe)
 
 		CHECK(n > 0);
 	}
+	b->a.exe_off = sizeof(b->a);
 	b->a.exe_len = (uint32_t)strlen(b->exe);
 	b->a.hdr.size = (uint32_t)(sizeof(b->a) +
 				   ((b->a.exe_len + 1 + 7) & ~7U));

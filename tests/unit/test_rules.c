@@ -862,3 +862,100 @@ UNIT_TEST(lazy_path_after_cheap_tests_in_one_clause)
 	CHECK_EQ_INT(resolve_calls, 0);
 	c2w_rs_free(rs);
 }
+
+/*
+ * The new-terms key, one form for the module, c2watchctl eval and the saved
+ * sets: executable alone is the path; more fields are joined by NUL bytes.
+ */
+UNIT_TEST(new_terms_key_form)
+{
+	struct c2w_rule_info r = { .new_terms = C2W_NT_EXECUTABLE };
+	char buf[C2W_MAX_KEY], want[64];
+	struct c2w_event ev;
+	const char *k;
+	uint32_t len;
+
+	memset(&ev, 0, sizeof(ev));
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/a", 6);
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_NAME, "a", 1);
+	c2w_event_add_str(&ev, C2W_FIELD_USER_ID, "1000", 4);
+	ev_ip(&ev, C2W_FIELD_DESTINATION_IP, "2606:4700:4700::1111");
+
+	k = c2w_nt_key(&r, &ev, buf, sizeof(buf), &len);
+	CHECK(k != buf);		/* the path itself, not copied */
+	CHECK_EQ_INT(len, 6);
+	CHECK(!memcmp(k, "/tmp/a", 6));
+
+	r.new_terms = C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
+		      C2W_NT_DESTINATION_IP;
+	k = c2w_nt_key(&r, &ev, buf, sizeof(buf), &len);
+	memcpy(want, "/tmp/a\0a\0" "1000\0" "2606:4700:4700::1111", 34);
+	CHECK_EQ_INT(len, 34);
+	CHECK(k == buf && !memcmp(buf, want, 34));
+
+	/* Without the executable, every field is still preceded by NUL. */
+	r.new_terms = C2W_NT_NAME | C2W_NT_DESTINATION_IP;
+	memset(&ev.present, 0, sizeof(ev.present));
+	ev_ip(&ev, C2W_FIELD_DESTINATION_IP, "1.1.1.1");
+	k = c2w_nt_key(&r, &ev, buf, sizeof(buf), &len);
+	CHECK_EQ_INT(len, 10);
+	CHECK(!memcmp(buf, "\0a\0" "1.1.1.1", 10));
+}
+
+/*
+ * Bounded: a path of PATH_MAX and a 1024-byte name (FUSE allows them) fill
+ * the buffer exactly and never more.
+ */
+UNIT_TEST(new_terms_key_is_bounded)
+{
+	struct c2w_rule_info r = {
+		.new_terms = C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID,
+	};
+	static char path[4096], name[1024], buf[C2W_MAX_KEY + 64];
+	struct c2w_event ev;
+	uint32_t len;
+
+	memset(path, 'p', sizeof(path));
+	memset(name, 'n', sizeof(name));
+	memset(&ev, 0, sizeof(ev));
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE, path,
+			  sizeof(path));
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_NAME, name, sizeof(name));
+	c2w_event_add_str(&ev, C2W_FIELD_USER_ID, "1000", 4);
+	c2w_nt_key(&r, &ev, buf, sizeof(buf), &len);
+	CHECK_EQ_INT(len, 4096 + 1 + 1024 + 1 + 4);
+	/* A small buffer: cut at its end, nothing written past it. */
+	memset(buf, 0x5a, sizeof(buf));
+	c2w_nt_key(&r, &ev, buf, 5000, &len);
+	CHECK_EQ_INT(len, 5000);
+	CHECK(buf[5000] == 0x5a);
+	/* Never more than C2W_MAX_KEY, whatever the buffer says. */
+	r.new_terms = C2W_NT_EXECUTABLE;
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE, path, 0);
+	ev.nv[C2W_FIELD_PROCESS_EXECUTABLE] = 0;
+	c2w_event_add_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE, buf,
+			  C2W_MAX_KEY + 10);
+	c2w_nt_key(&r, &ev, buf, sizeof(buf), &len);
+	CHECK_EQ_INT(len, C2W_MAX_KEY);
+}
+
+UNIT_TEST(rule_found_by_id)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d1 = { .id = "first" }, d2 = { .id = "second" };
+	struct c2w_ruleset *rs;
+
+	rsb_rule(b, &d1);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/*", 6);
+	rsb_rule(b, &d2);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/*", 6);
+	rs = build(b, NULL);
+	CHECK(rs);
+	CHECK_EQ_INT(c2w_rs_find(rs, "second", 6), 1);
+	CHECK_EQ_INT(c2w_rs_find(rs, "first", 5), 0);
+	CHECK_EQ_INT(c2w_rs_find(rs, "firs", 4), -1);
+	CHECK_EQ_INT(c2w_rs_find(NULL, "first", 5), -1);
+	c2w_rs_free(rs);
+}

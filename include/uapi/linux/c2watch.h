@@ -20,7 +20,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define C2W_UAPI_VERSION	1
+#define C2W_UAPI_VERSION	2
 #define C2W_DEVICE_NAME		"c2watch"
 
 /* ------------------------------------------------------------------------ */
@@ -37,6 +37,9 @@
 #define C2W_PATH_MAX		4096	/* executable path in a record, NUL incl. */
 #define C2W_COMM_LEN		16
 #define C2W_MAX_WINDOW		(10U * 366 * 24 * 3600)	/* seconds */
+#define C2W_MAX_SEEN_CAPACITY	(16U << 20)	/* seen-set entries */
+#define C2W_MAX_SEEN_IMPORT	(64U << 20)	/* bytes of one import buffer */
+#define C2W_MAX_KEY		8192	/* bytes of a new-terms key */
 #define C2W_DEFAULT_WINDOW	(20U * 24 * 3600)	/* Elastic's now-20d */
 
 /* ------------------------------------------------------------------------ */
@@ -222,7 +225,7 @@ enum c2w_record_type {
 	C2W_REC_CONFIG,
 };
 
-#define C2W_REC_VERSION		1
+#define C2W_REC_VERSION		2
 #define C2W_REC_ALIGN		8
 
 /**
@@ -233,6 +236,11 @@ enum c2w_record_type {
  * @seq: sequence number; every record and every dropped record takes one,
  *	so a gap in the stream shows exactly how much was lost
  * @time_ns: CLOCK_REALTIME of the event
+ *
+ * Records grow at their end: a reader takes the fields it knows, skips
+ * @size bytes to the next record, and ignores types it does not know. A
+ * variable part (the path of an alert) is found through its offset, never
+ * by the size of the structure the reader was built with.
  */
 struct c2w_record_hdr {
 	__u32 size;
@@ -283,10 +291,11 @@ enum c2w_transport {
  * @daddr: destination address; IPv4 in the first 4 bytes
  * @comm: task comm, NUL-terminated
  * @rule_id: id of the rule that matched, NUL-terminated
- * @exe_len: length of @exe without its NUL
- * @reserved: zero
- * @exe: executable path (from the mount namespace root, not the chroot),
- *	NUL-terminated, followed by padding to %C2W_REC_ALIGN
+ * @exe_off: offset of the executable path from the start of the record
+ *	(C2W_ALERT_EXE()); the path is NUL-terminated, from the mount
+ *	namespace root (not the chroot), and followed by padding to
+ *	%C2W_REC_ALIGN. Fields added later go before it.
+ * @exe_len: length of the path without its NUL
  */
 struct c2w_alert {
 	struct c2w_record_hdr hdr;
@@ -311,10 +320,15 @@ struct c2w_alert {
 	__u8 daddr[16];
 	__u8 comm[C2W_COMM_LEN];
 	__u8 rule_id[C2W_RULE_ID_MAX + 8];
+	__u32 exe_off;
 	__u32 exe_len;
-	__u32 reserved;
-	__u8 exe[];
 };
+
+/*
+ * The path of alert @a. A reader checks first that exe_off + exe_len + 1
+ * is within hdr.size.
+ */
+#define C2W_ALERT_EXE(a) ((const char *)(a) + (a)->exe_off)
 
 /**
  * struct c2w_lost - %C2W_REC_LOST: records dropped because the queue was full
@@ -392,23 +406,41 @@ struct c2w_buf {
 	__u32 reserved;
 };
 
+/* Settings a %C2W_IOC_SET_CONFIG changes: &struct c2w_config.mask. */
+#define C2W_CONFIG_ENABLED		(1U << 0)
+#define C2W_CONFIG_SEEN_CAPACITY	(1U << 1)
+#define C2W_CONFIG_DEFAULT_WINDOW	(1U << 2)
+#define C2W_CONFIG_ALL			((1U << 3) - 1)
+
 /**
  * struct c2w_config - module settings (%C2W_IOC_GET_CONFIG/SET_CONFIG)
- * @enabled: 1 evaluate connections, 0 do not (SET: 0/1, or ~0 to keep)
- * @locked: 1 after %C2W_IOC_LOCK (read-only)
- * @seen_capacity: maximum seen-set entries (SET: 0 keeps the current one)
- * @default_window: window for rules with window_secs 0 (SET: 0 keeps)
- * @queue_size: bytes of the alert queue (read-only)
+ * @mask: SET: the %C2W_CONFIG_* settings to change, the others are left
+ *	as they are whatever their field holds (so that what GET returned
+ *	can be changed and sent back); unknown bits are refused. GET: every
+ *	setting this module has.
+ * @enabled: 1 evaluate connections, 0 do not
+ * @locked: 1 after %C2W_IOC_LOCK (read-only: SET ignores it)
+ * @seen_capacity: maximum seen-set entries, 1..%C2W_MAX_SEEN_CAPACITY
+ * @default_window: window for rules with window_secs 0, 1..%C2W_MAX_WINDOW
+ * @queue_size: bytes of the alert queue (read-only: SET ignores it)
  * @reserved: zero
+ *
+ * Extensible: the size is the one encoded in the ioctl number, so a
+ * larger structure from a newer userspace is accepted when its unknown
+ * tail is zero (else -E2BIG), and a smaller one from an older userspace
+ * gets the fields it knows.
  */
 struct c2w_config {
+	__u32 mask;
 	__u32 enabled;
 	__u32 locked;
 	__u32 seen_capacity;
 	__u32 default_window;
 	__u32 queue_size;
-	__u32 reserved[3];
+	__u32 reserved[2];
 };
+
+#define C2W_CONFIG_SIZE_VER0	32	/* the first published size */
 
 /* Hooks, indexing &struct c2w_stats.hook_hits. */
 enum c2w_hook {
@@ -451,6 +483,10 @@ enum c2w_hook {
  * @netlink_failed: records that could not be (allocation, socket errors)
  * @rules: rules loaded
  * @reserved: zero
+ *
+ * Extensible as &struct c2w_config: counters are added at the end; an
+ * older userspace gets the ones it knows, a newer one zeros after the ones
+ * this module has.
  */
 struct c2w_stats {
 	__u64 hook_hits[C2W_HOOK_MAX];
@@ -478,6 +514,8 @@ struct c2w_stats {
 	__u32 rules;
 	__u32 reserved;
 };
+
+#define C2W_STATS_SIZE_VER0	208	/* the first published size */
 
 /**
  * struct c2w_seen_rec - one seen-set entry in an export/import buffer
@@ -523,6 +561,11 @@ struct c2w_seen_forget {
 #define C2W_IOC_SET_RULES	_IOW(C2W_IOC_MAGIC, 0x01, struct c2w_buf)
 /* Copy the loaded blob out; -ENOSPC with len set when the buffer is short. */
 #define C2W_IOC_GET_RULES	_IOWR(C2W_IOC_MAGIC, 0x02, struct c2w_buf)
+/*
+ * These three take the size of their structure from the ioctl number
+ * (_IOC_SIZE), as pidfd's PIDFD_GET_INFO does: at least the first
+ * published size, and any larger size a later header defines.
+ */
 #define C2W_IOC_GET_CONFIG	_IOR(C2W_IOC_MAGIC, 0x03, struct c2w_config)
 #define C2W_IOC_SET_CONFIG	_IOW(C2W_IOC_MAGIC, 0x04, struct c2w_config)
 #define C2W_IOC_GET_STATS	_IOR(C2W_IOC_MAGIC, 0x05, struct c2w_stats)
@@ -563,6 +606,10 @@ struct c2w_seen_forget {
  *    C2W_A_MODULE_VERSION: NLA_NUL_STRING
  *    C2W_A_STATS: NLA_BINARY, struct c2w_stats
  *    C2W_A_CONFIG: NLA_BINARY, struct c2w_config
+ *
+ *    Both are extensible the way the ioctls are: the attribute's length is
+ *    the module's size of the structure; a reader takes what it knows of
+ *    it and zero-fills the rest when the attribute is shorter.
  *
  * C2W_CMD_RECORD, multicast on the group "alerts", which only CAP_SYS_ADMIN
  * may join (alerts reveal other users' activity). One message per record

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The record queue behind read() on /dev/c2watch.
+ * The record stream. Every record (alerts, configuration changes, lost
+ * notices) goes to two consumers: the queue behind read() on /dev/c2watch,
+ * owned by one reader, and the watcher, the generic netlink multicast
+ * (genl.c registers it; nothing else calls across).
  *
  * Producers are the probes (atomic context, any CPU) and configuration
  * ioctls; they serialise on a spinlock and never wait: a record that does not
@@ -32,13 +35,31 @@ struct c2w_queue {
 	u64 next_seq;
 	u64 lost_pending;		/* dropped since the last lost record */
 	u64 lost_total;
-	u64 queued;
-	u64 dropped;
-	u64 read;
 	bool detach;			/* the reader is asked to go */
 };
 
 static struct c2w_queue q;
+
+/* The second consumer; set while the netlink family is registered. */
+static c2w_watcher_fn watcher;
+
+/**
+ * c2w_stream_set_watcher() - give every record to @fn too, or stop
+ * @fn: called for each record, queued or dropped, in any context; NULL
+ *	to stop (no producer may remain)
+ */
+void c2w_stream_set_watcher(c2w_watcher_fn fn)
+{
+	WRITE_ONCE(watcher, fn);
+}
+
+static void to_watcher(const struct c2w_record_hdr *rec)
+{
+	c2w_watcher_fn fn = READ_ONCE(watcher);
+
+	if (fn)
+		fn(rec);
+}
 
 static void fill_lost(struct c2w_lost *l)
 {
@@ -63,19 +84,19 @@ static bool flush_lost(struct c2w_lost *out)
 	fill_lost(out);
 	kfifo_in(&q.fifo, (u8 *)out, sizeof(*out));
 	q.lost_pending = 0;
-	q.queued++;
+	c2w_count(C2W_ST_RECORDS_QUEUED, 1);
 	return true;
 }
 
 /**
- * c2w_queue_put() - queue a record for the reader
+ * c2w_stream_put() - queue a record for the reader
  * @rec: record with @rec->size and @rec->type set; seq, version and (when
  *	zero) time_ns are filled in here
  *
  * Context: any; never sleeps.
  * Return: 0, or -ENOSPC when the record was dropped (and counted).
  */
-int c2w_queue_put(struct c2w_record_hdr *rec)
+int c2w_stream_put(struct c2w_record_hdr *rec)
 {
 	struct c2w_lost lost;
 	bool have_lost = false;
@@ -92,13 +113,13 @@ int c2w_queue_put(struct c2w_record_hdr *rec)
 		rec->seq = q.next_seq++;
 		q.lost_pending++;
 		q.lost_total++;
-		q.dropped++;
+		c2w_count(C2W_ST_RECORDS_DROPPED, 1);
 		ret = -ENOSPC;
 	} else {
 		have_lost = flush_lost(&lost);
 		rec->seq = q.next_seq++;
 		kfifo_in(&q.fifo, (u8 *)rec, rec->size);
-		q.queued++;
+		c2w_count(C2W_ST_RECORDS_QUEUED, 1);
 	}
 	spin_unlock_irqrestore(&q.lock, flags);
 	if (!ret)
@@ -109,8 +130,8 @@ int c2w_queue_put(struct c2w_record_hdr *rec)
 	 * but their own.
 	 */
 	if (have_lost)
-		c2w_genl_record(&lost.hdr);
-	c2w_genl_record(rec);
+		to_watcher(&lost.hdr);
+	to_watcher(rec);
 	return ret;
 }
 
@@ -121,10 +142,10 @@ static bool readable(void)
 }
 
 /**
- * c2w_queue_detach() - ask the reader to let go, or clear the request
+ * c2w_stream_detach() - ask the reader to let go, or clear the request
  * @on: true to ask (C2W_IOC_DETACH_READER), false when the reader closed
  */
-void c2w_queue_detach(bool on)
+void c2w_stream_detach(bool on)
 {
 	WRITE_ONCE(q.detach, on);
 	if (on)
@@ -167,21 +188,21 @@ static ssize_t copy_records(char __user *buf, size_t count)
 			    count - done >= sizeof(l)) {
 				fill_lost(&l);
 				q.lost_pending = 0;
-				q.queued++;
 				have = true;
 			}
 			spin_unlock_irqrestore(&q.lock, flags);
 			if (!have)
 				break;
-			c2w_genl_record(&l.hdr);
+			to_watcher(&l.hdr);
 			if (copy_to_user(buf + done, &l, sizeof(l))) {
 				spin_lock_irqsave(&q.lock, flags);
 				q.lost_pending += l.lost;
-				q.queued--;
 				spin_unlock_irqrestore(&q.lock, flags);
 				return done ? done : -EFAULT;
 			}
-			q.read++;
+			/* Queued and read at once, as far as counters go. */
+			c2w_count(C2W_ST_RECORDS_QUEUED, 1);
+			c2w_count(C2W_ST_RECORDS_READ, 1);
 			done += sizeof(l);
 			continue;
 		}
@@ -199,14 +220,14 @@ static ssize_t copy_records(char __user *buf, size_t count)
 			spin_unlock_irqrestore(&q.lock, flags);
 			return done ? done : -EFAULT;
 		}
-		q.read++;
+		c2w_count(C2W_ST_RECORDS_READ, 1);
 		done += h.size;
 	}
 	return done;
 }
 
 /**
- * c2w_queue_read() - read() on the reader's fd
+ * c2w_stream_read() - read() on the reader's fd
  * @buf: user buffer
  * @count: its size
  * @nonblock: O_NONBLOCK
@@ -215,7 +236,7 @@ static ssize_t copy_records(char __user *buf, size_t count)
  * request; -EINVAL when @count is smaller than the next record; -EAGAIN
  * when empty and @nonblock; -ERESTARTSYS.
  */
-ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock)
+ssize_t c2w_stream_read(char __user *buf, size_t count, bool nonblock)
 {
 	ssize_t ret;
 
@@ -249,14 +270,14 @@ ssize_t c2w_queue_read(char __user *buf, size_t count, bool nonblock)
 }
 
 /**
- * c2w_queue_poll() - poll() on the reader's fd
+ * c2w_stream_poll() - poll() on the reader's fd
  * @file: the file
  * @wait: poll table
  *
  * Return: EPOLLIN | EPOLLRDNORM when a record (or lost notice) is waiting,
  * EPOLLHUP when the reader is asked to detach.
  */
-__poll_t c2w_queue_poll(struct file *file, poll_table *wait)
+__poll_t c2w_stream_poll(struct file *file, poll_table *wait)
 {
 	__poll_t mask = 0;
 
@@ -286,41 +307,26 @@ void c2w_config_record(u32 what, u64 value)
 	r.pid = task_tgid_nr(current);
 	r.uid = from_kuid(&init_user_ns, current_uid());
 	r.value = value;
-	c2w_queue_put(&r.hdr);
+	c2w_stream_put(&r.hdr);
 }
 
 /**
- * c2w_queue_size() - bytes of the queue
+ * c2w_stream_size() - bytes of the queue
  *
  * Return: the kfifo size.
  */
-u32 c2w_queue_size(void)
+u32 c2w_stream_size(void)
 {
 	return kfifo_size(&q.fifo);
 }
 
 /**
- * c2w_queue_stats() - queue counters into @st
- * @st: statistics being filled
- */
-void c2w_queue_stats(struct c2w_stats *st)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&q.lock, flags);
-	st->records_queued = q.queued;
-	st->records_dropped = q.dropped;
-	spin_unlock_irqrestore(&q.lock, flags);
-	st->records_read = READ_ONCE(q.read);
-}
-
-/**
- * c2w_queue_init() - allocate the queue
+ * c2w_stream_init() - allocate the queue
  * @size: bytes, rounded up to a power of two, at least 64 KiB
  *
  * Return: 0 or -ENOMEM.
  */
-int c2w_queue_init(u32 size)
+int c2w_stream_init(u32 size)
 {
 	spin_lock_init(&q.lock);
 	mutex_init(&q.read_lock);
@@ -330,9 +336,9 @@ int c2w_queue_init(u32 size)
 }
 
 /**
- * c2w_queue_exit() - free the queue; no producer or reader may remain
+ * c2w_stream_exit() - free the queue; no producer or reader may remain
  */
-void c2w_queue_exit(void)
+void c2w_stream_exit(void)
 {
 	kfifo_free(&q.fifo);
 }

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executable of the connecting task, as rules see it: the path of
+ * mm->exe_file (not argv, not comm), from the root of the task's mount
+ * namespace rather than from its chroot, with deleted, memfd and truncated
+ * paths flagged and an unresolvable one reported as such, never skipped.
+ *
+ * Runs in kprobe context on the connecting task: nothing here sleeps; the
+ * buffers are the caller's (per-CPU scratch).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dcache.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/mount.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+
+#include "c2watch.h"
+#include "compat.h"
+
+#define MAX_WALK	4096	/* dentries climbed for a too-long path */
+
+/*
+ * The root init sees. A task in the initial mount namespace whose root
+ * differs from it is chrooted. Called under rcu_read_lock().
+ */
+static bool init_root(struct path *root)
+{
+	struct task_struct *init = READ_ONCE(init_pid_ns.child_reaper);
+	bool ok = false;
+
+	if (!init)
+		return false;
+	task_lock(init);
+	if (init->fs) {
+		c2w_fs_root(init->fs, root);
+		ok = true;
+	}
+	task_unlock(init);
+	return ok;
+}
+
+/* Length of a d_path() result that ends at buf + len - 1. */
+static u32 dpath_len(const char *p, const char *buf, int len)
+{
+	return buf + len - 1 - p;
+}
+
+/*
+ * A path too long for the buffer: climb to the deepest ancestor whose path
+ * fits in half of it, and report that as the head of the real path. The
+ * rule core then treats the value as "head only" so that include patterns
+ * still match and exclude patterns only when they must.
+ */
+static char *path_head(const struct path *path, char *buf, u32 *len)
+{
+	const struct dentry *d = path->dentry, *root = path->mnt->mnt_root;
+	u32 total = 0, steps = 0, budget = PATH_MAX / 2;
+	struct path anc = { .mnt = path->mnt };
+	char *p;
+	int tries;
+
+	while (d != root && steps < MAX_WALK) {
+		const struct dentry *parent = READ_ONCE(d->d_parent);
+
+		if (parent == d)
+			break;
+		total += READ_ONCE(d->d_name.len) + 1;
+		d = parent;
+		steps++;
+	}
+	if (steps >= MAX_WALK)
+		return NULL;
+	for (tries = 0; tries < 4; tries++, budget /= 2) {
+		u32 rem = total;
+
+		d = path->dentry;
+		while (d != root && rem > budget) {
+			rem -= READ_ONCE(d->d_name.len) + 1;
+			d = READ_ONCE(d->d_parent);
+		}
+		anc.dentry = (struct dentry *)d;
+		p = d_path(&anc, buf, PATH_MAX - 1);
+		if (!IS_ERR(p)) {
+			*len = dpath_len(p, buf, PATH_MAX - 1);
+			if (*len && p[*len - 1] != '/') {
+				p[(*len)++] = '/';
+				p[*len] = '\0';
+			}
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Prefix @p (inside b->path) with the path of the chroot directory @root,
+ * making it relative to the mount namespace root again. Only a chroot into
+ * a subdirectory can be placed: for a chroot into a mount root the
+ * mountpoint is private to fs/, and the alert says so.
+ */
+static char *unchroot(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		      const struct path *root, char *p, u32 *len)
+{
+	struct name_snapshot name;
+	struct path parent;
+	char *pre;
+	u32 plen, nlen;
+
+	exe->flags |= C2W_AF_CHROOT;
+	if (root->dentry == root->mnt->mnt_root) {
+		exe->flags |= C2W_AF_CHROOT_UNRESOLVED;
+		return p;
+	}
+	parent.mnt = root->mnt;
+	parent.dentry = READ_ONCE(root->dentry->d_parent);
+	pre = d_path(&parent, b->root, PATH_MAX - NAME_MAX - 2);
+	if (IS_ERR(pre)) {
+		exe->flags |= C2W_AF_CHROOT_UNRESOLVED;
+		return p;
+	}
+	plen = dpath_len(pre, b->root, PATH_MAX - NAME_MAX - 2);
+	if (plen == 1)		/* "/" */
+		plen = 0;
+	take_dentry_name_snapshot(&name, root->dentry);
+	nlen = name.name.len;
+	memmove(b->root, pre, plen);
+	b->root[plen++] = '/';
+	memcpy(b->root + plen, name.name.name, nlen);
+	plen += nlen;
+	release_dentry_name_snapshot(&name);
+
+	/* d_path() wrote @p at the end of its buffer: prepend in place. */
+	if (plen > (u32)(p - b->path)) {
+		exe->flags |= C2W_AF_PATH_TRUNCATED;
+		plen = p - b->path;
+	}
+	p -= plen;
+	memcpy(p, b->root, plen);
+	*len += plen;
+	return p;
+}
+
+/* Nothing to match on: an empty head, which matches every include. */
+static void unresolved(struct c2w_exe *exe, struct c2w_exe_buf *b)
+{
+	exe->flags |= C2W_AF_PATH_UNRESOLVED;
+	b->path[0] = '\0';
+	exe->path = b->path;
+	exe->len = 0;
+	exe->name = b->path;
+	exe->name_len = 0;
+	exe->head = true;
+}
+
+static void set_path(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		     struct dentry *dentry, const char *p, u32 len)
+{
+	struct name_snapshot name;
+	const char *slash;
+
+	exe->path = p;
+	exe->len = len;
+	if (!exe->head) {
+		slash = strrchr(p, '/');
+		exe->name = slash ? slash + 1 : p;
+		exe->name_len = p + len - exe->name;
+		return;
+	}
+	/* Only the head of the path: the name comes from the dentry. */
+	take_dentry_name_snapshot(&name, dentry);
+	exe->name_len = min_t(u32, name.name.len, NAME_MAX);
+	memcpy(b->name, name.name.name, exe->name_len);
+	release_dentry_name_snapshot(&name);
+	exe->name = b->name;
+}
+
+static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
+			 struct file *file, bool init_mntns)
+{
+	const struct path *path = &file->f_path;
+	struct dentry *dentry = path->dentry;
+	struct path root, iroot;
+	u32 len;
+	char *p;
+
+	/*
+	 * d_path() marks both with " (deleted)": unlinked files, and files
+	 * that never had a name in any mounted filesystem (memfd).
+	 */
+	if (d_unlinked(dentry))
+		exe->flags |= C2W_AF_EXE_DELETED;
+	if ((path->mnt->mnt_flags & MNT_INTERNAL) &&
+	    !strncmp(dentry->d_name.name, "memfd:", 6))
+		exe->flags |= C2W_AF_EXE_MEMFD | C2W_AF_EXE_DELETED;
+
+	p = d_path(path, b->path, PATH_MAX);
+	if (IS_ERR(p)) {
+		if (PTR_ERR(p) == -ENAMETOOLONG)
+			p = path_head(path, b->path, &len);
+		if (IS_ERR_OR_NULL(p)) {
+			unresolved(exe, b);
+			return;
+		}
+		exe->flags |= C2W_AF_PATH_TRUNCATED;
+		exe->head = true;
+	} else {
+		len = dpath_len(p, b->path, PATH_MAX);
+		if ((exe->flags & C2W_AF_EXE_DELETED) && len >= 10 &&
+		    !memcmp(p + len - 10, " (deleted)", 10))
+			len -= 10;
+		p[len] = '\0';
+	}
+
+	rcu_read_lock();
+	if (current->fs) {
+		c2w_fs_root(current->fs, &root);
+		if (init_mntns && init_root(&iroot) &&
+		    !path_equal(&root, &iroot) && path_is_under(path, &root))
+			p = unchroot(exe, b, &root, p, &len);
+	}
+	rcu_read_unlock();
+	set_path(exe, b, dentry, p, len);
+}
+
+/**
+ * c2w_exe_resolve() - the executable of the current task
+ * @exe: filled in; its strings point into @b
+ * @b: room for the path
+ * @init_mntns: the task is in the initial mount namespace (where a chroot
+ *	can be undone)
+ *
+ * Context: kprobe context, current is the connecting task.
+ * Return: 0, or -ENOENT when the path could not be had (@exe then says
+ * %C2W_AF_PATH_UNRESOLVED: an empty head, which still matches includes so
+ * that the task cannot escape detection).
+ */
+int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		    bool init_mntns)
+{
+	struct mm_struct *mm = current->mm;
+	struct file *file = NULL;
+
+	memset(exe, 0, sizeof(*exe));
+	if (mm)
+		file = c2w_get_exe_file(mm);
+	if (file) {
+		resolve_file(exe, b, file, init_mntns);
+		fput(file);
+	} else {
+		unresolved(exe, b);
+	}
+	return exe->flags & C2W_AF_PATH_UNRESOLVED ? -ENOENT : 0;
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The counters of the module, in one place. Every part counts with
+ * c2w_count() or c2w_count_hook(), a per-CPU add that is safe in probe
+ * context and takes no lock; status.c sums them for the two user surfaces.
+ * Gauges (entries in the seen set, the queue's size) stay with the part
+ * that owns the state they describe.
+ */
+#include <linux/math64.h>
+#include <linux/percpu.h>
+
+#include "c2watch.h"
+
+DEFINE_PER_CPU(struct c2w_pcpu_stats, c2w_pcpu_stats);
+
+/**
+ * c2w_stats_sum() - every counter, summed over the CPUs, into @st
+ * @st: statistics being filled; the gauges are left alone
+ */
+void c2w_stats_sum(struct c2w_stats *st)
+{
+	struct c2w_pcpu_stats sum = { };
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct c2w_pcpu_stats *p = per_cpu_ptr(&c2w_pcpu_stats,
+							     cpu);
+
+		for (i = 0; i < C2W_HOOK_MAX; i++)
+			sum.hook[i] += READ_ONCE(p->hook[i]);
+		for (i = 0; i < C2W_ST_MAX; i++)
+			sum.c[i] += READ_ONCE(p->c[i]);
+	}
+	for (i = 0; i < C2W_HOOK_MAX; i++)
+		st->hook_hits[i] = sum.hook[i];
+	st->ignored = sum.c[C2W_ST_IGNORED];
+	st->evaluated = sum.c[C2W_ST_EVALUATED];
+	st->excluded = sum.c[C2W_ST_EXCLUDED];
+	st->matched = sum.c[C2W_ST_MATCHED];
+	st->suppressed = sum.c[C2W_ST_SUPPRESSED];
+	st->alerted = sum.c[C2W_ST_ALERTED];
+	st->dropped_alerts = sum.c[C2W_ST_DROPPED_ALERTS];
+	st->failed = sum.c[C2W_ST_FAILED];
+	st->records_queued = sum.c[C2W_ST_RECORDS_QUEUED];
+	st->records_read = sum.c[C2W_ST_RECORDS_READ];
+	st->records_dropped = sum.c[C2W_ST_RECORDS_DROPPED];
+	st->seen_full = sum.c[C2W_ST_SEEN_FULL];
+	st->seen_expired = sum.c[C2W_ST_SEEN_EXPIRED];
+	st->netlink_sent = sum.c[C2W_ST_NETLINK_SENT];
+	st->netlink_failed = sum.c[C2W_ST_NETLINK_FAILED];
+	st->probe_ns_total = sum.c[C2W_ST_PROBE_NS];
+	st->probe_ns_avg = st->evaluated ?
+			   div64_u64(st->probe_ns_total, st->evaluated) : 0;
+}
