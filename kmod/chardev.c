@@ -100,8 +100,8 @@ static long ioctl_set_rules(void __user *argp)
 	blob = vmemdup_user(u64_to_user_ptr(b.ptr), b.len);
 	if (IS_ERR(blob))
 		return PTR_ERR(blob);
-	ret = c2w_rs_compile(blob, b.len, &rs, &err);
-	kvfree(blob);
+	/* The ruleset takes the copy over, or frees it. */
+	ret = c2w_rs_compile_owned(blob, b.len, &rs, &err);
 	if (ret) {
 		if (ret == -EINVAL)
 			pr_info_ratelimited("ruleset refused: %s (rule %d clause %d test %d)\n",

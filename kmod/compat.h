@@ -22,6 +22,13 @@
 #define C2W_KERNEL_AT_LEAST(a, b, c) \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(a, b, c))
 
+/* get_unaligned_be32() and friends: <asm/unaligned.h> before 6.12. */
+#if C2W_KERNEL_AT_LEAST(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* ---- the executable of an mm ---- */
 
 /*

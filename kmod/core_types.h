@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The tiny shim that lets the rule core (rules.c) build both in the kernel
- * and in userspace: fixed-width types, memory, string helpers. Nothing else
- * of the kernel may be used by the core.
+ * The tiny shim that lets the rule core (rules.c, match.c) build both in the
+ * kernel and in userspace. The core is written as ordinary kernel C (u32,
+ * ALIGN(), get_unaligned_be32(), memchr_inv(), sort()); the userspace build
+ * gets stand-ins for those here, as tools/testing/radix-tree and lib/xz do.
+ * Nothing else of the kernel may be used by the core.
  */
 #ifndef _C2W_CORE_TYPES_H
 #define _C2W_CORE_TYPES_H
@@ -14,6 +16,9 @@
 #include <linux/slab.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
+#include <linux/sort.h>
+
+#include "compat.h"		/* get_unaligned_be32() */
 
 static inline void *c2w_zalloc(size_t n)
 {
@@ -54,6 +59,45 @@ static inline void *c2w_zalloc(size_t n)
 static inline void c2w_free(void *p)
 {
 	free(p);
+}
+
+#ifndef ALIGN
+#define ALIGN(x, a) ({ __typeof__(x) _x = (x), _m = (__typeof__(x))(a) - 1; \
+			(_x + _m) & ~_m; })
+#endif
+
+static inline u32 get_unaligned_be32(const void *p)
+{
+	const u8 *b = p;
+
+	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | b[3];
+}
+
+static inline u64 get_unaligned_be64(const void *p)
+{
+	return (u64)get_unaligned_be32(p) << 32 |
+	       get_unaligned_be32((const u8 *)p + 4);
+}
+
+/* The first byte of @p that is not @c, as the kernel's; NULL if none. */
+static inline void *memchr_inv(const void *p, int c, size_t n)
+{
+	const u8 *b = p;
+
+	for (; n; n--, b++)
+		if (*b != (u8)c)
+			return (void *)b;
+	return NULL;
+}
+
+/* The kernel's sort(); the swap function is optional there too. */
+static inline void sort(void *base, size_t num, size_t size,
+			int (*cmp)(const void *, const void *),
+			void (*swap)(void *, void *, int))
+{
+	(void)swap;
+	if (num > 1)
+		qsort(base, num, size, cmp);
 }
 
 static inline u32 c2w_ip_text(int family, const u8 *addr, char *buf, u32 cap)

@@ -16,39 +16,8 @@
  */
 #include "rules.h"
 
-struct seg {
-	u32 off;
-	u32 len;
-};
-
-struct glob {
-	const char *lit;	/* unescaped literal bytes of all segments */
-	const struct seg *seg;
-	u32 n_seg;
-	u32 min_len;		/* sum of the segment lengths */
-	u8 has_star;
-	u8 lead_star;
-	u8 trail_star;
-};
-
-struct iv4 {
-	u32 lo, hi;
-};
-
-struct u128 {
-	u64 hi, lo;
-};
-
-struct iv6 {
-	struct u128 lo, hi;
-};
-
-struct ivport {
-	u16 lo, hi;
-};
-
 struct globset {
-	const struct glob *g;
+	const struct c2w_glob *g;
 	u32 n;
 };
 
@@ -58,12 +27,14 @@ struct cclause {
 	u32 exists;		/* fields tested for existence */
 	u32 negate;
 	u32 cost;
-	u32 blob_index;		/* for --explain */
-	const struct iv4 *ip4[2];
+#ifndef __KERNEL__
+	u32 blob_index;		/* c2watchctl eval --explain */
+#endif
+	const struct c2w_iv4 *ip4[2];
 	u32 n_ip4[2];
-	const struct iv6 *ip6[2];
+	const struct c2w_iv6 *ip6[2];
 	u32 n_ip6[2];
-	const struct ivport *port[2];
+	const struct c2w_ivport *port[2];
 	u32 n_port[2];
 	struct globset str[C2W_FIELD_MAX];
 };
@@ -78,7 +49,7 @@ struct c2w_ruleset {
 	struct crule *rules;
 	u32 n_rules;
 	u32 blob_size;
-	const void *blob;	/* the validated blob, for read-back */
+	void *blob;		/* the validated blob, owned, for read-back */
 	size_t mem_size;
 };
 
@@ -129,220 +100,11 @@ static u32 field_cost(int field)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Globs: '*' matches any run of bytes, '/' included; '\' escapes. */
-
-static const char *find(const char *h, u32 hlen, const char *n, u32 nlen)
-{
-	const char *end;
-
-	if (!nlen)
-		return h;
-	if (hlen < nlen)
-		return NULL;
-	end = h + hlen - nlen;
-	for (; h <= end; h++) {
-		h = memchr(h, n[0], end - h + 1);
-		if (!h)
-			return NULL;
-		if (!memcmp(h, n, nlen))
-			return h;
-	}
-	return NULL;
-}
-
-static bool glob_match(const struct glob *g, const char *s, u32 n)
-{
-	u32 i = 0, last = g->n_seg, pos = 0, end = n;
-	const struct seg *sg;
-
-	if (n < g->min_len)
-		return false;
-	if (!g->has_star)
-		return n == g->min_len &&
-		       !memcmp(s, g->lit, g->min_len);
-	if (!g->lead_star) {
-		sg = &g->seg[0];
-		if (memcmp(s, g->lit + sg->off, sg->len))
-			return false;
-		pos = sg->len;
-		i = 1;
-	}
-	if (!g->trail_star && i < last) {
-		sg = &g->seg[last - 1];
-		if (memcmp(s + n - sg->len, g->lit + sg->off, sg->len))
-			return false;
-		end = n - sg->len;
-		last--;
-	}
-	for (; i < last; i++) {
-		const char *f;
-
-		sg = &g->seg[i];
-		f = find(s + pos, end - pos, g->lit + sg->off, sg->len);
-		if (!f)
-			return false;
-		pos = f - s + sg->len;
-	}
-	return true;
-}
-
-/*
- * @s is only the head of the real value. "possible": some value starting
- * with @s could match (checked on the anchored prefix, generous beyond it);
- * "definite": every value starting with @s matches.
- */
-static bool glob_match_head(const struct glob *g, const char *s, u32 n,
-			    bool definite)
-{
-	u32 l;
-
-	if (definite)
-		return g->trail_star && glob_match(g, s, n);
-	if (g->lead_star)
-		return true;
-	l = g->n_seg ? g->seg[0].len : 0;
-	if (memcmp(s, g->lit, n < l ? n : l))
-		return false;
-	/* Without a star the real value, longer than @s, must equal @pat. */
-	return n < l || g->has_star;
-}
-
-/* Byte sizes needed to compile @pat: literals and segments. */
-static int glob_check(const char *pat, u32 plen, u32 *n_seg)
-{
-	u32 i, segs = 0;
-	bool in_seg = false;
-
-	for (i = 0; i < plen; i++) {
-		if (pat[i] == '\0')
-			return -EINVAL;
-		if (pat[i] == '*') {
-			in_seg = false;
-			continue;
-		}
-		if (pat[i] == '\\' && ++i == plen)
-			return -EINVAL;
-		if (pat[i] == '\0')
-			return -EINVAL;
-		if (!in_seg)
-			segs++;
-		in_seg = true;
-	}
-	*n_seg = segs;
-	return 0;
-}
-
-static void glob_compile(struct glob *g, const char *pat, u32 plen,
-			 char *lit, struct seg *seg)
-{
-	u32 i, o = 0, n = 0;
-	bool in_seg = false;
-
-	g->lead_star = plen && pat[0] == '*';
-	g->trail_star = 0;
-	g->has_star = 0;
-	for (i = 0; i < plen; i++) {
-		if (pat[i] == '*') {
-			in_seg = false;
-			g->trail_star = 1;
-			g->has_star = 1;
-			continue;
-		}
-		g->trail_star = 0;
-		if (pat[i] == '\\')
-			i++;
-		if (!in_seg) {
-			seg[n].off = o;
-			seg[n].len = 0;
-			n++;
-		}
-		in_seg = true;
-		lit[o++] = pat[i];
-		seg[n - 1].len++;
-	}
-	g->lit = lit;
-	g->seg = seg;
-	g->n_seg = n;
-	g->min_len = o;
-}
-
-/**
- * c2w_glob_match() - match a KQL wildcard pattern (uncompiled form)
- * @pat: pattern, '*' any run of bytes, '\' escapes the next byte
- * @plen: its length
- * @s: subject
- * @slen: its length
- *
- * Meant for tools and tests; the hot path uses compiled globs.
- *
- * Return: true on a match; false also for an invalid pattern.
- */
-bool c2w_glob_match(const char *pat, u32 plen, const char *s, u32 slen)
-{
-	struct seg segbuf[64];
-	char litbuf[512];
-	struct glob g;
-	u32 n_seg;
-
-	if (plen > sizeof(litbuf) || glob_check(pat, plen, &n_seg) ||
-	    n_seg > 64)
-		return false;
-	glob_compile(&g, pat, plen, litbuf, segbuf);
-	return glob_match(&g, s, slen);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Addresses */
-
-static u32 v4_hostmask(u32 prefix)
-{
-	return prefix >= 32 ? 0 : ~0U >> prefix;
-}
+/* Events */
 
 static const u8 v4mapped_prefix[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
-
-static u32 get_be32(const u8 *p)
-{
-	return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3];
-}
-
-static u64 get_be64(const u8 *p)
-{
-	return (u64)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static struct u128 get_u128(const u8 *p)
-{
-	struct u128 v = { get_be64(p), get_be64(p + 8) };
-
-	return v;
-}
-
-static int u128_cmp(struct u128 a, struct u128 b)
-{
-	if (a.hi != b.hi)
-		return a.hi < b.hi ? -1 : 1;
-	if (a.lo != b.lo)
-		return a.lo < b.lo ? -1 : 1;
-	return 0;
-}
-
-/* Mask with the low (128 - prefix) bits set. */
-static struct u128 u128_hostmask(u32 prefix)
-{
-	struct u128 m;
-
-	if (prefix >= 64) {
-		m.hi = 0;
-		m.lo = prefix >= 128 ? 0 : ~0ULL >> (prefix - 64);
-	} else {
-		m.hi = prefix ? ~0ULL >> prefix : ~0ULL;
-		m.lo = ~0ULL;
-	}
-	return m;
-}
 
 /**
  * c2w_event_set_ip() - set an ip field, folding IPv4-mapped IPv6 to IPv4
@@ -389,159 +151,15 @@ void c2w_event_add_str(struct c2w_event *ev, int field, const char *s,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Sorting and merging intervals (insertion sort: compile time, small n) */
-
-static u32 merge_iv4(struct iv4 *v, u32 n)
-{
-	u32 i, j, o;
-
-	for (i = 1; i < n; i++) {
-		struct iv4 x = v[i];
-
-		for (j = i; j > 0 && v[j - 1].lo > x.lo; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	for (i = 0, o = 0; i < n; i++) {
-		if (o && (v[o - 1].hi == 0xffffffffU ||
-			  v[i].lo <= v[o - 1].hi + 1)) {
-			if (v[i].hi > v[o - 1].hi)
-				v[o - 1].hi = v[i].hi;
-		} else {
-			v[o++] = v[i];
-		}
-	}
-	return o;
-}
-
-static u32 merge_iv6(struct iv6 *v, u32 n)
-{
-	u32 i, j, o;
-
-	for (i = 1; i < n; i++) {
-		struct iv6 x = v[i];
-
-		for (j = i; j > 0 && u128_cmp(v[j - 1].lo, x.lo) > 0; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	for (i = 0, o = 0; i < n; i++) {
-		bool touch = false;
-
-		/* Overlapping or adjacent: lo <= prev.hi + 1. */
-		if (o) {
-			struct u128 next = v[o - 1].hi;
-
-			next.lo++;
-			if (!next.lo)
-				next.hi++;
-			touch = (!~v[o - 1].hi.hi && !~v[o - 1].hi.lo) ||
-				u128_cmp(v[i].lo, next) <= 0;
-		}
-		if (touch) {
-			if (u128_cmp(v[i].hi, v[o - 1].hi) > 0)
-				v[o - 1].hi = v[i].hi;
-		} else {
-			v[o++] = v[i];
-		}
-	}
-	return o;
-}
-
-static u32 merge_port(struct ivport *v, u32 n)
-{
-	u32 i, j, o;
-
-	for (i = 1; i < n; i++) {
-		struct ivport x = v[i];
-
-		for (j = i; j > 0 && v[j - 1].lo > x.lo; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
-	}
-	for (i = 0, o = 0; i < n; i++) {
-		if (o && (u32)v[i].lo <= (u32)v[o - 1].hi + 1) {
-			if (v[i].hi > v[o - 1].hi)
-				v[o - 1].hi = v[i].hi;
-		} else {
-			v[o++] = v[i];
-		}
-	}
-	return o;
-}
-
-static bool in_iv4(const struct iv4 *v, u32 n, u32 a)
-{
-	u32 lo = 0, hi = n;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (a < v[mid].lo)
-			hi = mid;
-		else if (a > v[mid].hi)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
-}
-
-static bool in_iv6(const struct iv6 *v, u32 n, struct u128 a)
-{
-	u32 lo = 0, hi = n;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (u128_cmp(a, v[mid].lo) < 0)
-			hi = mid;
-		else if (u128_cmp(a, v[mid].hi) > 0)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
-}
-
-static bool in_port(const struct ivport *v, u32 n, u16 p)
-{
-	u32 i;
-
-	for (i = 0; i < n && v[i].lo <= p; i++)
-		if (p <= v[i].hi)
-			return true;
-	return false;
-}
-
-/* ------------------------------------------------------------------------ */
 /* Validation */
 
-struct layout {
-	const struct c2w_rs_header *h;
-	const struct c2w_rs_rule *rules;
-	const struct c2w_rs_clause *clauses;
-	const struct c2w_rs_test *tests;
-	const char *strtab;
-};
-
-static bool str_ok(const struct layout *l, const struct c2w_str *s,
+static bool str_ok(const struct c2w_rs_view *l, const struct c2w_str *s,
 		   u32 max)
 {
 	if (s->len > max || s->off > l->h->strtab_size ||
 	    s->len > l->h->strtab_size - s->off)
 		return false;
 	return !memchr(l->strtab + s->off, '\0', s->len);
-}
-
-static bool zero(const void *p, size_t n)
-{
-	const u8 *b = p;
-
-	while (n--)
-		if (*b++)
-			return false;
-	return true;
 }
 
 static int fail(struct c2w_rs_error *e, int rule, int clause, int test,
@@ -554,7 +172,7 @@ static int fail(struct c2w_rs_error *e, int rule, int clause, int test,
 	return -EINVAL;
 }
 
-static int check_test(const struct layout *l, const struct c2w_rs_test *t,
+static int check_test(const struct c2w_rs_view *l, const struct c2w_rs_test *t,
 		      struct c2w_rs_error *e, int ti)
 {
 	static const struct c2w_rs_test z;
@@ -568,32 +186,32 @@ static int check_test(const struct layout *l, const struct c2w_rs_test *t,
 	switch (t->op) {
 	case C2W_OP_EXISTS:
 		if (memcmp(&t->str, &z.str, sizeof(t->str)) ||
-		    !zero(t->addr, sizeof(t->addr)) || t->family ||
+		    memchr_inv(t->addr, 0, sizeof(t->addr)) || t->family ||
 		    t->prefix || t->port_lo || t->port_hi)
 			return fail(e, -1, -1, ti, "exists test with operands");
 		return 0;
 	case C2W_OP_GLOB:
 		if (kind != C2W_KIND_STR)
 			return fail(e, -1, -1, ti, "glob on a non-string field");
-		if (!zero(t->addr, sizeof(t->addr)) || t->family ||
+		if (memchr_inv(t->addr, 0, sizeof(t->addr)) || t->family ||
 		    t->prefix || t->port_lo || t->port_hi)
 			return fail(e, -1, -1, ti, "glob test with other operands");
 		if (!str_ok(l, &t->str, C2W_MAX_PATTERN))
 			return fail(e, -1, -1, ti, "pattern out of bounds or has NUL");
-		if (glob_check(l->strtab + t->str.off, t->str.len, &n_seg))
+		if (c2w_glob_check(l->strtab + t->str.off, t->str.len, &n_seg))
 			return fail(e, -1, -1, ti, "pattern ends with a lone '\\'");
 		return 0;
 	case C2W_OP_CIDR: {
-		struct u128 a, m;
+		struct c2w_u128 a, m;
 
 		if (kind != C2W_KIND_IP)
 			return fail(e, -1, -1, ti, "CIDR on a non-ip field");
 		if (t->str.off || t->str.len || t->port_lo || t->port_hi)
 			return fail(e, -1, -1, ti, "CIDR test with other operands");
 		if (t->family == 4) {
-			if (t->prefix > 32 || !zero(t->addr + 4, 12))
+			if (t->prefix > 32 || memchr_inv(t->addr + 4, 0, 12))
 				return fail(e, -1, -1, ti, "bad IPv4 prefix");
-			if (get_be32(t->addr) & v4_hostmask(t->prefix))
+			if (get_unaligned_be32(t->addr) & c2w_v4_hostmask(t->prefix))
 				return fail(e, -1, -1, ti, "CIDR has host bits set");
 			return 0;
 		}
@@ -601,8 +219,8 @@ static int check_test(const struct layout *l, const struct c2w_rs_test *t,
 			return fail(e, -1, -1, ti, "CIDR family not 4 or 6");
 		if (t->prefix > 128)
 			return fail(e, -1, -1, ti, "bad IPv6 prefix");
-		a = get_u128(t->addr);
-		m = u128_hostmask(t->prefix);
+		a = c2w_u128_get(t->addr);
+		m = c2w_u128_hostmask(t->prefix);
 		if ((a.hi & m.hi) || (a.lo & m.lo))
 			return fail(e, -1, -1, ti, "CIDR has host bits set");
 		return 0;
@@ -611,7 +229,7 @@ static int check_test(const struct layout *l, const struct c2w_rs_test *t,
 		if (kind != C2W_KIND_PORT)
 			return fail(e, -1, -1, ti, "range on a non-port field");
 		if (t->str.off || t->str.len ||
-		    !zero(t->addr, sizeof(t->addr)) || t->family || t->prefix)
+		    memchr_inv(t->addr, 0, sizeof(t->addr)) || t->family || t->prefix)
 			return fail(e, -1, -1, ti, "range test with other operands");
 		if (t->port_lo > t->port_hi)
 			return fail(e, -1, -1, ti, "range with lo > hi");
@@ -621,7 +239,7 @@ static int check_test(const struct layout *l, const struct c2w_rs_test *t,
 	}
 }
 
-static int check_blob(const void *blob, u32 size, struct layout *l,
+static int check_blob(const void *blob, u32 size, struct c2w_rs_view *l,
 		      struct c2w_rs_error *e)
 {
 	const struct c2w_rs_header *h = blob;
@@ -649,11 +267,7 @@ static int check_blob(const void *blob, u32 size, struct layout *l,
 	if (need != size)
 		return fail(e, -1, -1, -1, "counts do not add up to the blob size");
 
-	l->h = h;
-	l->rules = (const void *)(h + 1);
-	l->clauses = (const void *)(l->rules + h->n_rules);
-	l->tests = (const void *)(l->clauses + h->n_clauses);
-	l->strtab = (const char *)(l->tests + h->n_tests);
+	c2w_rs_view(blob, l);
 
 	for (i = 0; i < h->n_tests; i++)
 		if (check_test(l, &l->tests[i], e, i))
@@ -710,15 +324,13 @@ static void *take(struct arena *a, size_t n)
 {
 	void *p;
 
-	n = (n + 7) & ~(size_t)7;
+	n = ALIGN(n, 8);
 	if (n > a->cap - a->used)	/* sized in pass 1: cannot happen */
 		return NULL;
 	p = a->p + a->used;
 	a->used += n;
 	return p;
 }
-
-#define ALIGN8(n) (((size_t)(n) + 7) & ~(size_t)7)
 
 /* How many entries each array of a compiled clause gets, at most. */
 struct counts {
@@ -728,7 +340,7 @@ struct counts {
 	size_t glob_bytes;
 };
 
-static void clause_counts(const struct layout *l,
+static void clause_counts(const struct c2w_rs_view *l,
 			  const struct c2w_rs_clause *c, struct counts *n)
 {
 	u32 i, n_seg;
@@ -740,10 +352,10 @@ static void clause_counts(const struct layout *l,
 			   t->field == C2W_FIELD_DESTINATION_PORT;
 
 		if (t->op == C2W_OP_GLOB) {
-			glob_check(l->strtab + t->str.off, t->str.len, &n_seg);
+			c2w_glob_check(l->strtab + t->str.off, t->str.len, &n_seg);
 			n->globs[t->field]++;
-			n->glob_bytes += ALIGN8(n_seg * sizeof(struct seg)) +
-					 ALIGN8(t->str.len);
+			n->glob_bytes += ALIGN(n_seg * sizeof(struct c2w_seg), 8) +
+					 ALIGN(t->str.len, 8);
 		} else if (t->op == C2W_OP_CIDR) {
 			n->cidrs[side]++;
 		} else if (t->op == C2W_OP_RANGE) {
@@ -753,7 +365,7 @@ static void clause_counts(const struct layout *l,
 }
 
 /* Bytes the compiled form of one clause needs, at most. */
-static size_t clause_mem(const struct layout *l, const struct c2w_rs_clause *c)
+static size_t clause_mem(const struct c2w_rs_view *l, const struct c2w_rs_clause *c)
 {
 	struct counts n;
 	size_t m;
@@ -762,41 +374,52 @@ static size_t clause_mem(const struct layout *l, const struct c2w_rs_clause *c)
 	clause_counts(l, c, &n);
 	m = n.glob_bytes;
 	for (f = 0; f < C2W_FIELD_MAX; f++)
-		m += ALIGN8(n.globs[f] * sizeof(struct glob));
+		m += ALIGN(n.globs[f] * sizeof(struct c2w_glob), 8);
 	/* A v6 CIDR may add one v4 interval (the IPv4-mapped space). */
 	for (k = 0; k < 2; k++)
-		m += ALIGN8(n.cidrs[k] * sizeof(struct iv4)) +
-		     ALIGN8(n.cidrs[k] * sizeof(struct iv6)) +
-		     ALIGN8(n.ports[k] * sizeof(struct ivport));
+		m += ALIGN(n.cidrs[k] * sizeof(struct c2w_iv4), 8) +
+		     ALIGN(n.cidrs[k] * sizeof(struct c2w_iv6), 8) +
+		     ALIGN(n.ports[k] * sizeof(struct c2w_ivport), 8);
 	return m;
 }
 
-static const struct u128 mapped_lo = { 0, 0xffff00000000ULL };
-static const struct u128 mapped_hi = { 0, 0xffffffffffffULL };
+#ifdef __KERNEL__
+static inline void set_blob_index(struct cclause *cc, u32 ci)
+{
+}
+#else
+static inline void set_blob_index(struct cclause *cc, u32 ci)
+{
+	cc->blob_index = ci;
+}
+#endif
 
-static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
+static const struct c2w_u128 mapped_lo = { 0, 0xffff00000000ULL };
+static const struct c2w_u128 mapped_hi = { 0, 0xffffffffffffULL };
+
+static int compile_clause(const struct c2w_rs_view *l, u32 ci, struct cclause *cc,
 			  struct arena *a)
 {
 	const struct c2w_rs_clause *c = &l->clauses[ci];
-	struct iv4 *ip4[2];
-	struct iv6 *ip6[2];
-	struct ivport *port[2];
-	struct glob *globs[C2W_FIELD_MAX];
+	struct c2w_iv4 *ip4[2];
+	struct c2w_iv6 *ip6[2];
+	struct c2w_ivport *port[2];
+	struct c2w_glob *globs[C2W_FIELD_MAX];
 	struct counts n;
 	u32 i, k;
 
 	cc->negate = !!(c->flags & C2W_CLAUSE_NEGATE);
-	cc->blob_index = ci;
+	set_blob_index(cc, ci);
 	clause_counts(l, c, &n);
 	for (k = 0; k < 2; k++) {
-		ip4[k] = take(a, n.cidrs[k] * sizeof(struct iv4));
-		ip6[k] = take(a, n.cidrs[k] * sizeof(struct iv6));
-		port[k] = take(a, n.ports[k] * sizeof(struct ivport));
+		ip4[k] = take(a, n.cidrs[k] * sizeof(struct c2w_iv4));
+		ip6[k] = take(a, n.cidrs[k] * sizeof(struct c2w_iv6));
+		port[k] = take(a, n.ports[k] * sizeof(struct c2w_ivport));
 		if (!ip4[k] || !ip6[k] || !port[k])
 			return -ENOMEM;
 	}
 	for (k = 0; k < C2W_FIELD_MAX; k++) {
-		globs[k] = take(a, n.globs[k] * sizeof(struct glob));
+		globs[k] = take(a, n.globs[k] * sizeof(struct c2w_glob));
 		if (!globs[k])
 			return -ENOMEM;
 	}
@@ -818,17 +441,17 @@ static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
 			port[side][cc->n_port[side]++].hi = t->port_hi;
 			break;
 		case C2W_OP_CIDR: {
-			struct u128 lo = get_u128(t->addr), m, hi;
+			struct c2w_u128 lo = c2w_u128_get(t->addr), m, hi;
 
 			if (t->family == 4) {
-				u32 v = get_be32(t->addr);
-				u32 hm = v4_hostmask(t->prefix);
+				u32 v = get_unaligned_be32(t->addr);
+				u32 hm = c2w_v4_hostmask(t->prefix);
 
 				ip4[side][cc->n_ip4[side]].lo = v;
 				ip4[side][cc->n_ip4[side]++].hi = v | hm;
 				break;
 			}
-			m = u128_hostmask(t->prefix);
+			m = c2w_u128_hostmask(t->prefix);
 			hi.hi = lo.hi | m.hi;
 			hi.lo = lo.lo | m.lo;
 			ip6[side][cc->n_ip6[side]].lo = lo;
@@ -844,8 +467,8 @@ static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
 
 				ip4[side][cc->n_ip4[side]].lo = v;
 				ip4[side][cc->n_ip4[side]++].hi = v | hm;
-			} else if (u128_cmp(lo, mapped_lo) <= 0 &&
-				   u128_cmp(hi, mapped_hi) >= 0) {
+			} else if (c2w_u128_cmp(lo, mapped_lo) <= 0 &&
+				   c2w_u128_cmp(hi, mapped_hi) >= 0) {
 				ip4[side][cc->n_ip4[side]].lo = 0;
 				ip4[side][cc->n_ip4[side]++].hi = ~0U;
 			}
@@ -855,16 +478,16 @@ static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
 			struct globset *gs = &cc->str[t->field];
 			u32 n_seg;
 			char *lit;
-			struct seg *seg;
+			struct c2w_seg *seg;
 
-			glob_check(l->strtab + t->str.off, t->str.len, &n_seg);
+			c2w_glob_check(l->strtab + t->str.off, t->str.len, &n_seg);
 			seg = take(a, n_seg * sizeof(*seg));
 			lit = take(a, t->str.len);
 			if ((n_seg && !seg) || (t->str.len && !lit))
 				return -ENOMEM;
-			glob_compile(&globs[t->field][gs->n],
-				     l->strtab + t->str.off, t->str.len, lit,
-				     seg);
+			c2w_glob_compile(&globs[t->field][gs->n],
+					 l->strtab + t->str.off, t->str.len,
+					 lit, seg);
 			gs->g = globs[t->field];
 			gs->n++;
 			break;
@@ -872,9 +495,9 @@ static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
 		}
 	}
 	for (k = 0; k < 2; k++) {
-		cc->n_ip4[k] = merge_iv4(ip4[k], cc->n_ip4[k]);
-		cc->n_ip6[k] = merge_iv6(ip6[k], cc->n_ip6[k]);
-		cc->n_port[k] = merge_port(port[k], cc->n_port[k]);
+		cc->n_ip4[k] = c2w_iv4_merge(ip4[k], cc->n_ip4[k]);
+		cc->n_ip6[k] = c2w_iv6_merge(ip6[k], cc->n_ip6[k]);
+		cc->n_port[k] = c2w_port_merge(port[k], cc->n_port[k]);
 		cc->ip4[k] = ip4[k];
 		cc->ip6[k] = ip6[k];
 		cc->port[k] = port[k];
@@ -882,7 +505,7 @@ static int compile_clause(const struct layout *l, u32 ci, struct cclause *cc,
 	return 0;
 }
 
-static void set_info(const struct layout *l, const struct c2w_rs_rule *r,
+static void set_info(const struct c2w_rs_view *l, const struct c2w_rs_rule *r,
 		     struct c2w_rule_info *in)
 {
 	in->id = l->strtab + r->id.off;
@@ -904,21 +527,24 @@ static void set_info(const struct layout *l, const struct c2w_rs_rule *r,
 }
 
 /**
- * c2w_rs_compile() - validate a ruleset blob and compile it
- * @blob: the blob (copied; the caller keeps ownership)
+ * c2w_rs_compile_owned() - validate a ruleset blob and compile it, taking
+ *	the blob over
+ * @blob: the blob, allocated as c2w_free() frees it (the module's copy
+ *	from userspace); the ruleset keeps it, c2w_rs_free() frees it, and so
+ *	does a failure here: validated once, never copied again
  * @size: its size in bytes
  * @out: the compiled ruleset, to be freed with c2w_rs_free()
- * @err: on -EINVAL, where and why
+ * @err: on -EINVAL, where and why (may be NULL)
  *
  * Context: process context (allocates with c2w_zalloc()).
  * Return: 0, -EINVAL for a bad blob, -ENOMEM.
  */
-int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
-		   struct c2w_rs_error *err)
+int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
+			 struct c2w_rs_error *err)
 {
 	struct c2w_rs_error dummy;
 	struct c2w_ruleset *rs;
-	struct layout l;
+	struct c2w_rs_view l;
 	struct arena a;
 	size_t mem;
 	u32 i, j, k;
@@ -929,31 +555,32 @@ int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
 	fail(err, -1, -1, -1, NULL);
 	*out = NULL;
 	ret = check_blob(blob, size, &l, err);
-	if (ret)
+	if (ret) {
+		c2w_free(blob);
 		return ret;
+	}
 
-	mem = ALIGN8(sizeof(*rs)) + ALIGN8(size) +
-	      ALIGN8(l.h->n_rules * sizeof(struct crule));
+	mem = ALIGN(sizeof(*rs), 8) +
+	      ALIGN(l.h->n_rules * sizeof(struct crule), 8);
 	for (i = 0; i < l.h->n_rules; i++) {
 		const struct c2w_rs_rule *r = &l.rules[i];
 
-		mem += ALIGN8(r->n_clauses * sizeof(struct cclause));
+		mem += ALIGN(r->n_clauses * sizeof(struct cclause), 8);
 		for (j = 0; j < r->n_clauses; j++)
 			mem += clause_mem(&l, &l.clauses[r->first_clause + j]);
 	}
 	a.p = c2w_zalloc(mem);
-	if (!a.p)
+	if (!a.p) {
+		c2w_free(blob);
 		return -ENOMEM;
+	}
 	a.used = 0;
 	a.cap = mem;
 
 	rs = take(&a, sizeof(*rs));
 	rs->mem_size = mem;
 	rs->blob_size = size;
-	rs->blob = take(&a, size);
-	memcpy((void *)rs->blob, blob, size);
-	/* From here on everything points into our own copy. */
-	check_blob(rs->blob, size, &l, err);
+	rs->blob = blob;
 	rs->n_rules = l.h->n_rules;
 	rs->rules = take(&a, rs->n_rules * sizeof(struct crule));
 
@@ -968,7 +595,7 @@ int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
 			ret = compile_clause(&l, r->first_clause + j, &cl[j],
 					     &a);
 			if (ret) {
-				c2w_free(a.p);
+				c2w_rs_free(rs);
 				return ret;
 			}
 		}
@@ -993,7 +620,38 @@ int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
  */
 void c2w_rs_free(struct c2w_ruleset *rs)
 {
+	if (!rs)
+		return;
+	c2w_free(rs->blob);
 	c2w_free(rs);	/* the arena starts with the ruleset itself */
+}
+
+/**
+ * c2w_rs_compile() - c2w_rs_compile_owned() on a copy of @blob
+ * @blob: the blob; the caller keeps it
+ * @size: its size in bytes
+ * @out: the compiled ruleset, to be freed with c2w_rs_free()
+ * @err: on -EINVAL, where and why (may be NULL)
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL for a bad blob, -ENOMEM.
+ */
+int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
+		   struct c2w_rs_error *err)
+{
+	void *own;
+
+	*out = NULL;
+	if (size > C2W_MAX_RULESET_SIZE) {
+		if (err)
+			fail(err, -1, -1, -1, "ruleset too large");
+		return -EINVAL;
+	}
+	own = c2w_zalloc(size ?: 1);
+	if (!own)
+		return -ENOMEM;
+	memcpy(own, blob, size);
+	return c2w_rs_compile_owned(own, size, out, err);
 }
 
 /**
@@ -1045,9 +703,11 @@ static bool match_strs(const struct globset *gs, const struct c2w_event *ev,
 		const struct c2w_sv *sv = &ev->sv[field][v];
 
 		for (i = 0; i < gs->n; i++) {
-			if (head ? glob_match_head(&gs->g[i], sv->s, sv->len,
-						   negated) :
-				   glob_match(&gs->g[i], sv->s, sv->len))
+			const struct c2w_glob *g = &gs->g[i];
+
+			if (head ? c2w_glob_test_head(g, sv->s, sv->len,
+						      negated) :
+				   c2w_glob_test(g, sv->s, sv->len))
 				return true;
 		}
 	}
@@ -1062,9 +722,9 @@ static bool match_ip(const struct cclause *c, const struct c2w_event *ev,
 
 	if (fam == 4)
 		return c->n_ip4[side] &&
-		       in_iv4(c->ip4[side], c->n_ip4[side], get_be32(addr));
+		       c2w_iv4_has(c->ip4[side], c->n_ip4[side], get_unaligned_be32(addr));
 	return c->n_ip6[side] &&
-	       in_iv6(c->ip6[side], c->n_ip6[side], get_u128(addr));
+	       c2w_iv6_has(c->ip6[side], c->n_ip6[side], c2w_u128_get(addr));
 }
 
 /* Whether at least one test of the clause holds (before negation). */
@@ -1078,10 +738,10 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_IP)) && match_ip(c, ev, 0))
 		return true;
 	if ((have & C2W_FBIT(C2W_FIELD_DESTINATION_PORT)) &&
-	    in_port(c->port[1], c->n_port[1], ev->dport))
+	    c2w_port_has(c->port[1], c->n_port[1], ev->dport))
 		return true;
 	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_PORT)) &&
-	    in_port(c->port[0], c->n_port[0], ev->sport))
+	    c2w_port_has(c->port[0], c->n_port[0], ev->sport))
 		return true;
 	if (unlikely(c->fields & ev->lazy)) {
 		/*
@@ -1103,23 +763,18 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 	return false;
 }
 
-static bool rule_eval(const struct crule *r, struct c2w_event *ev,
-		      int *decider)
+/* The first clause (in evaluation order) that fails; -1: the rule holds. */
+static int rule_fails_at(const struct crule *r, struct c2w_event *ev)
 {
 	u32 i;
 
 	for (i = 0; i < r->n_cl; i++) {
 		const struct cclause *c = &r->cl[i];
 
-		if (clause_holds(c, ev) == !!c->negate) {
-			if (decider)
-				*decider = c->blob_index;
-			return false;
-		}
+		if (clause_holds(c, ev) == !!c->negate)
+			return i;
 	}
-	if (decider)
-		*decider = -1;
-	return true;
+	return -1;
 }
 
 /**
@@ -1138,12 +793,13 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 	for (i = 0; i < rs->n_rules; i++) {
 		if (rs->rules[i].info.flags & C2W_RULE_DISABLED)
 			continue;
-		if (rule_eval(&rs->rules[i], ev, NULL))
+		if (rule_fails_at(&rs->rules[i], ev) < 0)
 			hits |= 1ULL << i;
 	}
 	return hits;
 }
 
+#ifndef __KERNEL__
 /**
  * c2w_rule_eval() - evaluate one rule, saying which clause decided
  * @rs: ruleset
@@ -1151,13 +807,20 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
  * @ev: event
  * @decider: out: blob index of the first clause that failed, -1 on a match
  *
+ * For c2watchctl eval --explain; not built into the module.
+ *
  * Return: true when the rule matched (disabled rules are evaluated too).
  */
 bool c2w_rule_eval(const struct c2w_ruleset *rs, u32 i, struct c2w_event *ev,
 		   int *decider)
 {
-	return rule_eval(&rs->rules[i], ev, decider);
+	const struct crule *r = &rs->rules[i];
+	int at = rule_fails_at(r, ev);
+
+	*decider = at < 0 ? -1 : (int)r->cl[at].blob_index;
+	return at < 0;
 }
+#endif /* !__KERNEL__ */
 
 /**
  * c2w_rs_find() - a rule by its id

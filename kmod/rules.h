@@ -14,6 +14,7 @@
 #define _C2W_RULES_H
 
 #include "core_types.h"
+#include "match.h"
 #include <linux/c2watch.h>
 
 #define C2W_EV_MAX_VALS 4
@@ -116,24 +117,57 @@ struct c2w_rs_error {
 	const char *msg;
 };
 
+/**
+ * struct c2w_rs_view - where each array of a ruleset blob starts
+ * @h: the header
+ * @rules: h->n_rules rules
+ * @clauses: h->n_clauses clauses
+ * @tests: h->n_tests tests
+ * @strtab: h->strtab_size bytes of strings
+ */
+struct c2w_rs_view {
+	const struct c2w_rs_header *h;
+	const struct c2w_rs_rule *rules;
+	const struct c2w_rs_clause *clauses;
+	const struct c2w_rs_test *tests;
+	const char *strtab;
+};
+
+/*
+ * The one view of a blob's layout, for the validator and for the readers of
+ * a blob it accepted (the decompiler, the host check, the daemon, tests).
+ * Computed from the header alone: check the sizes first.
+ */
+static inline void c2w_rs_view(const void *blob, struct c2w_rs_view *v)
+{
+	v->h = (const struct c2w_rs_header *)blob;
+	v->rules = (const struct c2w_rs_rule *)(v->h + 1);
+	v->clauses = (const struct c2w_rs_clause *)(v->rules + v->h->n_rules);
+	v->tests = (const struct c2w_rs_test *)(v->clauses + v->h->n_clauses);
+	v->strtab = (const char *)(v->tests + v->h->n_tests);
+}
+
 struct c2w_ruleset;
 
 int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
 		   struct c2w_rs_error *err);
+int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
+			 struct c2w_rs_error *err);
 void c2w_rs_free(struct c2w_ruleset *rs);
 u32 c2w_rs_count(const struct c2w_ruleset *rs);
 const struct c2w_rule_info *c2w_rs_rule(const struct c2w_ruleset *rs, u32 i);
 const void *c2w_rs_blob(const struct c2w_ruleset *rs, u32 *size);
 u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
-bool c2w_rule_eval(const struct c2w_ruleset *rs, u32 i, struct c2w_event *ev,
-		   int *decider);
-
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,
 		       const struct c2w_event *ev, char *buf, u32 cap,
 		       u32 *len);
 
-bool c2w_glob_match(const char *pat, u32 plen, const char *s, u32 slen);
+#ifndef __KERNEL__
+/* For tools and tests (c2watchctl eval --explain); not in the module. */
+bool c2w_rule_eval(const struct c2w_ruleset *rs, u32 i, struct c2w_event *ev,
+		   int *decider);
+#endif
 void c2w_event_set_ip(struct c2w_event *ev, int field, int family,
 		      const u8 *addr);
 void c2w_event_add_str(struct c2w_event *ev, int field, const char *s,

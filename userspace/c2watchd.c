@@ -32,7 +32,6 @@
 
 #include <linux/c2watch.h>
 
-#include "blobview.h"
 #include "ecs.h"
 #include "hostcheck.h"
 #include "rulefile.h"
@@ -384,7 +383,7 @@ static void handle_records(struct daemon *d, const unsigned char *buf,
 
 static int attach(struct daemon *d)
 {
-	struct blob_view v;
+	struct c2w_rs_view v;
 	struct c2w_buf b;
 	json_object *doc;
 	void *quiet;
@@ -401,7 +400,7 @@ static int attach(struct daemon *d)
 	quiet = malloc(d->blob_size);
 	if (quiet) {
 		memcpy(quiet, d->blob, d->blob_size);
-		blob_view(quiet, &v);
+		c2w_rs_view(quiet, &v);
 		for (uint32_t i = 0; i < v.h->n_rules; i++)
 			((struct c2w_rs_rule *)v.rules)[i].flags |=
 				C2W_RULE_DISABLED;

@@ -22,9 +22,9 @@
 
 #include <linux/c2watch.h>
 
-#include "blobview.h"
 #include "hostcheck.h"
 #include "kqlout.h"
+#include "rules.h"
 
 static bool outbound_source(int family, const uint8_t *a)
 {
@@ -109,7 +109,7 @@ static bool cidr_holds(const struct c2w_rs_test *t, int family,
 }
 
 /* The source.ip tests of clause @c, and whether it tests nothing else. */
-static bool source_tests(const struct blob_view *v,
+static bool source_tests(const struct c2w_rs_view *v,
 			 const struct c2w_rs_clause *c, bool *only)
 {
 	bool any = false;
@@ -131,7 +131,7 @@ static bool source_tests(const struct blob_view *v,
  * clause does when one of its source.ip ranges holds the address; a plain
  * clause when it tests only source.ip and none of its ranges holds it.
  */
-static bool clause_blocks(const struct blob_view *v,
+static bool clause_blocks(const struct c2w_rs_view *v,
 			  const struct c2w_rs_clause *c, int family,
 			  const uint8_t *addr)
 {
@@ -168,7 +168,7 @@ static void addr_list(char *buf, size_t len, const struct host_addr *a,
 
 /* One rule, one family: warn when no address of the family can match. */
 static int check_family(const void *blob, uint32_t size,
-			const struct blob_view *v, uint32_t r,
+			const struct c2w_rs_view *v, uint32_t r,
 			const struct host_addr *addrs, size_t n, int family,
 			host_warn_fn warn, void *arg)
 {
@@ -234,10 +234,10 @@ int host_check_rules(const void *blob, uint32_t size,
 		     const struct host_addr *addrs, size_t n,
 		     host_warn_fn warn, void *arg)
 {
-	struct blob_view v;
+	struct c2w_rs_view v;
 	int warned = 0;
 
-	blob_view(blob, &v);
+	c2w_rs_view(blob, &v);
 	for (uint32_t r = 0; r < v.h->n_rules; r++) {
 		if (v.rules[r].flags & C2W_RULE_DISABLED)
 			continue;

@@ -14,9 +14,9 @@
 
 #include <linux/c2watch.h>
 
-#include "blobview.h"
 #include "kql.h"
 #include "kqlout.h"
+#include "rules.h"
 
 struct sbuf {
 	char *p;
@@ -89,7 +89,7 @@ static void put_glob(struct sbuf *b, const char *pat, size_t n)
 	}
 }
 
-static void put_test_value(struct sbuf *b, const struct blob_view *v,
+static void put_test_value(struct sbuf *b, const struct c2w_rs_view *v,
 			   const struct c2w_rs_test *t)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -124,7 +124,7 @@ static void put_test_value(struct sbuf *b, const struct blob_view *v,
 	}
 }
 
-static void put_clause(struct sbuf *b, const struct blob_view *v,
+static void put_clause(struct sbuf *b, const struct c2w_rs_view *v,
 		       const struct c2w_rs_clause *c, bool multiline)
 {
 	const struct c2w_rs_test *t = &v->tests[c->first_test];
@@ -170,11 +170,11 @@ static void put_clause(struct sbuf *b, const struct blob_view *v,
 char *kql_rule_query(const void *blob, uint32_t size, uint32_t rule)
 {
 	struct sbuf b = { 0 };
-	struct blob_view v;
+	struct c2w_rs_view v;
 	const struct c2w_rs_rule *r;
 
 	(void)size;
-	blob_view(blob, &v);
+	c2w_rs_view(blob, &v);
 	r = &v.rules[rule];
 	for (uint32_t i = 0; i < r->n_clauses; i++) {
 		if (i)
@@ -199,10 +199,10 @@ char *kql_rule_query(const void *blob, uint32_t size, uint32_t rule)
 char *kql_clause_text(const void *blob, uint32_t size, uint32_t clause)
 {
 	struct sbuf b = { 0 };
-	struct blob_view v;
+	struct c2w_rs_view v;
 
 	(void)size;
-	blob_view(blob, &v);
+	c2w_rs_view(blob, &v);
 	put_clause(&b, &v, &v.clauses[clause], false);
 	if (b.oom) {
 		free(b.p);
@@ -229,11 +229,11 @@ char *kql_clause_field_text(const void *blob, uint32_t size, uint32_t clause,
 {
 	struct sbuf b = { 0 };
 	const struct c2w_rs_clause *c;
-	struct blob_view v;
+	struct c2w_rs_view v;
 	uint32_t n = 0;
 
 	(void)size;
-	blob_view(blob, &v);
+	c2w_rs_view(blob, &v);
 	c = &v.clauses[clause];
 	for (uint32_t i = 0; i < c->n_tests; i++)
 		n += v.tests[c->first_test + i].field == field;

@@ -21,7 +21,7 @@ static inline const char *c2w_alert_exe(const struct c2w_alert *a,
 	    end >= a->hdr.size)
 		return NULL;
 	*len = a->exe_len;
-	return C2W_ALERT_EXE(a);
+	return c2w_alert_exe_at(a);
 }
 
 #endif /* C2W_RECORD_H */

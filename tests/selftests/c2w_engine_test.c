@@ -59,7 +59,7 @@ TEST_F(eng, tmp_alerts_once_then_suppressed)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
 	ASSERT_NE(NULL, a);
-	EXPECT_STREQ("/tmp/c2w-a", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/c2w-a", c2w_alert_exe_at(a));
 	EXPECT_EQ(strlen("/tmp/c2w-a"), a->exe_len);
 	EXPECT_STREQ(SEED_ID, (char *)a->rule_id);
 	EXPECT_EQ(4, a->family);
@@ -107,7 +107,7 @@ TEST_F(eng, private_host_refused_and_established_tcp)
 	ASSERT_EQ(0, run(refused[0], refused));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ(refused[0], C2W_ALERT_EXE(a));
+	EXPECT_STREQ(refused[0], c2w_alert_exe_at(a));
 	EXPECT_EQ(80, a->dport);
 	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
 	EXPECT_STREQ(HOST4, src);
@@ -116,7 +116,7 @@ TEST_F(eng, private_host_refused_and_established_tcp)
 	ASSERT_EQ(0, run(estab[0], estab));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ(estab[0], C2W_ALERT_EXE(a));
+	EXPECT_STREQ(estab[0], c2w_alert_exe_at(a));
 	EXPECT_EQ(443, a->dport);
 	inet_ntop(AF_INET, a->saddr, src, sizeof(src));
 	EXPECT_STREQ(HOST4, src);
@@ -186,7 +186,7 @@ TEST_F(eng, name_exclusion_uses_basename_not_comm)
 	ASSERT_EQ(0, run("/tmp/x", args));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/x", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/x", c2w_alert_exe_at(a));
 	EXPECT_STREQ("curl", (char *)a->comm);
 	EXPECT_TRUE(a->flags & C2W_AF_COMM_DIFFERS);
 }
@@ -263,7 +263,7 @@ TEST_F(eng, connect_from_another_network_namespace)
 	EXPECT_EQ(1, run(args[0], args));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/.ns/b", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/.ns/b", c2w_alert_exe_at(a));
 	EXPECT_NE(0, a->netns_ino);
 	EXPECT_NE(ns_inode("net"), a->netns_ino);
 	EXPECT_EQ(-ENETUNREACH, a->connect_ret);
@@ -302,7 +302,7 @@ TEST_F(eng, io_uring_connect_alerts)
 {
 	ASSERT_EQ(0, beacon_at("/tmp/uring", "uring", "1.1.1.1", "443"));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_STREQ("/tmp/uring", C2W_ALERT_EXE(nth_alert(&self->rl, 0)));
+	EXPECT_STREQ("/tmp/uring", c2w_alert_exe_at(nth_alert(&self->rl, 0)));
 }
 
 TEST_F(eng, tcp_fast_open_alerts)
@@ -311,7 +311,7 @@ TEST_F(eng, tcp_fast_open_alerts)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	ASSERT_EQ(0, beacon_at("/tmp/tfo2", "tfo-connect", "1.1.1.1", "443"));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_STREQ("/tmp/tfo2", C2W_ALERT_EXE(nth_alert(&self->rl, 0)));
+	EXPECT_STREQ("/tmp/tfo2", c2w_alert_exe_at(nth_alert(&self->rl, 0)));
 }
 
 TEST_F(eng, chroot_reports_global_path)
@@ -324,7 +324,7 @@ TEST_F(eng, chroot_reports_global_path)
 	ASSERT_EQ(0, run("/tmp/jail/bin/x", args));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/jail/bin/x", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/jail/bin/x", c2w_alert_exe_at(a));
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
 }
 
@@ -350,7 +350,7 @@ TEST_F(eng, chroot_into_a_mount_root_is_flagged)
 	EXPECT_EQ(0, umount2("/tmp/mroot", MNT_DETACH));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/x", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/x", c2w_alert_exe_at(a));
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT_UNRESOLVED);
 }
@@ -365,7 +365,7 @@ TEST_F(eng, deleted_executable_alerts)
 	ASSERT_EQ(-1, access("/tmp/gone", F_OK));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/gone", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/gone", c2w_alert_exe_at(a));
 	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
 }
 
@@ -588,7 +588,7 @@ TEST_F(eng, mount_namespace_flagged)
 	EXPECT_TRUE(a->flags & C2W_AF_MNTNS);
 	EXPECT_NE(0, a->mntns_ino);
 	EXPECT_NE(ns_inode("mnt"), a->mntns_ino);
-	EXPECT_STREQ("/tmp/ns", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/ns", c2w_alert_exe_at(a));
 }
 
 TEST_F(eng, memfd_executable_flagged)
@@ -623,7 +623,7 @@ TEST_F(eng, memfd_executable_flagged)
 	close(mfd);
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/memfd:beacon", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/memfd:beacon", c2w_alert_exe_at(a));
 	EXPECT_TRUE(a->flags & C2W_AF_EXE_MEMFD);
 	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
 }
@@ -668,9 +668,9 @@ TEST_F(eng, overlong_path_still_alerts)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
 	EXPECT_TRUE(a->flags & C2W_AF_PATH_TRUNCATED);
-	EXPECT_EQ(0, strncmp(C2W_ALERT_EXE(a), "/tmp/00ppp", 10));
+	EXPECT_EQ(0, strncmp(c2w_alert_exe_at(a), "/tmp/00ppp", 10));
 	EXPECT_LT(a->exe_len, C2W_PATH_MAX);
-	EXPECT_EQ('/', C2W_ALERT_EXE(a)[a->exe_len - 1]);
+	EXPECT_EQ('/', c2w_alert_exe_at(a)[a->exe_len - 1]);
 }
 
 TEST_F(eng, disable_and_enable)
@@ -956,7 +956,7 @@ TEST_F(eng, compat_syscall_connect_alerts)
 			 (char *[]){ "/tmp/compat32", "1.1.1.1", "80", NULL }));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/compat32", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/compat32", c2w_alert_exe_at(a));
 	EXPECT_EQ(C2W_TRANSPORT_TCP, a->transport);
 	/*
 	 * UDP through the compat connect, from another path so that it is
@@ -968,7 +968,7 @@ TEST_F(eng, compat_syscall_connect_alerts)
 			 "udp", "8.8.8.8", "53", NULL }));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/compat32u", C2W_ALERT_EXE(a));
+	EXPECT_STREQ("/tmp/compat32u", c2w_alert_exe_at(a));
 	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
 	EXPECT_EQ(1, after.hook_hits[C2W_HOOK_TCP4] -

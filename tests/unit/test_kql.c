@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blobview.h"
 #include "evaluate.h"
 #include "kql.h"
 #include "kqlout.h"
@@ -36,7 +35,7 @@ static void *load_seed(uint32_t *size)
 }
 
 /* Does clause @c hold a glob @pat (or CIDR text @pat) on @field? */
-static bool has_value(const struct blob_view *v, const struct c2w_rs_clause *c,
+static bool has_value(const struct c2w_rs_view *v, const struct c2w_rs_clause *c,
 		      int field, const char *pat)
 {
 	for (uint32_t i = 0; i < c->n_tests; i++) {
@@ -99,12 +98,12 @@ UNIT_TEST(kql_seed_structure)
 {
 	uint32_t size;
 	void *blob = load_seed(&size);
-	struct blob_view v;
+	struct c2w_rs_view v;
 	const struct c2w_rs_clause *c;
 
 	if (!blob)
 		return;
-	blob_view(blob, &v);
+	c2w_rs_view(blob, &v);
 	CHECK_EQ_INT(v.h->n_rules, 1);
 	CHECK_EQ_INT(v.rules[0].flags, C2W_RULE_NEW_TERMS);
 	CHECK_EQ_INT(v.rules[0].new_terms, C2W_NT_EXECUTABLE);
@@ -152,8 +151,8 @@ UNIT_TEST(kql_seed_structure)
 }
 
 /* Two tests alike in everything that matters, strings by content. */
-static bool same_test(const struct blob_view *va, const struct c2w_rs_test *a,
-		      const struct blob_view *vb, const struct c2w_rs_test *b)
+static bool same_test(const struct c2w_rs_view *va, const struct c2w_rs_test *a,
+		      const struct c2w_rs_view *vb, const struct c2w_rs_test *b)
 {
 	return a->field == b->field && a->op == b->op &&
 	       a->family == b->family && a->prefix == b->prefix &&
@@ -174,13 +173,13 @@ UNIT_TEST(kql_local_variant_is_upstream_minus_source)
 	uint32_t usize, lsize;
 	void *up = load_file(SEED_FILE, &usize);
 	void *loc = load_file(LOCAL_FILE, &lsize);
-	struct blob_view u, l;
+	struct c2w_rs_view u, l;
 	uint32_t j = 0;
 
 	if (!up || !loc)
 		goto out;
-	blob_view(up, &u);
-	blob_view(loc, &l);
+	c2w_rs_view(up, &u);
+	c2w_rs_view(loc, &l);
 	CHECK_EQ_INT(l.h->n_rules, 1);
 	CHECK_EQ_INT(u.rules[0].flags, C2W_RULE_NEW_TERMS);
 	CHECK_EQ_INT(l.rules[0].flags,
@@ -269,16 +268,16 @@ UNIT_TEST(kql_decompile_round_trip)
 	blob = load_seed(&size);
 	if (blob) {
 		char *text = kql_rule_query(blob, size, 0);
-		struct blob_view v, v2;
+		struct c2w_rs_view v, v2;
 
-		blob_view(blob, &v);
+		c2w_rs_view(blob, &v);
 		CHECK_EQ_INT(compile1(text, &blob2, &size2, &ke), 0);
 		/*
 		 * Same clauses and the same tests: fields, operators, every
 		 * glob's bytes, every CIDR and port (the rule header and the
 		 * string offsets may differ).
 		 */
-		blob_view(blob2, &v2);
+		c2w_rs_view(blob2, &v2);
 		CHECK_EQ_INT(v2.h->n_clauses, v.h->n_clauses);
 		CHECK_EQ_INT(v2.h->n_tests, v.h->n_tests);
 		CHECK(!memcmp(v2.clauses, v.clauses,

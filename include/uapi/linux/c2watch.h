@@ -292,7 +292,7 @@ enum c2w_transport {
  * @comm: task comm, NUL-terminated
  * @rule_id: id of the rule that matched, NUL-terminated
  * @exe_off: offset of the executable path from the start of the record
- *	(C2W_ALERT_EXE()); the path is NUL-terminated, from the mount
+ *	(c2w_alert_exe_at()); the path is NUL-terminated, from the mount
  *	namespace root (not the chroot), and followed by padding to
  *	%C2W_REC_ALIGN. Fields added later go before it.
  * @exe_len: length of the path without its NUL
@@ -328,7 +328,10 @@ struct c2w_alert {
  * The path of alert @a. A reader checks first that exe_off + exe_len + 1
  * is within hdr.size.
  */
-#define C2W_ALERT_EXE(a) ((const char *)(a) + (a)->exe_off)
+static __inline__ const char *c2w_alert_exe_at(const struct c2w_alert *a)
+{
+	return (const char *)a + a->exe_off;
+}
 
 /**
  * struct c2w_lost - %C2W_REC_LOST: records dropped because the queue was full
