@@ -99,11 +99,12 @@ CORE_SRCS := kmod/rules.c kmod/match.c
 CORE_HDRS := kmod/rules.h kmod/match.h kmod/core_types.h
 LIB_SRCS := userspace/rsbuild.c userspace/kql.c userspace/rulefile.c \
 	userspace/seenfile.c userspace/ecs.c userspace/kqlout.c \
-	userspace/evaluate.c userspace/nlclient.c userspace/hostcheck.c
+	userspace/evaluate.c userspace/nlclient.c userspace/hostcheck.c \
+	userspace/device.c
 LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
 	userspace/seenfile.h userspace/ecs.h userspace/kqlout.h \
 	userspace/evaluate.h userspace/nlclient.h userspace/hostcheck.h \
-	userspace/record.h
+	userspace/record.h userspace/device.h
 SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
 # Elastic's rule exactly as published, for parity; not loaded by default.
 UPSTREAM_RULES := userspace/rules/upstream/suspicious_network_unknown_executable.ndjson

@@ -25,6 +25,7 @@
 
 #include <linux/c2watch.h>
 
+#include "device.h"
 #include "ecs.h"
 #include "evaluate.h"
 #include "hostcheck.h"
@@ -92,50 +93,38 @@ static int open_device(void)
 	return fd;
 }
 
+
+/* A device call's failure, said once: what failed, why, and the likely fix. */
+static int dev_error(int ret, const char *what)
+{
+	if (!ret)
+		return 0;
+	fprintf(stderr, "c2watchctl: %s: %s%s\n", what, strerror(-ret),
+		ret == -EPERM ? " (needs CAP_SYS_ADMIN, or the configuration is locked)" : "");
+	return -1;
+}
+
 static int xioctl(int fd, unsigned long cmd, void *arg, const char *what)
 {
-	if (ioctl(fd, cmd, arg) == 0)
-		return 0;
-	fprintf(stderr, "c2watchctl: %s: %s%s\n", what, strerror(errno),
-		errno == EPERM ? " (needs CAP_SYS_ADMIN, or the configuration is locked)" : "");
-	return -1;
+	return dev_error(ioctl(fd, cmd, arg) ? -errno : 0, what);
 }
 
 /* The loaded blob, or NULL (message printed). */
 static void *get_rules(int fd, uint32_t *size)
 {
-	struct c2w_buf b;
 	void *buf;
 
-	memset(&b, 0, sizeof(b));
-	if (!ioctl(fd, C2W_IOC_GET_RULES, &b) && !b.len) {
-		fprintf(stderr, "c2watchctl: no rules are loaded\n");
+	if (dev_error(c2w_dev_get_rules(fd, &buf, size), "reading the rules"))
 		return NULL;
-	}
-	if (errno != ENOSPC) {
-		xioctl(fd, C2W_IOC_GET_RULES, &b, "reading the rules");
-		return NULL;
-	}
-	buf = malloc(b.len);
 	if (!buf)
-		return NULL;
-	b.ptr = (uintptr_t)buf;
-	if (xioctl(fd, C2W_IOC_GET_RULES, &b, "reading the rules")) {
-		free(buf);
-		return NULL;
-	}
-	*size = b.len;
+		fprintf(stderr, "c2watchctl: no rules are loaded\n");
 	return buf;
 }
 
 static int set_rules(int fd, void *blob, uint32_t size)
 {
-	struct c2w_buf b;
-
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)blob;
-	b.len = size;
-	return xioctl(fd, C2W_IOC_SET_RULES, &b, "loading the ruleset");
+	return dev_error(c2w_dev_set_rules(fd, blob, size),
+			 "loading the ruleset");
 }
 
 /* ---- load / show ---- */
@@ -194,8 +183,6 @@ static int load_main(int argc, char **argv)
 	return ret ? EXIT_FAIL : 0;
 }
 
-static const char *const sev_names[] = { "low", "medium", "high", "critical" };
-
 static void print_window(uint32_t secs)
 {
 	if (secs % 86400 == 0)
@@ -250,7 +237,7 @@ static int show_main(int argc, char **argv)
 			printf("%s", r->window_secs ? "" : " (module default)");
 		}
 		printf(", severity %s, risk score %u\n",
-		       sev_names[r->severity <= C2W_SEV_MAX ? r->severity : 0],
+		       rules_severity_name(r->severity),
 		       r->risk_score);
 		if (r->tactic_len || r->technique_len)
 			printf("# threat: %.*s %.*s\n", (int)r->tactic_len,
@@ -271,7 +258,7 @@ static int show_main(int argc, char **argv)
 
 static int status_main(int argc, char **argv)
 {
-	struct nl_status ns;
+	struct c2w_nl_status ns;
 	struct c2w_config c;
 	struct c2w_stats st;
 	uint64_t hooks = 0;
@@ -282,7 +269,7 @@ static int status_main(int argc, char **argv)
 	if (argc > 1)
 		return usage_error("takes no arguments");
 	/* Generic netlink: any user may ask, the daemon is not disturbed. */
-	ret = nl_get_status(&ns);
+	ret = c2w_nl_get_status(&ns);
 	if (ret) {
 		fprintf(stderr, "c2watchctl: status over generic netlink: %s%s\n",
 			strerror(-ret), ret == -ENOENT ?
@@ -405,7 +392,7 @@ static void watch_missed(unsigned long long n, void *arg)
 static int watch_main(int argc, char **argv)
 {
 	struct watch_out o = { .json = false };
-	struct nl_watch w = {
+	struct c2w_nl_watch w = {
 		.record = watch_record, .missed = watch_missed, .arg = &o,
 		.stop = &watch_stop,
 	};
@@ -424,18 +411,10 @@ static int watch_main(int argc, char **argv)
 	/* Rule names for --json, when the device lets us read them. */
 	fd = open(device_path, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		struct c2w_buf b;
-
-		memset(&b, 0, sizeof(b));
-		if (ioctl(fd, C2W_IOC_GET_RULES, &b) && errno == ENOSPC &&
-		    (blob = malloc(b.len))) {
-			b.ptr = (uintptr_t)blob;
-			size = b.len;
-			if (ioctl(fd, C2W_IOC_GET_RULES, &b) ||
-			    c2w_rs_compile(blob, size, &o.rs, NULL))
-				o.rs = NULL;
-			free(blob);
-		}
+		if (!c2w_dev_get_rules(fd, &blob, &size) && blob &&
+		    c2w_rs_compile(blob, size, &o.rs, NULL))
+			o.rs = NULL;
+		free(blob);
 		close(fd);
 	}
 	o.ecs.rules = o.rs;
@@ -448,7 +427,7 @@ static int watch_main(int argc, char **argv)
 		       "EXECUTABLE", "DESTINATION", "RULE");
 	fflush(stdout);
 	w.ready = watch_ready;
-	ret = nl_watch_records(&w);
+	ret = c2w_nl_watch_records(&w);
 	c2w_rs_free(o.rs);
 	switch (ret) {
 	case 0:
@@ -477,7 +456,7 @@ static int seen_list(int fd, FILE *out)
 {
 	uint32_t len, count;
 	void *buf;
-	int ret = seen_kernel_export(fd, &buf, &len, &count);
+	int ret = c2w_dev_seen_export(fd, &buf, &len, &count);
 
 	if (ret) {
 		fprintf(stderr, "c2watchctl: exporting the seen set: %s\n",
@@ -519,7 +498,7 @@ static int seen_main(int argc, char **argv)
 			free(buf);
 			return EXIT_FAIL;
 		}
-		ret = seen_kernel_import(fd, buf, len, &done);
+		ret = c2w_dev_seen_import(fd, buf, len, &done);
 		close(fd);
 		free(buf);
 		if (ret) {

@@ -32,6 +32,7 @@
 
 #include <linux/c2watch.h>
 
+#include "device.h"
 #include "ecs.h"
 #include "hostcheck.h"
 #include "rulefile.h"
@@ -47,7 +48,7 @@
 
 static volatile sig_atomic_t got_term, got_hup;
 
-struct daemon {
+struct c2watchd {
 	const char *rules;
 	const char *output;
 	const char *state;
@@ -72,10 +73,10 @@ struct daemon {
 	uint64_t written, write_errors;
 };
 
-static void msg(struct daemon *d, int prio, const char *fmt, ...)
+static void msg(struct c2watchd *d, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void msg(struct daemon *d, int prio, const char *fmt, ...)
+static void msg(struct c2watchd *d, int prio, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -101,7 +102,7 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-static int open_output(struct daemon *d)
+static int open_output(struct c2watchd *d)
 {
 	int fd;
 
@@ -122,7 +123,7 @@ static int open_output(struct daemon *d)
 }
 
 /* One document, one line, one write(): appends never interleave. */
-static void emit(struct daemon *d, json_object *doc)
+static void emit(struct c2watchd *d, json_object *doc)
 {
 	const char *s = d->pretty ?
 		json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
@@ -156,13 +157,13 @@ static void emit(struct daemon *d, json_object *doc)
 	free(line);
 }
 
-static void emit_event(struct daemon *d, json_object *doc)
+static void emit_event(struct c2watchd *d, json_object *doc)
 {
 	emit(d, doc);
 	json_object_put(doc);
 }
 
-static void set_rules(struct daemon *d, void *blob, uint32_t size)
+static void set_rules(struct c2watchd *d, void *blob, uint32_t size)
 {
 	struct c2w_ruleset *rs;
 	struct c2w_rs_error err;
@@ -175,36 +176,29 @@ static void set_rules(struct daemon *d, void *blob, uint32_t size)
 }
 
 /* Rule names for documents: what the kernel has loaded right now. */
-static void refresh_rules(struct daemon *d)
+static void refresh_rules(struct c2watchd *d)
 {
-	struct c2w_buf b;
+	uint32_t size;
 	void *buf;
 
-	memset(&b, 0, sizeof(b));
-	if (!ioctl(d->dev_fd, C2W_IOC_GET_RULES, &b) || errno != ENOSPC)
-		return;
-	buf = malloc(b.len);
-	if (!buf)
-		return;
-	b.ptr = (uintptr_t)buf;
-	if (!ioctl(d->dev_fd, C2W_IOC_GET_RULES, &b))
-		set_rules(d, buf, b.len);
+	if (!c2w_dev_get_rules(d->dev_fd, &buf, &size) && buf)
+		set_rules(d, buf, size);
 	free(buf);
 }
 
 static void warn_doc(const char *rule_id, const char *rule_name,
 		     const char *text, void *arg)
 {
-	struct daemon *d = arg;
+	struct c2watchd *d = arg;
 	json_object *doc = ecs_event("rule_cannot_match", &d->ecs);
 	json_object *cat = json_object_new_array();
 
 	json_object_array_add(cat, json_object_new_string("configuration"));
-	jset(doc, "event.category", cat);
-	jset(doc, "log.level", json_object_new_string("warning"));
-	jset(doc, "rule.id", json_object_new_string(rule_id));
-	jset(doc, "rule.name", json_object_new_string(rule_name));
-	jset(doc, "message", json_object_new_string(text));
+	ecs_set(doc, "event.category", cat);
+	ecs_set(doc, "log.level", json_object_new_string("warning"));
+	ecs_set(doc, "rule.id", json_object_new_string(rule_id));
+	ecs_set(doc, "rule.name", json_object_new_string(rule_name));
+	ecs_set(doc, "message", json_object_new_string(text));
 	emit_event(d, doc);
 	msg(d, LOG_WARNING, "%s", text);
 }
@@ -213,7 +207,7 @@ static void warn_doc(const char *rule_id, const char *rule_name,
  * Whenever the module's rules change: a rule whose source.ip clauses rule
  * out every address this host has would stay silent, say so.
  */
-static void check_host_rules(struct daemon *d)
+static void check_host_rules(struct c2watchd *d)
 {
 	const void *blob;
 	uint32_t size;
@@ -237,7 +231,7 @@ static void check_host_rules(struct daemon *d)
 		    strerror(-ret));
 }
 
-static int load_rule_files(struct daemon *d)
+static int load_rule_files(struct c2watchd *d)
 {
 	char err[1024];
 	char *paths[] = { (char *)d->rules };
@@ -266,7 +260,7 @@ static int load_rule_files(struct daemon *d)
  * Restore the seen set. A corrupt file is set aside, never overwritten,
  * and never fatal: the daemon starts with what the kernel has.
  */
-static void import_state(struct daemon *d)
+static void import_state(struct c2watchd *d)
 {
 	uint32_t len, count, imported = 0;
 	char err[1024], aside[4096];
@@ -293,7 +287,7 @@ static void import_state(struct daemon *d)
 	}
 	d->state_ok = true;
 	if (len) {
-		ret = seen_kernel_import(d->dev_fd, buf, len, &imported);
+		ret = c2w_dev_seen_import(d->dev_fd, buf, len, &imported);
 		if (ret)
 			msg(d, LOG_WARNING, "importing %u seen entries: %s (%u imported)",
 			    count, strerror(-ret), imported);
@@ -302,7 +296,7 @@ static void import_state(struct daemon *d)
 	msg(d, LOG_INFO, "restored %u seen entries from %s", imported, d->state);
 }
 
-static void save_state(struct daemon *d)
+static void save_state(struct c2watchd *d)
 {
 	uint32_t len, count;
 	char err[1024];
@@ -311,7 +305,7 @@ static void save_state(struct daemon *d)
 
 	if (d->dev_fd < 0 || !d->state_ok)
 		return;
-	ret = seen_kernel_export(d->dev_fd, &buf, &len, &count);
+	ret = c2w_dev_seen_export(d->dev_fd, &buf, &len, &count);
 	if (ret) {
 		msg(d, LOG_WARNING, "exporting the seen set: %s", strerror(-ret));
 		return;
@@ -345,7 +339,7 @@ static void log_alert_syslog(json_object *doc)
 	       exe, dst, port, rule);
 }
 
-static void handle_records(struct daemon *d, const unsigned char *buf,
+static void handle_records(struct c2watchd *d, const unsigned char *buf,
 			   size_t len)
 {
 	for (size_t off = 0; off + sizeof(struct c2w_record_hdr) <= len;) {
@@ -381,12 +375,12 @@ static void handle_records(struct daemon *d, const unsigned char *buf,
 	}
 }
 
-static int attach(struct daemon *d)
+static int attach(struct c2watchd *d)
 {
 	struct c2w_rs_view v;
-	struct c2w_buf b;
 	json_object *doc;
 	void *quiet;
+	int ret;
 
 	d->dev_fd = open(d->device, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (d->dev_fd < 0)
@@ -405,22 +399,22 @@ static int attach(struct daemon *d)
 			((struct c2w_rs_rule *)v.rules)[i].flags |=
 				C2W_RULE_DISABLED;
 	}
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)(quiet ? quiet : d->blob);
-	b.len = d->blob_size;
-	if (ioctl(d->dev_fd, C2W_IOC_SET_RULES, &b)) {
+	ret = c2w_dev_set_rules(d->dev_fd, quiet ? quiet : d->blob,
+				d->blob_size);
+	if (ret) {
 		msg(d, LOG_WARNING, "loading rules into the module: %s%s",
-		    strerror(errno), errno == EPERM ?
+		    strerror(-ret), ret == -EPERM ?
 		    " (configuration locked: keeping the module's rules)" : "");
 		import_state(d);
 		refresh_rules(d);
 		check_host_rules(d);
 	} else {
 		import_state(d);
-		b.ptr = (uintptr_t)d->blob;
-		if (quiet && ioctl(d->dev_fd, C2W_IOC_SET_RULES, &b))
+		ret = quiet ? c2w_dev_set_rules(d->dev_fd, d->blob,
+						d->blob_size) : 0;
+		if (ret)
 			msg(d, LOG_ERR, "loading rules into the module: %s",
-			    strerror(errno));
+			    strerror(-ret));
 	}
 	free(quiet);
 	/* Loaded: the module's "rules loaded" record leads to the check. */
@@ -429,13 +423,13 @@ static int attach(struct daemon *d)
 		char t[32];
 
 		doc = ecs_event("monitoring_gap", &d->ecs);
-		iso8601(d->detached_at, t, sizeof(t));
-		jset(doc, "c2watch.gap.start", json_object_new_string(t));
-		iso8601(now, t, sizeof(t));
-		jset(doc, "c2watch.gap.end", json_object_new_string(t));
-		jset(doc, "c2watch.gap.seconds",
+		c2w_time_format(d->detached_at, t, sizeof(t));
+		ecs_set(doc, "c2watch.gap.start", json_object_new_string(t));
+		c2w_time_format(now, t, sizeof(t));
+		ecs_set(doc, "c2watch.gap.end", json_object_new_string(t));
+		ecs_set(doc, "c2watch.gap.seconds",
 		     json_object_new_int64((int64_t)(now - d->detached_at)));
-		jset(doc, "message", json_object_new_string(
+		ecs_set(doc, "message", json_object_new_string(
 			"c2watch was not watching during this interval"));
 		emit_event(d, doc);
 		msg(d, LOG_NOTICE, "reattached to %s after %lds", d->device,
@@ -443,7 +437,7 @@ static int attach(struct daemon *d)
 		d->detached_at = 0;
 	} else {
 		doc = ecs_event("daemon_started", &d->ecs);
-		jset(doc, "c2watch.rules",
+		ecs_set(doc, "c2watch.rules",
 		     json_object_new_int((int)c2w_rs_count(d->rs)));
 		emit_event(d, doc);
 		msg(d, LOG_INFO, "watching %s, writing %s", d->device, d->output);
@@ -451,7 +445,7 @@ static int attach(struct daemon *d)
 	return 0;
 }
 
-static void detach(struct daemon *d, const char *why)
+static void detach(struct c2watchd *d, const char *why)
 {
 	msg(d, LOG_NOTICE, "letting go of %s: %s", d->device, why);
 	save_state(d);
@@ -461,7 +455,7 @@ static void detach(struct daemon *d, const char *why)
 }
 
 /* Read until the queue is empty. Returns false when the device is gone. */
-static bool drain(struct daemon *d, unsigned char *buf)
+static bool drain(struct c2watchd *d, unsigned char *buf)
 {
 	for (;;) {
 		ssize_t n = read(d->dev_fd, buf, READ_BUF);
@@ -488,7 +482,7 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static int run(struct daemon *d)
+static int run(struct c2watchd *d)
 {
 	unsigned char *buf = malloc(READ_BUF);
 	int backoff = 100;
@@ -595,7 +589,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = {
+	struct c2watchd d = {
 		.rules = RULES_DEFAULT_DIR, .output = DEFAULT_OUTPUT,
 		.state = DEFAULT_STATE, .device = "/dev/" C2W_DEVICE_NAME,
 		.flush_interval = 60, .out_fd = -1, .dev_fd = -1,

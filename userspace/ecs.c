@@ -22,6 +22,7 @@
 
 #include "ecs.h"
 #include "record.h"
+#include "rulefile.h"
 #include "rules.h"
 
 void ecs_ctx_init(struct ecs_ctx *ctx)
@@ -41,7 +42,7 @@ void ecs_ctx_init(struct ecs_ctx *ctx)
 }
 
 /* Set a dotted key, creating the nested objects on the way. */
-void jset(json_object *root, const char *dotted, json_object *val)
+void ecs_set(json_object *root, const char *dotted, json_object *val)
 {
 	char key[128];
 	const char *dot;
@@ -85,7 +86,7 @@ static void timestamp(json_object *doc, uint64_t ns)
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, sizeof(buf), "%s.%03uZ", t,
 		 (unsigned int)(ns / 1000000ULL % 1000));
-	jset(doc, "@timestamp", json_object_new_string(buf));
+	ecs_set(doc, "@timestamp", json_object_new_string(buf));
 }
 
 static json_object *base(const char *kind, const char *action,
@@ -93,14 +94,14 @@ static json_object *base(const char *kind, const char *action,
 {
 	json_object *doc = json_object_new_object();
 
-	jset(doc, "ecs.version", json_object_new_string(C2W_ECS_VERSION));
-	jset(doc, "event.kind", json_object_new_string(kind));
-	jset(doc, "event.module", json_object_new_string("c2watch"));
-	jset(doc, "event.action", json_object_new_string(action));
-	jset(doc, "host.name", json_object_new_string(ctx->host_name));
+	ecs_set(doc, "ecs.version", json_object_new_string(C2W_ECS_VERSION));
+	ecs_set(doc, "event.kind", json_object_new_string(kind));
+	ecs_set(doc, "event.module", json_object_new_string("c2watch"));
+	ecs_set(doc, "event.action", json_object_new_string(action));
+	ecs_set(doc, "host.name", json_object_new_string(ctx->host_name));
 	if (ctx->host_id[0])
-		jset(doc, "host.id", json_object_new_string(ctx->host_id));
-	jset(doc, "host.os.type", json_object_new_string("linux"));
+		ecs_set(doc, "host.id", json_object_new_string(ctx->host_id));
+	ecs_set(doc, "host.os.type", json_object_new_string("linux"));
 	return doc;
 }
 
@@ -112,7 +113,7 @@ json_object *ecs_event(const char *action, const struct ecs_ctx *ctx)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	timestamp(doc, (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
-	jset(doc, "event.category", jstr_arr("host", NULL));
+	ecs_set(doc, "event.category", jstr_arr("host", NULL));
 	return doc;
 }
 
@@ -151,8 +152,8 @@ static void proc_args(json_object *doc, uint32_t pid)
 	arr = json_object_new_array();
 	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
 		json_object_array_add(arr, json_object_new_string(buf + off));
-	jset(doc, "process.args", arr);
-	jset(doc, "process.args_count",
+	ecs_set(doc, "process.args", arr);
+	ecs_set(doc, "process.args_count",
 	     json_object_new_int((int)json_object_array_length(arr)));
 	free(buf);
 }
@@ -167,7 +168,7 @@ static void proc_exe(json_object *doc, const char *key, uint32_t pid)
 	if (n <= 0)
 		return;
 	target[n] = '\0';
-	jset(doc, key, json_object_new_string(target));
+	ecs_set(doc, key, json_object_new_string(target));
 }
 
 static void proc_hash(json_object *doc, uint32_t pid)
@@ -194,7 +195,7 @@ static void proc_hash(json_object *doc, uint32_t pid)
 		return;
 	for (unsigned int i = 0; i < mdlen; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
-	jset(doc, "process.hash.sha256", json_object_new_string(hex));
+	ecs_set(doc, "process.hash.sha256", json_object_new_string(hex));
 }
 
 /*
@@ -258,7 +259,7 @@ static void proc_container(json_object *doc, uint32_t pid)
 			n++;
 		if (n == 64 && (p == buf || !isxdigit((unsigned char)p[-1]))) {
 			p[64] = '\0';
-			jset(doc, "container.id", json_object_new_string(p));
+			ecs_set(doc, "container.id", json_object_new_string(p));
 			break;
 		}
 		if (n)
@@ -273,7 +274,7 @@ static void put_ip(json_object *doc, const char *key, int family,
 	char buf[INET6_ADDRSTRLEN];
 
 	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, sizeof(buf));
-	jset(doc, key, json_object_new_string(buf));
+	ecs_set(doc, key, json_object_new_string(buf));
 }
 
 static const struct c2w_rule_info *find_rule(const struct ecs_ctx *ctx,
@@ -284,7 +285,6 @@ static const struct c2w_rule_info *find_rule(const struct ecs_ctx *ctx,
 	return i < 0 ? NULL : c2w_rs_rule(ctx->rules, i);
 }
 
-static const char *const sev_names[] = { "low", "medium", "high", "critical" };
 static const int sev_scale[] = { 21, 47, 73, 99 };
 
 static const struct { uint32_t bit; const char *name; } flag_names[] = {
@@ -319,7 +319,7 @@ static void message(json_object *doc, const struct c2w_alert *a,
 		     a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
 		     r ? (int)r->name_len : 4, r ? r->name : "rule") < 0)
 		return;
-	jset(doc, "message", json_object_new_string(m));
+	ecs_set(doc, "message", json_object_new_string(m));
 	free(m);
 }
 
@@ -347,92 +347,92 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	}
 
 	timestamp(doc, a->hdr.time_ns);
-	jset(doc, "event.category", jstr_arr("network", NULL));
-	jset(doc, "event.type", jstr_arr("connection", "start"));
-	jset(doc, "event.sequence", json_object_new_int64((int64_t)a->hdr.seq));
+	ecs_set(doc, "event.category", jstr_arr("network", NULL));
+	ecs_set(doc, "event.type", jstr_arr("connection", "start"));
+	ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)a->hdr.seq));
 	/*
 	 * Elastic's external-alert promotion reads event.severity on its
 	 * 21/47/73/99 scale (low, medium, high, critical).
 	 */
-	jset(doc, "event.severity", json_object_new_int(
+	ecs_set(doc, "event.severity", json_object_new_int(
 		sev_scale[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
-	jset(doc, "event.risk_score", json_object_new_int(a->risk_score));
-	jset(doc, "rule.id", json_object_new_string(rule_id));
+	ecs_set(doc, "event.risk_score", json_object_new_int(a->risk_score));
+	ecs_set(doc, "rule.id", json_object_new_string(rule_id));
 	r = find_rule(ctx, rule_id);
 	if (r && r->name_len)
-		jset(doc, "rule.name",
+		ecs_set(doc, "rule.name",
 		     json_object_new_string_len(r->name, (int)r->name_len));
 	if (r && (r->flags & C2W_RULE_LOCAL_VARIANT))
-		jset(doc, "c2watch.rule.variant", json_object_new_string("local"));
-	jset(doc, "c2watch.rule.severity", json_object_new_string(
-		sev_names[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
+		ecs_set(doc, "c2watch.rule.variant", json_object_new_string("local"));
+	ecs_set(doc, "c2watch.rule.severity", json_object_new_string(
+		rules_severity_name(a->severity)));
 	if (r && (r->tactic_len || r->technique_len))
-		jset(doc, "threat.framework",
+		ecs_set(doc, "threat.framework",
 		     json_object_new_string("MITRE ATT&CK"));
 	if (r && r->tactic_len) {
 		json_object *arr = json_object_new_array();
 
 		json_object_array_add(arr, json_object_new_string_len(
 			r->tactic, (int)r->tactic_len));
-		jset(doc, "threat.tactic.id", arr);
+		ecs_set(doc, "threat.tactic.id", arr);
 	}
 	if (r && r->technique_len) {
 		json_object *arr = json_object_new_array();
 
 		json_object_array_add(arr, json_object_new_string_len(
 			r->technique, (int)r->technique_len));
-		jset(doc, "threat.technique.id", arr);
+		ecs_set(doc, "threat.technique.id", arr);
 	}
 
-	jset(doc, "process.pid", json_object_new_int64(a->tgid));
-	jset(doc, "process.thread.id", json_object_new_int64(a->pid));
-	jset(doc, "process.executable", json_object_new_string_len(
+	ecs_set(doc, "process.pid", json_object_new_int64(a->tgid));
+	ecs_set(doc, "process.thread.id", json_object_new_int64(a->pid));
+	ecs_set(doc, "process.executable", json_object_new_string_len(
 		exe, (int)exe_len));
 	slash = memrchr(exe, '/', exe_len);
 	name = slash ? slash + 1 : exe;
-	jset(doc, "process.name", json_object_new_string_len(name,
+	ecs_set(doc, "process.name", json_object_new_string_len(name,
 		(int)(exe_len - (uint32_t)(name - exe))));
-	jset(doc, "process.parent.pid", json_object_new_int64(a->ppid));
+	ecs_set(doc, "process.parent.pid", json_object_new_int64(a->ppid));
 	{
 		char uid[16];
 
 		snprintf(uid, sizeof(uid), "%u", a->uid);
-		jset(doc, "user.id", json_object_new_string(uid));
+		ecs_set(doc, "user.id", json_object_new_string(uid));
 		snprintf(uid, sizeof(uid), "%u", a->euid);
-		jset(doc, "user.effective.id", json_object_new_string(uid));
+		ecs_set(doc, "user.effective.id", json_object_new_string(uid));
 		snprintf(uid, sizeof(uid), "%u", a->gid);
-		jset(doc, "group.id", json_object_new_string(uid));
+		ecs_set(doc, "group.id", json_object_new_string(uid));
 	}
 	if (!getpwuid_r(a->uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
-		jset(doc, "user.name", json_object_new_string(pw.pw_name));
+		ecs_set(doc, "user.name", json_object_new_string(pw.pw_name));
 
 	if (a->saddr[0] || memcmp(a->saddr, a->saddr + 1, 15))
 		put_ip(doc, "source.ip", a->family, a->saddr);
 	if (a->sport)
-		jset(doc, "source.port", json_object_new_int(a->sport));
+		ecs_set(doc, "source.port", json_object_new_int(a->sport));
 	put_ip(doc, "destination.ip", a->family, a->daddr);
-	jset(doc, "destination.port", json_object_new_int(a->dport));
-	jset(doc, "network.transport", json_object_new_string(
+	ecs_set(doc, "destination.port", json_object_new_int(a->dport));
+	ecs_set(doc, "network.transport", json_object_new_string(
 		a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp"));
-	jset(doc, "network.type", json_object_new_string(
+	ecs_set(doc, "network.type", json_object_new_string(
 		a->family == 4 ? "ipv4" : "ipv6"));
-	jset(doc, "network.direction", json_object_new_string("egress"));
+	ecs_set(doc, "network.direction", json_object_new_string("egress"));
 	message(doc, a, exe, exe_len, r);
 
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		jset(doc, flag_names[i].name,
+		ecs_set(doc, flag_names[i].name,
 		     json_object_new_boolean(!!(a->flags & flag_names[i].bit)));
-	jset(doc, "c2watch.comm", json_object_new_string(comm));
-	jset(doc, "c2watch.connect_ret", json_object_new_int(a->connect_ret));
-	jset(doc, "c2watch.netns_inode", json_object_new_int64(a->netns_ino));
-	jset(doc, "c2watch.mntns_inode", json_object_new_int64(a->mntns_ino));
-	jset(doc, "c2watch.cgroup_id",
+	ecs_set(doc, "c2watch.comm", json_object_new_string(comm));
+	ecs_set(doc, "c2watch.connect_ret", json_object_new_int(a->connect_ret));
+	ecs_set(doc, "c2watch.netns_inode", json_object_new_int64(a->netns_ino));
+	ecs_set(doc, "c2watch.mntns_inode", json_object_new_int64(a->mntns_ino));
+	ecs_set(doc, "c2watch.cgroup_id",
 	     json_object_new_int64((int64_t)a->cgroup_id));
 
 	if (ctx->enrich) {
 		const char *st = proc_state(a, comm, exe, exe_len);
 
-		jset(doc, "c2watch.enrichment", json_object_new_string(st));
+		ecs_set(doc, "c2watch.enrichment", json_object_new_string(st));
 		if (!strcmp(st, "ok")) {
 			proc_args(doc, a->tgid);
 			proc_exe(doc, "process.parent.executable", a->ppid);
@@ -480,11 +480,11 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 			return NULL;
 		doc = base("event", "records_lost", ctx);
 		timestamp(doc, h->time_ns);
-		jset(doc, "event.category", jstr_arr("host", NULL));
-		jset(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
-		jset(doc, "c2watch.lost.count", json_object_new_int64((int64_t)l->lost));
-		jset(doc, "c2watch.lost.total", json_object_new_int64((int64_t)l->total));
-		jset(doc, "message", json_object_new_string(
+		ecs_set(doc, "event.category", jstr_arr("host", NULL));
+		ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
+		ecs_set(doc, "c2watch.lost.count", json_object_new_int64((int64_t)l->lost));
+		ecs_set(doc, "c2watch.lost.total", json_object_new_int64((int64_t)l->total));
+		ecs_set(doc, "message", json_object_new_string(
 			"c2watch alert queue was full: alerts were lost"));
 		return doc;
 	}
@@ -499,17 +499,17 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 			what = config_names[c->what];
 		doc = base("event", "configuration_changed", ctx);
 		timestamp(doc, h->time_ns);
-		jset(doc, "event.category", jstr_arr("configuration", NULL));
-		jset(doc, "event.type", jstr_arr("change", NULL));
-		jset(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
-		jset(doc, "c2watch.config.what", json_object_new_string(what));
-		jset(doc, "c2watch.config.value", json_object_new_int64((int64_t)c->value));
-		jset(doc, "process.pid", json_object_new_int64(c->pid));
+		ecs_set(doc, "event.category", jstr_arr("configuration", NULL));
+		ecs_set(doc, "event.type", jstr_arr("change", NULL));
+		ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
+		ecs_set(doc, "c2watch.config.what", json_object_new_string(what));
+		ecs_set(doc, "c2watch.config.value", json_object_new_int64((int64_t)c->value));
+		ecs_set(doc, "process.pid", json_object_new_int64(c->pid));
 		{
 			char uid[16];
 
 			snprintf(uid, sizeof(uid), "%u", c->uid);
-			jset(doc, "user.id", json_object_new_string(uid));
+			ecs_set(doc, "user.id", json_object_new_string(uid));
 		}
 		return doc;
 	}

@@ -229,7 +229,7 @@ static double timestamp(json_object *doc, double prev)
 		frac = strtod(dot, &end);
 		memmove(dot, end, strlen(end) + 1);
 	}
-	if (parse_iso8601(buf, &t))
+	if (c2w_time_parse(buf, &t))
 		return prev;
 	return (double)t + frac;
 }

@@ -48,7 +48,7 @@ static struct nl_sock *open_family(int *family)
 }
 
 struct status_ctx {
-	struct nl_status *st;
+	struct c2w_nl_status *st;
 	int err;
 	int done;
 };
@@ -111,13 +111,13 @@ static int status_ack(struct nl_msg *msg, void *arg)
 }
 
 /**
- * nl_get_status() - C2W_CMD_GET_STATUS
+ * c2w_nl_get_status() - C2W_CMD_GET_STATUS
  * @st: out
  *
  * Return: 0, -ENOENT when the family is not registered (module not loaded),
  * other -errno.
  */
-int nl_get_status(struct nl_status *st)
+int c2w_nl_get_status(struct c2w_nl_status *st)
 {
 	struct status_ctx c = { .st = st };
 	struct nl_msg *msg = NULL;
@@ -169,7 +169,7 @@ out:
 }
 
 struct watch_ctx {
-	struct nl_watch *w;
+	struct c2w_nl_watch *w;
 	int family;
 	int gone;
 	int overflowed;
@@ -212,7 +212,7 @@ static int watch_valid(struct nl_msg *msg, void *arg)
 }
 
 /**
- * nl_watch_records() - subscribe to the "alerts" group and hand over
+ * c2w_nl_watch_records() - subscribe to the "alerts" group and hand over
  *	every record until the module goes away or @w->stop is set
  * @w: callbacks
  *
@@ -221,7 +221,7 @@ static int watch_valid(struct nl_msg *msg, void *arg)
  * kernel that cannot restrict one to CAP_SYS_ADMIN), -EPERM without
  * CAP_SYS_ADMIN, other -errno.
  */
-int nl_watch_records(struct nl_watch *w)
+int c2w_nl_watch_records(struct c2w_nl_watch *w)
 {
 	struct watch_ctx c = { .w = w };
 	struct nl_sock *sk;

@@ -9,24 +9,24 @@
 #include <stddef.h>
 #include <linux/c2watch.h>
 
-struct nl_status {
+struct c2w_nl_status {
 	unsigned int uapi_version;
 	char module_version[32];
 	struct c2w_stats stats;
 	struct c2w_config config;
 };
 
-int nl_get_status(struct nl_status *st);
+int c2w_nl_get_status(struct c2w_nl_status *st);
 
 /**
- * struct nl_watch - callbacks of nl_watch_records()
+ * struct c2w_nl_watch - callbacks of c2w_nl_watch_records()
  * @record: one record, as read() on the device would return it
  * @missed: the socket overflowed; @n records (by sequence) never arrived
  * @ready: subscribed; records from now on arrive (may be NULL)
  * @arg: for the callbacks
  * @stop: set (e.g. by a signal handler) to return
  */
-struct nl_watch {
+struct c2w_nl_watch {
 	void (*record)(const struct c2w_record_hdr *rec, void *arg);
 	void (*missed)(unsigned long long n, void *arg);
 	void (*ready)(void *arg);
@@ -34,6 +34,6 @@ struct nl_watch {
 	volatile sig_atomic_t *stop;
 };
 
-int nl_watch_records(struct nl_watch *w);
+int c2w_nl_watch_records(struct c2w_nl_watch *w);
 
 #endif

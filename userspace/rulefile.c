@@ -21,6 +21,25 @@
 #include "rulefile.h"
 #include "rules.h"
 
+/* Elastic's severity names, indexed by enum c2w_severity. */
+static const char *const severity_names[] = {
+	[C2W_SEV_LOW] = "low",
+	[C2W_SEV_MEDIUM] = "medium",
+	[C2W_SEV_HIGH] = "high",
+	[C2W_SEV_CRITICAL] = "critical",
+};
+
+/**
+ * rules_severity_name() - Elastic's name of a rule severity
+ * @severity: &enum c2w_severity
+ *
+ * Return: "low" .. "critical"; "low" for an out-of-range value.
+ */
+const char *rules_severity_name(unsigned int severity)
+{
+	return severity_names[severity <= C2W_SEV_MAX ? severity : 0];
+}
+
 struct loader {
 	struct rsb *b;
 	char *err;
@@ -215,17 +234,15 @@ static int add_rule(struct loader *ld, json_object *o, const char *where)
 	if (!query)
 		return lerr(ld, "%s: rule '%s' has no \"query\"", where, d.id);
 	sev = get_str(o, "severity");
-	if (!sev || !strcmp(sev, "low"))
-		d.severity = C2W_SEV_LOW;
-	else if (!strcmp(sev, "medium"))
-		d.severity = C2W_SEV_MEDIUM;
-	else if (!strcmp(sev, "high"))
-		d.severity = C2W_SEV_HIGH;
-	else if (!strcmp(sev, "critical"))
-		d.severity = C2W_SEV_CRITICAL;
-	else
-		return lerr(ld, "%s: rule '%s': unknown severity '%s'", where,
-			    d.id, sev);
+	d.severity = C2W_SEV_LOW;
+	if (sev) {
+		while (d.severity <= C2W_SEV_MAX &&
+		       strcmp(sev, severity_names[d.severity]))
+			d.severity++;
+		if (d.severity > C2W_SEV_MAX)
+			return lerr(ld, "%s: rule '%s': unknown severity '%s'",
+				    where, d.id, sev);
+	}
 	if (json_object_object_get_ex(o, "risk_score", &v)) {
 		int r = json_object_get_int(v);
 

@@ -16,5 +16,6 @@ int rules_load(char *const *paths, int n, void **blob, uint32_t *size,
 int rules_load_text(const char *name, const char *text, size_t len,
 		    void **blob, uint32_t *size, char *err, size_t errlen);
 int rules_parse_window(const char *s, uint32_t *secs);
+const char *rules_severity_name(unsigned int severity);
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Seen-set records <-> NDJSON, and the kernel ioctls that move them.
+ * Seen-set records <-> NDJSON (the ioctls that move them: device.c).
  * Saving is atomic: a temporary file in the same directory, fsync, rename,
  * fsync of the directory; a crash leaves the old file or the new one.
  */
@@ -9,7 +9,6 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -19,7 +18,7 @@
 
 #define REC_ALIGN(n) (((n) + 7) & ~(size_t)7)
 
-void iso8601(time_t t, char *buf, size_t len)
+void c2w_time_format(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -27,7 +26,7 @@ void iso8601(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int parse_iso8601(const char *s, time_t *t)
+int c2w_time_parse(const char *s, time_t *t)
 {
 	struct tm tm;
 	const char *end;
@@ -43,52 +42,6 @@ int parse_iso8601(const char *s, time_t *t)
 		return -EINVAL;
 	*t = timegm(&tm);
 	return *t == (time_t)-1 ? -EINVAL : 0;
-}
-
-/* Export with a buffer that grows until the whole set fits. */
-int seen_kernel_export(int fd, void **buf, uint32_t *len, uint32_t *count)
-{
-	struct c2w_buf b;
-	void *p = NULL;
-	uint32_t size = 0;
-
-	for (int tries = 0; tries < 8; tries++) {
-		memset(&b, 0, sizeof(b));
-		b.ptr = (uintptr_t)p;
-		b.len = size;
-		if (!ioctl(fd, C2W_IOC_SEEN_EXPORT, &b)) {
-			*buf = p;
-			*len = b.len;
-			*count = b.count;
-			return 0;
-		}
-		if (errno != ENOSPC) {
-			int e = errno;
-
-			free(p);
-			return -e;
-		}
-		size = b.len + b.len / 8 + 4096;	/* room to grow */
-		free(p);
-		p = malloc(size);
-		if (!p)
-			return -ENOMEM;
-	}
-	free(p);
-	return -EAGAIN;
-}
-
-int seen_kernel_import(int fd, const void *buf, uint32_t len, uint32_t *count)
-{
-	struct c2w_buf b;
-	int ret;
-
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)buf;
-	b.len = len;
-	ret = ioctl(fd, C2W_IOC_SEEN_IMPORT, &b);
-	*count = b.count;
-	return ret ? -errno : 0;
 }
 
 int seen_write_ndjson(FILE *out, const void *buf, uint32_t len)
@@ -108,9 +61,9 @@ int seen_write_ndjson(FILE *out, const void *buf, uint32_t len)
 		json_object_object_add(o, "key",
 			json_object_new_string_len((const char *)r->data +
 						   r->rule_id_len, r->key_len));
-		iso8601((time_t)r->first_seen, t, sizeof(t));
+		c2w_time_format((time_t)r->first_seen, t, sizeof(t));
 		json_object_object_add(o, "first_seen", json_object_new_string(t));
-		iso8601((time_t)r->last_seen, t, sizeof(t));
+		c2w_time_format((time_t)r->last_seen, t, sizeof(t));
 		json_object_object_add(o, "last_seen", json_object_new_string(t));
 		json_object_object_add(o, "hits", json_object_new_int64((int64_t)r->hits));
 		fprintf(out, "%s\n", json_object_to_json_string_ext(o,
@@ -248,8 +201,8 @@ int seen_parse_ndjson(FILE *f, const char *path, void **buf, uint32_t *len,
 				 path, lineno);
 			ret = -EINVAL;
 		}
-		if (!ret && (parse_iso8601(fs, &first) ||
-			     parse_iso8601(ls, &last) || first < 0 ||
+		if (!ret && (c2w_time_parse(fs, &first) ||
+			     c2w_time_parse(ls, &last) || first < 0 ||
 			     first > last)) {
 			snprintf(err, errlen, "%s:%d: bad first_seen/last_seen",
 				 path, lineno);

@@ -5,6 +5,7 @@
  *   {"rule_id":"...","key":"/tmp/x","first_seen":"2026-11-27T20:00:00Z",
  *    "last_seen":"2026-11-27T21:00:00Z","hits":3}
  * c2watchd keeps it as its state file; c2watchctl seen export/import use it.
+ * Only the file format: the device side is in device.c.
  */
 #ifndef C2W_SEENFILE_H
 #define C2W_SEENFILE_H
@@ -14,9 +15,6 @@
 #include <stdio.h>
 #include <time.h>
 
-int seen_kernel_export(int fd, void **buf, uint32_t *len, uint32_t *count);
-int seen_kernel_import(int fd, const void *buf, uint32_t len,
-		       uint32_t *count);
 int seen_write_ndjson(FILE *out, const void *buf, uint32_t len);
 int seen_read_ndjson(const char *path, void **buf, uint32_t *len,
 		     uint32_t *count, char *err, size_t errlen);
@@ -24,7 +22,7 @@ int seen_parse_ndjson(FILE *f, const char *path, void **buf, uint32_t *len,
 		      uint32_t *count, char *err, size_t errlen);
 int seen_save_atomic(const char *path, const void *buf, uint32_t len,
 		     char *err, size_t errlen);
-void iso8601(time_t t, char *buf, size_t len);
-int parse_iso8601(const char *s, time_t *t);
+void c2w_time_format(time_t t, char *buf, size_t len);
+int c2w_time_parse(const char *s, time_t *t);
 
 #endif
