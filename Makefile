@@ -25,20 +25,37 @@
 C2W_CACHE ?= $(HOME)/.cache/c2watch
 export C2W_CACHE
 
-# Install what is missing before anything else is evaluated, so a fresh
-# Debian machine needs no manual step. Skipped for clean and for sub-makes.
-# Building and installing on a host needs only the build packages; make
-# check and the VM targets need the whole test toolchain.
+# Packages: "make deps" installs them, and so do "make demo" and "make
+# check" (a fresh Debian machine needs no manual step there). Every other
+# target only checks, before anything else is evaluated, and stops with one
+# line naming what is missing. Skipped for clean and for sub-makes.
 NODEPS_GOALS := clean module-clean deps help uninstall install-dkms-src
+INSTALL_GOALS := demo check
 HOST_GOALS := all module userspace install install-module install-userspace \
 	sign
 GOALS := $(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all))
 ifeq ($(C2W_DEPS_DONE),)
 ifneq ($(GOALS),)
-ifeq ($(filter-out $(HOST_GOALS) deb,$(GOALS)),)
-$(shell tests/deps.sh $(if $(filter deb,$(GOALS)),deb,build) >&2)
+ifneq ($(filter $(INSTALL_GOALS),$(GOALS)),)
+$(shell scripts/deps.sh ensure >&2)
 else
-$(shell tests/deps.sh ensure >&2)
+DEPS_SET := full
+ifeq ($(filter-out $(HOST_GOALS),$(GOALS)),)
+DEPS_SET := build
+else ifeq ($(filter-out $(HOST_GOALS) deb,$(GOALS)),)
+DEPS_SET := deb
+else ifneq ($(filter fuzz,$(GOALS)),)
+DEPS_SET := fuzz
+else ifneq ($(filter bench,$(GOALS)),)
+DEPS_SET := bench
+endif
+DEPS_MISSING := $(strip $(shell scripts/deps.sh missing $(DEPS_SET)))
+ifneq ($(DEPS_MISSING),)
+$(error missing Debian packages: $(DEPS_MISSING). Run "make deps" (or apt-get install $(DEPS_MISSING)))
+endif
+ifeq ($(DEPS_SET),full)
+$(shell scripts/deps.sh caches >&2)
+endif
 endif
 export C2W_DEPS_DONE := 1
 endif
@@ -52,7 +69,7 @@ ifeq ($(KDIR),)
 ifneq ($(filter-out $(NOKDIR_GOALS),$(or $(MAKECMDGOALS),all)),)
 # A KVER given on the command line or in the environment must have its
 # headers; the default (the running kernel) may fall back.
-KDIR := $(shell tests/kdir.sh $(KVER) $(if $(filter file,$(origin KVER)),,strict))
+KDIR := $(shell scripts/kdir.sh $(KVER) $(if $(filter file,$(origin KVER)),,strict))
 ifeq ($(KDIR),)
 ifneq ($(filter-out clean module-clean,$(or $(MAKECMDGOALS),all)),)
 $(error no kernel build directory (see above))
@@ -236,7 +253,6 @@ check:
 bench: module userspace $(BUILD)/bench/core_bench $(BUILD)/bench/storm \
 		$(BUILD)/bench/c2w_bare.ko $(BUILD)/bench/seen-10000.ndjson \
 		$(BUILD)/bench/seen-100000.ndjson
-	@command -v auditd >/dev/null || tests/deps.sh bench
 	$(BUILD)/bench/core_bench $(SEED_RULES) 200000 7 | tee $(BUILD)/bench/core.md
 	C2W_VM_TIMEOUT=3000 tests/vm/run.sh bench > $(BUILD)/bench/vm.log
 	tests/bench/report.sh $(BUILD)/bench/vm.log | tee $(BUILD)/bench/vm.md
@@ -271,7 +287,6 @@ fuzz: $(FUZZERS)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(CORE_SRCS) \
 		$(CORE_HDRS) $(LIB_SRCS) $(LIB_HDRS) $(UAPI)
-	@command -v clang >/dev/null || tests/deps.sh fuzz
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
 		-D_GNU_SOURCE -Iinclude/uapi -Iuserspace -Ikmod -Itests/fuzz \
@@ -291,7 +306,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 RULESDIR := /etc/c2watch/rules.d
 DATADIR ?= $(PREFIX)/share/c2watch
 MANPAGES := docs/man/c2watchctl.8 docs/man/c2watchd.8 docs/man/c2watch.4
-MOD_KVER = $(shell tests/krel.sh $(KDIR))
+MOD_KVER = $(shell scripts/krel.sh $(KDIR))
 
 .PHONY: install install-module install-userspace install-dkms-src uninstall \
 	sign deb
@@ -413,7 +428,7 @@ demo: module userspace $(VM_HELPERS)
 	tests/vm/run.sh demo
 
 deps:
-	tests/deps.sh install
+	scripts/deps.sh install
 
 debug-kernel:
 	tests/vm/debug-kernel.sh build

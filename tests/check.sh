@@ -67,6 +67,22 @@ gate "checkpatch --strict clean" checkpatch.log make -s checkpatch
 gate "module and VM payload build" module.log make module selftests
 gate "no two kmod files call each other, directly or around a loop" \
 	layers.log scripts/kmod-layers.sh kmod
+# A plain make installs nothing: with a -dev package missing (a stub
+# dpkg-query says so) it stops before building, on one line naming it.
+plain_make_names_missing() {
+	local stub=$out/stub-bin msgs
+	mkdir -p "$stub"
+	printf '#!/bin/sh\n[ "$3" = libjson-c-dev ] && exit 1\nexec /usr/bin/dpkg-query "$@"\n' \
+		> "$stub/dpkg-query"
+	chmod +x "$stub/dpkg-query"
+	msgs=$(env -u C2W_DEPS_DONE PATH="$stub:$PATH" make -s userspace 2>&1)
+	[ $? -ne 0 ] || { echo "make succeeded"; return 1; }
+	echo "$msgs"
+	[ "$(echo "$msgs" | wc -l)" -eq 1 ] &&
+		echo "$msgs" | grep -q "missing Debian packages: libjson-c-dev\."
+}
+gate "a plain make with a -dev package missing stops on one line naming it" \
+	plain-make.log plain_make_names_missing
 # The unit as installed, with stand-ins for binaries not on this host. Any
 # complaint of systemd-analyze fails it (its messages carry no "warning:"),
 # but for the man pages "make install" provides. The same check on a unit
@@ -247,39 +263,10 @@ if dbg=$(tests/vm/debug-kernel.sh path 2>/dev/null); then
 		C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \
 		C2W_VM_LOG_DIR=build/vm-debug C2W_VM_TIMEOUT=3000
 
-	# make sign, twice (the second relinks the signed module first), with
-	# the test key the debug kernel trusts; then a copy changed after
-	# signing, and the VM refusing both it and the unsigned build.
-	key=$dbg/c2w-test-signing
-	sgn=build/debug-sign
-	rm -rf "$sgn" build/vm-sign
-	mkdir -p "$sgn/kmod" build/vm-sign/c2w/signed build/vm-sign/c2w/tampered
-	cp Makefile Kbuild "$sgn/"
-	cp -r include "$sgn/"
-	cp kmod/*.[ch] "$sgn/kmod/"
-	sign_twice() {
-		local m=(make -C "$sgn" C2W_DEPS_DONE=1 KDIR="$dbg"
-			 KEY="$key.key" CERT="$key.der" sign) r
-		"${m[@]}" && "${m[@]}" > "$out/sign2.log" 2>&1
-		r=$?
-		cat "$out/sign2.log"
-		[ $r -eq 0 ] && grep -q 'already signed, relinking' "$out/sign2.log" &&
-		[ "$(modinfo -F signer "$sgn/c2watch.ko")" = \
-			"c2watch test module signing key" ]
-	}
+	# make sign (tests/install/sign_test.sh), then the VM loading what it
+	# signed and refusing a copy changed after signing.
 	gate "make sign KEY= CERT= signs (and re-signs) the module" sign.log \
-		sign_twice
-	cp "$sgn/c2watch.ko" build/vm-sign/c2w/signed/
-	t=build/vm-sign/c2w/tampered/c2watch.ko
-	cp "$sgn/c2watch.ko" "$t"
-	# Flip one byte of .text: still a valid ELF, no longer what was signed.
-	off=$(readelf -SW "$t" | sed -n \
-		's/.*] \.text  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
-	off=$((0x$off + 16))
-	b=$(od -An -tu1 -j "$off" -N1 "$t" | tr -d ' ')
-	printf "\\$(printf %o $(( (b + 1) % 256 )))" |
-		dd of="$t" bs=1 seek="$off" conv=notrunc status=none
-	cmp -s "$sgn/c2watch.ko" "$t" && echo "# tampering failed" >&2
+		tests/install/sign_test.sh "$dbg" build/vm-sign
 	vm_gate "signed module VM job (module.sig_enforce=1) completed cleanly" \
 		sign vm-sign.log C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
 		C2W_VM_KO="$dmod/c2watch.ko" C2W_VM_MEM=2G \

@@ -16,8 +16,8 @@ mkdir -p "$out" build/dkms-vm
 show() { sed 's/^/# /' "$@" | tail -n 40; }
 
 v=$(sed -n 's/^#define C2W_MODULE_VERSION "\(.*\)"/\1/p' kmod/c2watch.h)
-kdir=${KDIR:-$(tests/kdir.sh 2>/dev/null)}
-kver=$(tests/krel.sh "$kdir")
+kdir=${KDIR:-$(scripts/kdir.sh 2>/dev/null)}
+kver=$(scripts/krel.sh "$kdir")
 deb=build/deb/c2watch_${v}_amd64.deb
 dkmsdeb=build/deb/c2watch-dkms_${v}_all.deb
 

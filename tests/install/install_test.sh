@@ -27,7 +27,7 @@ same_tree() {
 	fi
 }
 
-kver=$(tests/krel.sh 2>/dev/null)
+kver=$(scripts/krel.sh 2>/dev/null)
 rules=suspicious_network_unknown_executable.ndjson
 d=$PWD/$out/root
 inst() { make -s --no-print-directory "$@" > "$out/make.log" 2>&1 ||

@@ -80,7 +80,7 @@ candidate() { apt-cache "${APT[@]}" show --no-all-versions "$1" 2>/dev/null |
 resolve_krel() {
 	case $1 in
 	6.1)
-		"$top/tests/krel.sh" "$("$top/tests/kdir.sh")" ;;
+		"$top/scripts/krel.sh" "$("$top/scripts/kdir.sh")" ;;
 	6.12)
 		apt-cache "${APT[@]}" search --names-only \
 			'^linux-headers-6\.12\.[0-9]+\+deb12-cloud-amd64$' |
@@ -151,7 +151,7 @@ fetch() {
 host_kdir() {
 	local krel=$1 ver=$2 dir=$mcache/headers/$1 deps
 	if [ "$series" = 6.1 ]; then
-		"$top/tests/kdir.sh"
+		"$top/scripts/kdir.sh"
 		return
 	fi
 	if [ ! -f "$dir/.done-$ver" ]; then

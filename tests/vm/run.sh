@@ -33,7 +33,7 @@ set -euo pipefail
 job=${1:?usage: run.sh check|demo|debug|install|sign|bench}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${C2W_CACHE:-$HOME/.cache/c2watch}
-kdir=${KDIR:-$("$top/tests/kdir.sh")}
+kdir=${KDIR:-$("$top/scripts/kdir.sh")}
 accel=${C2W_VM_ACCEL:-tcg}
 tmo=${C2W_VM_TIMEOUT:-900}
 logdir=${C2W_VM_LOG_DIR:-$top/build/vm}
@@ -48,7 +48,7 @@ fetch_kernel() {
 	local krel pkgver dir deb
 	krel=$(basename "$kdir" | sed 's/^linux-headers-//')
 	[ -f "$kdir/include/generated/utsrelease.h" ] &&
-		krel=$("$top/tests/krel.sh" "$kdir")
+		krel=$("$top/scripts/krel.sh" "$kdir")
 	pkgver=$(dpkg-query -W -f='${Version}' "linux-headers-$krel") ||
 		die "linux-headers-$krel is not a Debian package; set C2W_VM_KERNEL"
 	dir=$cache/kernel/$krel-$pkgver
