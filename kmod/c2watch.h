@@ -195,7 +195,13 @@ u32 c2w_seen_clear(void);
 
 /* ---- record stream (stream.c) ---- */
 
-typedef void (*c2w_watcher_fn)(const struct c2w_record_hdr *rec);
+/**
+ * struct c2w_watcher - the record stream's second consumer
+ * @record: called with every record, queued or dropped; must not sleep
+ */
+struct c2w_watcher {
+	void (*record)(const struct c2w_record_hdr *rec);
+};
 
 int c2w_stream_init(u32 size);
 void c2w_stream_exit(void);
@@ -204,7 +210,7 @@ ssize_t c2w_stream_read(char __user *buf, size_t count, bool nonblock);
 __poll_t c2w_stream_poll(struct file *file, poll_table *wait);
 u32 c2w_stream_size(void);
 void c2w_stream_detach(bool on);
-void c2w_stream_set_watcher(c2w_watcher_fn fn);
+void c2w_stream_set_watcher(const struct c2w_watcher *w);
 void c2w_config_record(u32 what, u64 value);
 
 /* ---- device (chardev.c) ---- */

@@ -2,12 +2,14 @@
 /*
  * /dev/c2watch: the alert stream (read/poll) and the configuration ioctls.
  *
- * One reader owns the stream: an open for reading while another reader
- * holds the device gets -EBUSY; write-only opens are for configuration and
- * any number may exist. Configuration, seen-set contents and the loaded
- * rules require CAP_SYS_ADMIN in the initial user namespace whatever the
- * device node's mode; after C2W_IOC_LOCK no configuration changes and the
- * module cannot be unloaded until reboot.
+ * One reader owns the stream: an open for reading needs CAP_SYS_ADMIN (the
+ * stream shows every user's activity) and gets -EBUSY while another reader
+ * holds the device; each attach and detach is a record naming the process.
+ * Write-only opens are for configuration and any number may exist.
+ * Configuration, seen-set contents and the loaded rules require
+ * CAP_SYS_ADMIN in the initial user namespace whatever the device node's
+ * mode; after C2W_IOC_LOCK no configuration changes and the module cannot
+ * be unloaded until reboot (but see c2w_chardev_exit()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,15 +26,22 @@
 #include "compat.h"
 
 static atomic_t has_reader = ATOMIC_INIT(0);
+/* Files open on the device: a forced unload waits for them to close. */
+static atomic_t open_files = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(files_closed);
 
 static int c2w_open(struct inode *inode, struct file *file)
 {
 	/* Loaded before /proc was there: settle the question now. */
 	c2w_mntns_inum_check();
 	if (file->f_mode & FMODE_READ) {
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
 		if (atomic_cmpxchg(&has_reader, 0, 1))
 			return -EBUSY;
+		c2w_config_record(C2W_CFG_READER_ATTACHED, 1);
 	}
+	atomic_inc(&open_files);
 	return nonseekable_open(inode, file);
 }
 
@@ -40,8 +49,11 @@ static int c2w_release(struct inode *inode, struct file *file)
 {
 	if (file->f_mode & FMODE_READ) {
 		c2w_stream_detach(false);
+		c2w_config_record(C2W_CFG_READER_DETACHED, 1);
 		atomic_set(&has_reader, 0);
 	}
+	if (atomic_dec_and_test(&open_files))
+		wake_up(&files_closed);
 	return 0;
 }
 
@@ -97,6 +109,9 @@ static long ioctl_set_rules(void __user *argp)
 	if (b.len < sizeof(struct c2w_rs_header) ||
 	    b.len > C2W_MAX_RULESET_SIZE)
 		return -EINVAL;
+	/* Checked again under the lock; this spares a locked module the work. */
+	if (READ_ONCE(c2w_locked))
+		return -EPERM;
 	blob = vmemdup_user(u64_to_user_ptr(b.ptr), b.len);
 	if (IS_ERR(blob))
 		return PTR_ERR(blob);
@@ -195,7 +210,9 @@ static long ioctl_set_config(void __user *argp, size_t usize)
 	ret = copy_struct_from_user(&c, sizeof(c), argp, usize);
 	if (ret)
 		return ret;
-	if ((c.mask & ~C2W_CONFIG_ALL) || c.reserved[0] || c.reserved[1])
+	/* No mask at all is what a uapi 1 caller sends: refused, not a no-op. */
+	if (!c.mask || (c.mask & ~C2W_CONFIG_ALL) || c.reserved[0] ||
+	    c.reserved[1])
 		return -EINVAL;
 	if ((c.mask & C2W_CONFIG_ENABLED) && c.enabled > 1)
 		return -EINVAL;
@@ -449,13 +466,29 @@ static struct miscdevice c2w_misc = {
  */
 int c2w_chardev_init(void)
 {
+	/* The first published sizes (sized ioctls) and layouts stay. */
+	BUILD_BUG_ON(sizeof(struct c2w_config) != C2W_CONFIG_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct c2w_stats) != C2W_STATS_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct c2w_alert, exe_len) != 200);
+	BUILD_BUG_ON(sizeof(struct c2w_alert) != 208);
 	return misc_register(&c2w_misc);
 }
 
 /**
  * c2w_chardev_exit() - remove /dev/c2watch
+ *
+ * An open file holds a reference on the module, so only a forced unload
+ * (rmmod -f, CONFIG_MODULE_FORCE_UNLOAD) gets here with files open. Their
+ * fops would point into freed code: ask the reader to let go and wait
+ * until the last file is closed, however long that takes.
  */
 void c2w_chardev_exit(void)
 {
 	misc_deregister(&c2w_misc);
+	if (!atomic_read(&open_files))
+		return;
+	pr_warn("forced unload: waiting for the %d open file(s) of /dev/%s to close\n",
+		atomic_read(&open_files), C2W_DEVICE_NAME);
+	c2w_stream_detach(true);
+	wait_event(files_closed, !atomic_read(&open_files));
 }

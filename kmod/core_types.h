@@ -20,9 +20,10 @@
 
 #include "compat.h"		/* get_unaligned_be32() */
 
+/* Sizes come from userspace: a refusal, not a warning, when too large. */
 static inline void *c2w_zalloc(size_t n)
 {
-	return kvzalloc(n, GFP_KERNEL);
+	return kvzalloc(n, GFP_KERNEL | __GFP_NOWARN);
 }
 
 static inline void c2w_free(void *p)

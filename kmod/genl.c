@@ -121,6 +121,10 @@ static void watch_record(const struct c2w_record_hdr *rec)
 fail:
 	c2w_count(C2W_ST_NETLINK_FAILED, 1);
 }
+
+static const struct c2w_watcher nl_watcher = {
+	.record = watch_record,
+};
 #endif
 
 /**
@@ -138,7 +142,7 @@ int c2w_genl_init(void)
 	ret = genl_register_family(&c2w_genl_family);
 #ifndef C2W_GENL_NO_ALERTS_GROUP
 	if (!ret)
-		c2w_stream_set_watcher(watch_record);
+		c2w_stream_set_watcher(&nl_watcher);
 #endif
 	return ret;
 }

@@ -22,6 +22,8 @@
 #include <linux/in6.h>
 #include <linux/ipv6.h>
 #include <linux/kprobes.h>
+#include <linux/moduleparam.h>
+#include <linux/workqueue.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <net/inet_sock.h>
@@ -181,6 +183,31 @@ static struct kretprobe krp[C2W_HOOK_MAX] = {
 
 static struct kretprobe *krp_ptrs[C2W_HOOK_MAX];
 
+static unsigned int probe_instances;
+module_param(probe_instances, uint, 0444);
+MODULE_PARM_DESC(probe_instances, "Connects each hook can follow at once; more are counted missed and reported (default: 32 per CPU, at least 1024)");
+
+/* Misses are checked off the hot path, once a second. */
+static struct delayed_work missed_work;
+static u64 missed_reported;
+
+static void report_missed(struct work_struct *work)
+{
+	u64 total = c2w_probes_missed();
+	struct c2w_missed m;
+
+	if (total != missed_reported) {
+		memset(&m, 0, sizeof(m));
+		m.hdr.size = sizeof(m);
+		m.hdr.type = C2W_REC_MISSED;
+		m.missed = total - missed_reported;
+		m.total = total;
+		missed_reported = total;
+		c2w_stream_put(&m.hdr);
+	}
+	schedule_delayed_work(&missed_work, HZ);
+}
+
 /**
  * c2w_probes_missed() - return-probe instances the kernel could not give us
  *
@@ -204,17 +231,28 @@ u64 c2w_probes_missed(void)
  */
 int c2w_probes_init(void)
 {
-	int i, ret;
+	int i, ret, n = probe_instances;
 
+	/*
+	 * A connect can sleep between entry and return (cond_resched() in
+	 * the port search, GFP_KERNEL allocations): every task inside one
+	 * holds an instance. Room for many; a miss is still reported.
+	 */
+	if (!n)
+		n = max_t(int, 1024, 32 * num_possible_cpus());
 	for (i = 0; i < C2W_HOOK_MAX; i++) {
-		/* Connects can block in route lookup: room for many. */
-		krp[i].maxactive = max_t(int, 64, 8 * num_possible_cpus());
+		krp[i].maxactive = n;
 		krp_ptrs[i] = &krp[i];
 	}
 	ret = register_kretprobes(krp_ptrs, C2W_HOOK_MAX);
-	if (ret)
+	if (ret) {
 		pr_err("registering kretprobes failed: %d\n", ret);
-	return ret;
+		return ret;
+	}
+	missed_reported = 0;
+	INIT_DELAYED_WORK(&missed_work, report_missed);
+	schedule_delayed_work(&missed_work, HZ);
+	return 0;
 }
 
 /**
@@ -226,5 +264,6 @@ int c2w_probes_init(void)
  */
 void c2w_probes_exit(void)
 {
+	cancel_delayed_work_sync(&missed_work);
 	unregister_kretprobes(krp_ptrs, C2W_HOOK_MAX);
 }

@@ -50,7 +50,6 @@ struct c2w_ruleset {
 	u32 n_rules;
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
-	size_t mem_size;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -243,8 +242,8 @@ static int check_blob(const void *blob, u32 size, struct c2w_rs_view *l,
 		      struct c2w_rs_error *e)
 {
 	const struct c2w_rs_header *h = blob;
+	u32 i, j, next = 0;
 	u64 need;
-	u32 i, j;
 
 	if (size < sizeof(*h))
 		return fail(e, -1, -1, -1, "blob smaller than its header");
@@ -280,7 +279,18 @@ static int check_blob(const void *blob, u32 size, struct c2w_rs_view *l,
 		if (!c->n_tests || c->first_test > h->n_tests ||
 		    c->n_tests > h->n_tests - c->first_test)
 			return fail(e, -1, i, -1, "clause tests out of range");
+		/*
+		 * Partitioned: each clause owns the tests after the previous
+		 * clause's. Shared or overlapping ranges would let a small
+		 * blob cost a compile quadratic in its size.
+		 */
+		if (c->first_test != next)
+			return fail(e, -1, i, -1, "clause tests not after the previous clause's");
+		next += c->n_tests;
 	}
+	if (next != h->n_tests)
+		return fail(e, -1, -1, -1, "tests that no clause owns");
+	next = 0;
 	for (i = 0; i < h->n_rules; i++) {
 		const struct c2w_rs_rule *r = &l->rules[i];
 
@@ -300,6 +310,9 @@ static int check_blob(const void *blob, u32 size, struct c2w_rs_view *l,
 		if (!r->n_clauses || r->first_clause > h->n_clauses ||
 		    r->n_clauses > h->n_clauses - r->first_clause)
 			return fail(e, i, -1, -1, "rule clauses out of range");
+		if (r->first_clause != next)
+			return fail(e, i, -1, -1, "rule clauses not after the previous rule's");
+		next += r->n_clauses;
 		for (j = 0; j < i; j++) {
 			const struct c2w_rs_rule *o = &l->rules[j];
 
@@ -309,6 +322,8 @@ static int check_blob(const void *blob, u32 size, struct c2w_rs_view *l,
 				return fail(e, i, -1, -1, "duplicate rule id");
 		}
 	}
+	if (next != h->n_clauses)
+		return fail(e, -1, -1, -1, "clauses that no rule owns");
 	return 0;
 }
 
@@ -578,7 +593,6 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 	a.cap = mem;
 
 	rs = take(&a, sizeof(*rs));
-	rs->mem_size = mem;
 	rs->blob_size = size;
 	rs->blob = blob;
 	rs->n_rules = l.h->n_rules;
@@ -626,6 +640,7 @@ void c2w_rs_free(struct c2w_ruleset *rs)
 	c2w_free(rs);	/* the arena starts with the ruleset itself */
 }
 
+#ifndef __KERNEL__
 /**
  * c2w_rs_compile() - c2w_rs_compile_owned() on a copy of @blob
  * @blob: the blob; the caller keeps it
@@ -633,7 +648,8 @@ void c2w_rs_free(struct c2w_ruleset *rs)
  * @out: the compiled ruleset, to be freed with c2w_rs_free()
  * @err: on -EINVAL, where and why (may be NULL)
  *
- * Context: process context.
+ * For tools and tests; not built into the module.
+ *
  * Return: 0, -EINVAL for a bad blob, -ENOMEM.
  */
 int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
@@ -653,6 +669,7 @@ int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
 	memcpy(own, blob, size);
 	return c2w_rs_compile_owned(own, size, out, err);
 }
+#endif /* !__KERNEL__: the module compiles its own copy */
 
 /**
  * c2w_rs_count() - number of rules

@@ -149,8 +149,10 @@ static inline void c2w_rs_view(const void *blob, struct c2w_rs_view *v)
 
 struct c2w_ruleset;
 
+#ifndef __KERNEL__
 int c2w_rs_compile(const void *blob, u32 size, struct c2w_ruleset **out,
 		   struct c2w_rs_error *err);
+#endif
 int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			 struct c2w_rs_error *err);
 void c2w_rs_free(struct c2w_ruleset *rs);

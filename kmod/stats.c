@@ -4,7 +4,9 @@
  * c2w_count() or c2w_count_hook(), a per-CPU add that is safe in probe
  * context and takes no lock; status.c sums them for the two user surfaces.
  * Gauges (entries in the seen set, the queue's size) stay with the part
- * that owns the state they describe.
+ * that owns the state they describe. The sums read other CPUs' u64s
+ * without a lock: whole on 64-bit kernels, the only ones c2watch is built
+ * and tested for (Debian's amd64 kernels).
  */
 #include <linux/math64.h>
 #include <linux/percpu.h>

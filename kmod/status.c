@@ -34,6 +34,7 @@ void c2w_status_stats(struct c2w_stats *st)
 void c2w_status_config(struct c2w_config *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->mask = C2W_CONFIG_ALL;
 	c->enabled = READ_ONCE(c2w_enabled);
 	c->locked = READ_ONCE(c2w_locked);
 	c->seen_capacity = c2w_seen_capacity();

@@ -23,6 +23,9 @@
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/cred.h>
+#include <linux/nsproxy.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "c2watch.h"
@@ -41,24 +44,32 @@ struct c2w_queue {
 static struct c2w_queue q;
 
 /* The second consumer; set while the netlink family is registered. */
-static c2w_watcher_fn watcher;
+static const struct c2w_watcher __rcu *watcher;
 
 /**
- * c2w_stream_set_watcher() - give every record to @fn too, or stop
- * @fn: called for each record, queued or dropped, in any context; NULL
- *	to stop (no producer may remain)
+ * c2w_stream_set_watcher() - give every record to @w too, or stop
+ * @w: its record() is called for each record, queued or dropped, in any
+ *	context (under rcu_read_lock(): it must not sleep); NULL to stop
+ *
+ * Context: process context; when stopping, returns once no call of the
+ * previous watcher is running.
  */
-void c2w_stream_set_watcher(c2w_watcher_fn fn)
+void c2w_stream_set_watcher(const struct c2w_watcher *w)
 {
-	WRITE_ONCE(watcher, fn);
+	rcu_assign_pointer(watcher, w);
+	if (!w)
+		synchronize_rcu();
 }
 
 static void to_watcher(const struct c2w_record_hdr *rec)
 {
-	c2w_watcher_fn fn = READ_ONCE(watcher);
+	const struct c2w_watcher *w;
 
-	if (fn)
-		fn(rec);
+	rcu_read_lock();
+	w = rcu_dereference(watcher);
+	if (w)
+		w->record(rec);
+	rcu_read_unlock();
 }
 
 static void fill_lost(struct c2w_lost *l)
@@ -289,25 +300,58 @@ __poll_t c2w_stream_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/* A config record and room for the path of who made the change. */
+struct config_rec_buf {
+	struct c2w_config_rec r;
+	char path[C2W_PATH_MAX];
+	struct c2w_exe_buf b;
+};
+
 /**
  * c2w_config_record() - report a configuration change in the stream
  * @what: &enum c2w_config_what
  * @value: its value
  *
+ * The record names the process making the change: pid, uid, comm and
+ * executable (without the path if there is no memory for it: the change
+ * is still recorded).
+ *
  * Context: process context (the task making the change is recorded).
  */
 void c2w_config_record(u32 what, u64 value)
 {
-	struct c2w_config_rec r;
+	struct nsproxy *ns = current->nsproxy;
+	struct config_rec_buf *cb;
+	struct c2w_config_rec fallback;
+	struct c2w_config_rec *r;
+	char comm[TASK_COMM_LEN];
+	struct c2w_exe exe;
+	u32 len;
 
-	memset(&r, 0, sizeof(r));
-	r.hdr.size = sizeof(r);
-	r.hdr.type = C2W_REC_CONFIG;
-	r.what = what;
-	r.pid = task_tgid_nr(current);
-	r.uid = from_kuid(&init_user_ns, current_uid());
-	r.value = value;
-	c2w_stream_put(&r.hdr);
+	cb = kmalloc(sizeof(*cb), GFP_KERNEL);
+	r = cb ? &cb->r : &fallback;
+	memset(r, 0, sizeof(*r));
+	r->hdr.size = sizeof(*r);
+	r->hdr.type = C2W_REC_CONFIG;
+	r->what = what;
+	r->pid = task_tgid_nr(current);
+	r->uid = from_kuid(&init_user_ns, current_uid());
+	r->value = value;
+	get_task_comm(comm, current);
+	memcpy(r->comm, comm, sizeof(r->comm));
+	if (cb) {
+		c2w_exe_resolve(&exe, &cb->b, ns && ns->mnt_ns ==
+				init_task.nsproxy->mnt_ns);
+		len = min_t(u32, exe.len, C2W_PATH_MAX - 1);
+		memcpy(cb->path, exe.path, len);
+		memset(cb->path + len, 0, ALIGN(len + 1, C2W_REC_ALIGN) - len);
+		r->exe_off = sizeof(*r);
+		r->exe_len = len;
+		r->flags = exe.flags;
+		r->hdr.size = sizeof(*r) + ALIGN(len + 1, C2W_REC_ALIGN);
+	}
+	c2w_stream_put(&r->hdr);
+	kfree(cb);
 }
 
 /**

@@ -367,11 +367,18 @@ static void watch_record(const struct c2w_record_hdr *rec, void *arg)
 	} else if (rec->type == C2W_REC_LOST) {
 		printf("%-19s # the reader's queue lost %llu record(s)\n", when,
 		       (unsigned long long)((const struct c2w_lost *)rec)->lost);
+	} else if (rec->type == C2W_REC_MISSED) {
+		printf("%-19s # %llu connection attempt(s) not evaluated (no probe instance)\n",
+		       when, (unsigned long long)((const struct c2w_missed *)rec)->missed);
 	} else if (rec->type == C2W_REC_CONFIG) {
 		const struct c2w_config_rec *c = (const void *)rec;
 
-		printf("%-19s # configuration change %u (value %llu) by pid %u\n",
-		       when, c->what, (unsigned long long)c->value, c->pid);
+		uint32_t exe_len = 0;
+		const char *exe = c2w_config_exe(c, &exe_len);
+
+		printf("%-19s # configuration change %u (value %llu) by pid %u %.*s\n",
+		       when, c->what, (unsigned long long)c->value, c->pid,
+		       (int)exe_len, exe ? exe : "");
 	}
 	fflush(stdout);
 }

@@ -454,6 +454,8 @@ static const char *const config_names[] = {
 	[C2W_CFG_LOCKED] = "locked",
 	[C2W_CFG_DETACH] = "reader_detach",
 	[C2W_CFG_SEEN_MAX_BYTES] = "seen_max_bytes",
+	[C2W_CFG_READER_ATTACHED] = "reader_attached",
+	[C2W_CFG_READER_DETACHED] = "reader_detached",
 };
 
 /**
@@ -488,6 +490,21 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 			"c2watch alert queue was full: alerts were lost"));
 		return doc;
 	}
+	case C2W_REC_MISSED: {
+		const struct c2w_missed *m = (const void *)h;
+
+		if (h->size < sizeof(*m))
+			return NULL;
+		doc = base("event", "attempts_not_evaluated", ctx);
+		timestamp(doc, h->time_ns);
+		ecs_set(doc, "event.category", jstr_arr("host", NULL));
+		ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
+		ecs_set(doc, "c2watch.missed.count", json_object_new_int64((int64_t)m->missed));
+		ecs_set(doc, "c2watch.missed.total", json_object_new_int64((int64_t)m->total));
+		ecs_set(doc, "message", json_object_new_string(
+			"c2watch could not follow every outbound connection attempt: some were not evaluated"));
+		return doc;
+	}
 	case C2W_REC_CONFIG: {
 		const struct c2w_config_rec *c = (const void *)h;
 		const char *what = "unknown";
@@ -506,10 +523,20 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 		ecs_set(doc, "c2watch.config.value", json_object_new_int64((int64_t)c->value));
 		ecs_set(doc, "process.pid", json_object_new_int64(c->pid));
 		{
-			char uid[16];
+			char uid[16], comm[C2W_COMM_LEN + 1];
+			const char *exe;
+			uint32_t len;
 
 			snprintf(uid, sizeof(uid), "%u", c->uid);
 			ecs_set(doc, "user.id", json_object_new_string(uid));
+			snprintf(comm, sizeof(comm), "%.*s", C2W_COMM_LEN,
+				 (const char *)c->comm);
+			ecs_set(doc, "c2watch.comm", json_object_new_string(comm));
+			exe = c2w_config_exe(c, &len);
+			if (exe && len)
+				ecs_set(doc, "process.executable",
+					json_object_new_string_len(exe,
+								   (int)len));
 		}
 		return doc;
 	}

@@ -15,13 +15,27 @@
 static inline const char *c2w_alert_exe(const struct c2w_alert *a,
 					uint32_t *len)
 {
-	uint64_t end = (uint64_t)a->exe_off + a->exe_len;
+	/* 0: a uapi 1 record, the path right after the structure. */
+	uint64_t off = a->exe_off ? a->exe_off : sizeof(*a);
 
-	if (a->hdr.size < sizeof(*a) || a->exe_off < sizeof(*a) ||
-	    end >= a->hdr.size)
+	if (a->hdr.size < sizeof(*a) || off < sizeof(*a) ||
+	    off + a->exe_len >= a->hdr.size)
 		return NULL;
 	*len = a->exe_len;
 	return c2w_alert_exe_at(a);
+}
+
+/* The same for the process named by a configuration record; NULL if none. */
+static inline const char *c2w_config_exe(const struct c2w_config_rec *c,
+					 uint32_t *len)
+{
+	uint64_t end = (uint64_t)c->exe_off + c->exe_len;
+
+	if (c->hdr.size < sizeof(*c) || c->exe_off < sizeof(*c) ||
+	    end >= c->hdr.size)
+		return NULL;
+	*len = c->exe_len;
+	return (const char *)c + c->exe_off;
 }
 
 #endif /* C2W_RECORD_H */

@@ -698,7 +698,17 @@ TEST_F(eng, disable_and_enable)
 	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EINVAL, errno);
 	memset(&c, 0, sizeof(c));
+	c.mask = C2W_CONFIG_ENABLED;
+	c.enabled = 1;
 	c.reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+	/*
+	 * No mask: what a uapi 1 "enable" ({ enabled = 1 }, the rest zero)
+	 * looks like now. Refused, never a silent change or no-op.
+	 */
+	memset(&c, 0, sizeof(c));
+	c.enabled = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EINVAL, errno);
 }

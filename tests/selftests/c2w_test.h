@@ -323,8 +323,8 @@ static inline int beacon_at(const char *where, const char *mode,
 struct rec_list {
 	unsigned char *buf;
 	size_t len;
-	int n, alerts, lost, config;
-	uint64_t lost_count;
+	int n, alerts, lost, config, missed;
+	uint64_t lost_count, missed_count;
 };
 
 /*
@@ -365,8 +365,12 @@ static inline int collect(int fd, struct rec_list *rl, int ms)
 		else if (h->type == C2W_REC_LOST) {
 			rl->lost++;
 			rl->lost_count += ((struct c2w_lost *)h)->lost;
-		} else if (h->type == C2W_REC_CONFIG)
+		} else if (h->type == C2W_REC_CONFIG) {
 			rl->config++;
+		} else if (h->type == C2W_REC_MISSED) {
+			rl->missed++;
+			rl->missed_count += ((struct c2w_missed *)h)->missed;
+		}
 		off += h->size;
 	}
 	return 0;

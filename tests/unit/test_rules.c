@@ -785,8 +785,36 @@ UNIT_TEST(validation_rejects_bad_blobs)
 	MUTATE(t[1].op = C2W_OP_RANGE, "range");
 	MUTATE(t[1].str.len = 1, "operands");
 	MUTATE((h->n_rules = 2, h->size = size), "add up");
+	/* Partitioned: no shared or overlapping ranges, nothing unowned. */
+	MUTATE(c[1].first_test = 0, "after the previous clause");
+	MUTATE(r->n_clauses = 1, "clauses that no rule owns");
+	MUTATE((c[0].n_tests = 2, c[1].first_test = 0, c[1].n_tests = 2),
+	       "after the previous clause");
 	free(copy);
 	free(blob);
+
+	{
+		struct rsb *pb = rsb_new();
+		struct rsb_rule_desc pd = { .id = "p" };
+		struct c2w_rs_clause *pc;
+		void *pbl;
+
+		rsb_rule(pb, &pd);
+		rsb_clause(pb, 0);
+		rsb_exists(pb, C2W_FIELD_PROCESS_NAME);
+		rsb_clause(pb, 0);
+		rsb_exists(pb, C2W_FIELD_PROCESS_NAME);
+		rsb_exists(pb, C2W_FIELD_USER_ID);
+		rsb_finish(pb, &pbl, &size);
+		CHECK_EQ_INT(compile_blob(pbl, size, &msg), 0);
+		pc = (void *)((struct c2w_rs_rule *)
+			      ((struct c2w_rs_header *)pbl + 1) + 1);
+		pc[1].n_tests = 1;	/* the last test: nobody's */
+		CHECK_EQ_INT(compile_blob(pbl, size, &msg), -EINVAL);
+		CHECK(msg && strstr(msg, "tests that no clause owns"));
+		free(pbl);
+		rsb_free(pb);
+	}
 
 	/* Duplicate ids, trailing backslash, NUL in a pattern. */
 	struct rsb *b = rsb_new();

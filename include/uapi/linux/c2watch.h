@@ -101,6 +101,9 @@ struct c2w_str {
  * @reserved: zero
  *
  * The blob is exactly: header, rules[], clauses[], tests[], strtab[].
+ * The arrays are partitioned in order: each rule owns the n_clauses clauses
+ * after the previous rule's (the first from 0), each clause the n_tests
+ * tests after the previous clause's, and every clause and test is owned.
  */
 struct c2w_rs_header {
 	__u32 magic;
@@ -223,6 +226,7 @@ enum c2w_record_type {
 	C2W_REC_ALERT = 1,
 	C2W_REC_LOST,
 	C2W_REC_CONFIG,
+	C2W_REC_MISSED,
 };
 
 #define C2W_REC_VERSION		2
@@ -291,11 +295,12 @@ enum c2w_transport {
  * @daddr: destination address; IPv4 in the first 4 bytes
  * @comm: task comm, NUL-terminated
  * @rule_id: id of the rule that matched, NUL-terminated
- * @exe_off: offset of the executable path from the start of the record
+ * @exe_len: length of the executable path without its NUL
+ * @exe_off: offset of the path from the start of the record
  *	(c2w_alert_exe_at()); the path is NUL-terminated, from the mount
  *	namespace root (not the chroot), and followed by padding to
- *	%C2W_REC_ALIGN. Fields added later go before it.
- * @exe_len: length of the path without its NUL
+ *	%C2W_REC_ALIGN. Fields added later go before it. 0 in records of
+ *	uapi 1, where the path follows the structure.
  */
 struct c2w_alert {
 	struct c2w_record_hdr hdr;
@@ -320,8 +325,8 @@ struct c2w_alert {
 	__u8 daddr[16];
 	__u8 comm[C2W_COMM_LEN];
 	__u8 rule_id[C2W_RULE_ID_MAX + 8];
-	__u32 exe_off;
 	__u32 exe_len;
+	__u32 exe_off;
 };
 
 /*
@@ -330,7 +335,7 @@ struct c2w_alert {
  */
 static __inline__ const char *c2w_alert_exe_at(const struct c2w_alert *a)
 {
-	return (const char *)a + a->exe_off;
+	return (const char *)a + (a->exe_off ? a->exe_off : sizeof(*a));
 }
 
 /**
@@ -345,6 +350,19 @@ struct c2w_lost {
 	__u64 total;
 };
 
+/**
+ * struct c2w_missed - %C2W_REC_MISSED: outbound attempts never evaluated
+ * @hdr: common header
+ * @missed: attempts the kernel gave no probe instance for, since the
+ *	previous such record (checked every second)
+ * @total: since the module was loaded (&struct c2w_stats.missed)
+ */
+struct c2w_missed {
+	struct c2w_record_hdr hdr;
+	__u64 missed;
+	__u64 total;
+};
+
 enum c2w_config_what {
 	C2W_CFG_RULES_LOADED = 1,	/* value: number of rules */
 	C2W_CFG_ENABLED,		/* value: 1 enabled, 0 disabled */
@@ -356,24 +374,34 @@ enum c2w_config_what {
 	C2W_CFG_LOCKED,			/* value: 1 */
 	C2W_CFG_DETACH,			/* value: 1, the reader is asked to go */
 	C2W_CFG_SEEN_MAX_BYTES,		/* value: new seen-set memory budget */
+	C2W_CFG_READER_ATTACHED,	/* value: 1; the process is the reader */
+	C2W_CFG_READER_DETACHED,	/* value: 1; the reader closed the device */
 };
 
 /**
- * struct c2w_config_rec - %C2W_REC_CONFIG: the configuration changed
+ * struct c2w_config_rec - %C2W_REC_CONFIG: the configuration changed, or
+ *	the reader changed
  * @hdr: common header
  * @what: &enum c2w_config_what
  * @pid: process that made the change
  * @uid: its real uid
- * @reserved: zero
+ * @exe_len: length of its executable's path (0: none known)
  * @value: what changed to, see &enum c2w_config_what
+ * @comm: its comm, NUL-terminated
+ * @exe_off: offset of its executable's path from the start of the record,
+ *	as in &struct c2w_alert (NUL-terminated, padded)
+ * @flags: %C2W_AF_* about that path
  */
 struct c2w_config_rec {
 	struct c2w_record_hdr hdr;
 	__u32 what;
 	__u32 pid;
 	__u32 uid;
-	__u32 reserved;
+	__u32 exe_len;
 	__u64 value;
+	__u8 comm[C2W_COMM_LEN];
+	__u32 exe_off;
+	__u32 flags;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -417,15 +445,16 @@ struct c2w_buf {
 
 /**
  * struct c2w_config - module settings (%C2W_IOC_GET_CONFIG/SET_CONFIG)
- * @mask: SET: the %C2W_CONFIG_* settings to change, the others are left
- *	as they are whatever their field holds (so that what GET returned
- *	can be changed and sent back); unknown bits are refused. GET: every
- *	setting this module has.
  * @enabled: 1 evaluate connections, 0 do not
  * @locked: 1 after %C2W_IOC_LOCK (read-only: SET ignores it)
  * @seen_capacity: maximum seen-set entries, 1..%C2W_MAX_SEEN_CAPACITY
  * @default_window: window for rules with window_secs 0, 1..%C2W_MAX_WINDOW
  * @queue_size: bytes of the alert queue (read-only: SET ignores it)
+ * @mask: SET: the %C2W_CONFIG_* settings to change, the others are left
+ *	as they are whatever their field holds (so that what GET returned
+ *	can be changed and sent back); unknown bits, and no bit at all (what
+ *	a uapi 1 caller, which had no mask, sends), are refused. GET: every
+ *	setting this module has.
  * @reserved: zero
  *
  * Extensible: the size is the one encoded in the ioctl number, so a
@@ -434,12 +463,12 @@ struct c2w_buf {
  * gets the fields it knows.
  */
 struct c2w_config {
-	__u32 mask;
 	__u32 enabled;
 	__u32 locked;
 	__u32 seen_capacity;
 	__u32 default_window;
 	__u32 queue_size;
+	__u32 mask;
 	__u32 reserved[2];
 };
 
