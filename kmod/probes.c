@@ -26,7 +26,9 @@
 #include <linux/workqueue.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
+#include <linux/net.h>
 #include <net/inet_sock.h>
+#include <net/net_namespace.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
 
@@ -50,6 +52,15 @@ static bool is_udp(const struct sock *sk)
 	       sk->sk_protocol == IPPROTO_UDPLITE;
 }
 
+/*
+ * The heartbeat: once a second the module's own worker connects a kernel
+ * UDP socket to 127.0.0.1 (nothing is sent). If the probe does not see it,
+ * every kprobe was disarmed (debugfs kprobes/enabled): recorded, not
+ * counted as a hook hit.
+ */
+static struct socket *hb_sock;
+static bool hb_hit, hb_disarmed;
+
 static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		 int hook, int family)
 {
@@ -59,6 +70,10 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 	struct probe_data *d = (struct probe_data *)ri->data;
 	bool udp = hook == C2W_HOOK_UDP4 || hook == C2W_HOOK_UDP6;
 
+	if (unlikely(hb_sock && sk == hb_sock->sk)) {
+		WRITE_ONCE(hb_hit, true);
+		return 1;
+	}
 	c2w_count_hook(hook);
 	if (!want_task() || (udp && !is_udp(sk)))
 		goto ignore;
@@ -187,15 +202,39 @@ static unsigned int probe_instances;
 module_param(probe_instances, uint, 0444);
 MODULE_PARM_DESC(probe_instances, "Connects each hook can follow at once; more are counted missed and reported (default: 32 per CPU, at least 1024)");
 
-/* Misses are checked off the hot path, once a second. */
+/* Misses and the heartbeat are checked off the hot path, once a second. */
 static struct delayed_work missed_work;
 static u64 missed_reported;
+
+static void heartbeat(void)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(9),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	bool hit;
+
+	WRITE_ONCE(hb_hit, false);
+	/* void *: struct sockaddr_unsized * since 6.19, sockaddr * before. */
+	kernel_connect(hb_sock, (void *)&sin, sizeof(sin), 0);
+	hit = READ_ONCE(hb_hit);
+	if (hit == !hb_disarmed)
+		return;
+	hb_disarmed = !hit;
+	if (hb_disarmed)
+		pr_warn("the probes no longer fire (kprobes disarmed?): connects are not evaluated\n");
+	else
+		pr_info("the probes fire again\n");
+	c2w_config_record(C2W_CFG_PROBES_DISARMED, hb_disarmed);
+}
 
 static void report_missed(struct work_struct *work)
 {
 	u64 total = c2w_probes_missed();
 	struct c2w_missed m;
 
+	heartbeat();
 	if (total != missed_reported) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.size = sizeof(m);
@@ -249,7 +288,14 @@ int c2w_probes_init(void)
 		pr_err("registering kretprobes failed: %d\n", ret);
 		return ret;
 	}
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_DGRAM, IPPROTO_UDP,
+			       &hb_sock);
+	if (ret) {
+		unregister_kretprobes(krp_ptrs, C2W_HOOK_MAX);
+		return ret;
+	}
 	missed_reported = 0;
+	hb_disarmed = false;
 	INIT_DELAYED_WORK(&missed_work, report_missed);
 	schedule_delayed_work(&missed_work, HZ);
 	return 0;
@@ -266,4 +312,6 @@ void c2w_probes_exit(void)
 {
 	cancel_delayed_work_sync(&missed_work);
 	unregister_kretprobes(krp_ptrs, C2W_HOOK_MAX);
+	sock_release(hb_sock);
+	hb_sock = NULL;
 }

@@ -456,6 +456,7 @@ static const char *const config_names[] = {
 	[C2W_CFG_SEEN_MAX_BYTES] = "seen_max_bytes",
 	[C2W_CFG_READER_ATTACHED] = "reader_attached",
 	[C2W_CFG_READER_DETACHED] = "reader_detached",
+	[C2W_CFG_PROBES_DISARMED] = "probes_disarmed",
 };
 
 /**

@@ -258,6 +258,14 @@ FIXTURE_SETUP(miss)
 
 FIXTURE_TEARDOWN(miss)
 {
+	/* Whatever happened, the probes are armed again for what follows. */
+	int efd = open("/sys/kernel/debug/kprobes/enabled", O_WRONLY);
+
+	if (efd >= 0) {
+		if (write(efd, "1", 1) != 1)
+			perror("kprobes/enabled");
+		close(efd);
+	}
 }
 
 TEST_F_TIMEOUT(miss, probe_misses_are_reported, 600)
@@ -311,6 +319,55 @@ TEST_F_TIMEOUT(miss, probe_misses_are_reported, 600)
 	rl_free(&rl);
 	close(fd);
 	ASSERT_EQ(0, reload_module(""));
+}
+
+/* The value of the last PROBES_DISARMED record in @rl, -1 if none. */
+static int last_disarmed(struct rec_list *rl)
+{
+	int v = -1;
+
+	for (size_t off = 0; off < rl->len;) {
+		struct c2w_config_rec *c = (void *)(rl->buf + off);
+
+		off += c->hdr.size;
+		if (c->hdr.type == C2W_REC_CONFIG &&
+		    c->what == C2W_CFG_PROBES_DISARMED)
+			v = (int)c->value;
+	}
+	return v;
+}
+
+/*
+ * Disarming every kprobe (debugfs) is a root's way to blind c2watch without
+ * unloading it: the module's heartbeat notices within a second or two and
+ * says so in the stream, and again when the probes fire again.
+ */
+TEST_F_TIMEOUT(miss, disarmed_probes_are_recorded, 120)
+{
+	const char *en = "/sys/kernel/debug/kprobes/enabled";
+	struct rec_list rl;
+	int fd, efd;
+
+	NEED_DEVICE();
+	efd = open(en, O_WRONLY);
+	if (efd < 0)
+		SKIP(return, "no %s", en);
+	fd = open(C2W_DEV, O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, collect(fd, &rl, 50));
+	rl_free(&rl);
+	ASSERT_EQ(1, write(efd, "0", 1));
+	sleep_ms(2500);
+	ASSERT_EQ(0, collect(fd, &rl, 100));
+	EXPECT_EQ(1, last_disarmed(&rl));
+	rl_free(&rl);
+	ASSERT_EQ(1, pwrite(efd, "1", 1, 0));
+	sleep_ms(2500);
+	ASSERT_EQ(0, collect(fd, &rl, 100));
+	EXPECT_EQ(0, last_disarmed(&rl));
+	rl_free(&rl);
+	close(efd);
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

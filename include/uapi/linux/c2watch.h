@@ -376,6 +376,12 @@ enum c2w_config_what {
 	C2W_CFG_SEEN_MAX_BYTES,		/* value: new seen-set memory budget */
 	C2W_CFG_READER_ATTACHED,	/* value: 1; the process is the reader */
 	C2W_CFG_READER_DETACHED,	/* value: 1; the reader closed the device */
+	/*
+	 * value: 1 the probes stopped firing (every kprobe disarmed), 0 they
+	 * fire again; the process named is the module's own worker, not who
+	 * did it.
+	 */
+	C2W_CFG_PROBES_DISARMED,
 };
 
 /**
