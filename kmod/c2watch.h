@@ -69,16 +69,19 @@ enum c2w_stat {
 	C2W_ST_SEEN_EXPIRED,
 	C2W_ST_NETLINK_SENT,
 	C2W_ST_NETLINK_FAILED,
+	C2W_ST_SEND_MEMO,
 	C2W_ST_MAX
 };
 
 /**
  * struct c2w_pcpu_stats - per-CPU counters, summed by c2w_stats_sum()
  * @hook: hits per &enum c2w_hook
+ * @send: hits per &enum c2w_send_hook
  * @c: counters indexed by &enum c2w_stat
  */
 struct c2w_pcpu_stats {
 	u64 hook[C2W_HOOK_MAX];
+	u64 send[C2W_SEND_MAX];
 	u64 c[C2W_ST_MAX];
 };
 
@@ -94,6 +97,11 @@ static inline void c2w_count_hook(enum c2w_hook h)
 	this_cpu_inc(c2w_pcpu_stats.hook[h]);
 }
 
+static inline void c2w_count_send(enum c2w_send_hook h)
+{
+	this_cpu_inc(c2w_pcpu_stats.send[h]);
+}
+
 void c2w_stats_sum(struct c2w_stats *st);
 
 /* ---- status (status.c) ---- */
@@ -101,11 +109,21 @@ void c2w_stats_sum(struct c2w_stats *st);
 void c2w_status_stats(struct c2w_stats *st);
 void c2w_status_config(struct c2w_config *c);
 
-/* ---- probes (probes.c) ---- */
+/* ---- probes (probes.c, sendhook.c) ---- */
+
+/* Tasks whose attempts are evaluated: user processes, while enabled. */
+static inline bool c2w_want_task(void)
+{
+	return in_task() && current->mm &&
+	       !(current->flags & PF_KTHREAD) && READ_ONCE(c2w_enabled);
+}
 
 int c2w_probes_init(void);
 void c2w_probes_exit(void);
 u64 c2w_probes_missed(void);
+int c2w_sendhook_init(void);
+void c2w_sendhook_exit(void);
+u64 c2w_sendhook_missed(void);
 
 /* ---- detection (detect.c) ---- */
 

@@ -468,7 +468,8 @@ int c2w_chardev_init(void)
 {
 	/* The first published sizes (sized ioctls) and layouts stay. */
 	BUILD_BUG_ON(sizeof(struct c2w_config) != C2W_CONFIG_SIZE_VER0);
-	BUILD_BUG_ON(sizeof(struct c2w_stats) != C2W_STATS_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct c2w_stats, send_hits) !=
+		     C2W_STATS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct c2w_alert, exe_len) != 200);
 	BUILD_BUG_ON(sizeof(struct c2w_alert) != 208);
 	return misc_register(&c2w_misc);

@@ -67,13 +67,18 @@ static int __init c2w_init(void)
 	ret = c2w_probes_init();
 	if (ret)
 		goto err_genl;
-	ret = c2w_chardev_init();
+	ret = c2w_sendhook_init();
 	if (ret)
 		goto err_probes;
+	ret = c2w_chardev_init();
+	if (ret)
+		goto err_sendhook;
 
 	pr_info("version %s loaded\n", C2W_MODULE_VERSION);
 	return 0;
 
+err_sendhook:
+	c2w_sendhook_exit();
 err_probes:
 	c2w_probes_exit();
 err_genl:
@@ -96,6 +101,7 @@ static void __exit c2w_exit(void)
 	/* Its sysfs file outlives this function: no records from it now. */
 	c2w_seen_stop();
 	c2w_chardev_exit();
+	c2w_sendhook_exit();
 	c2w_probes_exit();
 	/* Nothing produces records any more. */
 	c2w_genl_exit();

@@ -40,12 +40,6 @@ struct probe_data {
 	u16 dport;
 };
 
-static bool want_task(void)
-{
-	return in_task() && current->mm &&
-	       !(current->flags & PF_KTHREAD) && READ_ONCE(c2w_enabled);
-}
-
 static bool is_udp(const struct sock *sk)
 {
 	return sk->sk_protocol == IPPROTO_UDP ||
@@ -75,7 +69,7 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		return 1;
 	}
 	c2w_count_hook(hook);
-	if (!want_task() || (udp && !is_udp(sk)))
+	if (!c2w_want_task() || (udp && !is_udp(sk)))
 		goto ignore;
 	d->sk = sk;
 	memset(d->daddr, 0, sizeof(d->daddr));
@@ -248,9 +242,10 @@ static void report_missed(struct work_struct *work)
 }
 
 /**
- * c2w_probes_missed() - return-probe instances the kernel could not give us
+ * c2w_probes_missed() - hook hits the module never saw
  *
- * Return: the sum of the kretprobes' nmissed counters.
+ * Return: the sum of the kretprobes' nmissed counters (no instance free)
+ * and the datagram send kprobes'.
  */
 u64 c2w_probes_missed(void)
 {
@@ -259,7 +254,7 @@ u64 c2w_probes_missed(void)
 
 	for (i = 0; i < C2W_HOOK_MAX; i++)
 		n += READ_ONCE(krp[i].nmissed) + READ_ONCE(krp[i].kp.nmissed);
-	return n;
+	return n + c2w_sendhook_missed();
 }
 
 /**

@@ -30,11 +30,16 @@ void c2w_stats_sum(struct c2w_stats *st)
 
 		for (i = 0; i < C2W_HOOK_MAX; i++)
 			sum.hook[i] += READ_ONCE(p->hook[i]);
+		for (i = 0; i < C2W_SEND_MAX; i++)
+			sum.send[i] += READ_ONCE(p->send[i]);
 		for (i = 0; i < C2W_ST_MAX; i++)
 			sum.c[i] += READ_ONCE(p->c[i]);
 	}
 	for (i = 0; i < C2W_HOOK_MAX; i++)
 		st->hook_hits[i] = sum.hook[i];
+	for (i = 0; i < C2W_SEND_MAX; i++)
+		st->send_hits[i] = sum.send[i];
+	st->send_memo = sum.c[C2W_ST_SEND_MEMO];
 	st->ignored = sum.c[C2W_ST_IGNORED];
 	st->evaluated = sum.c[C2W_ST_EVALUATED];
 	st->excluded = sum.c[C2W_ST_EXCLUDED];

@@ -280,6 +280,8 @@ static int status_main(int argc, char **argv)
 	c = ns.config;
 	for (int i = 0; i < C2W_HOOK_MAX; i++)
 		hooks += st.hook_hits[i];
+	for (int i = 0; i < C2W_SEND_MAX; i++)
+		hooks += st.send_hits[i];
 #define U(x) ((unsigned long long)(x))
 	printf("module:           %s (uapi %u)\n", ns.module_version,
 	       ns.uapi_version);
@@ -288,12 +290,15 @@ static int status_main(int argc, char **argv)
 	printf("rules:            %u\n", st.rules);
 	printf("default window:   ");
 	print_window(c.default_window);
-	printf("\nconnect attempts: %llu (tcp4 %llu, tcp6 %llu, udp4 %llu, udp6 %llu)\n",
+	printf("\nattempts:         %llu (connect tcp4 %llu, tcp6 %llu, udp4 %llu, udp6 %llu; sendto udp4 %llu, udp6 %llu)\n",
 	       U(hooks), U(st.hook_hits[C2W_HOOK_TCP4]),
 	       U(st.hook_hits[C2W_HOOK_TCP6]), U(st.hook_hits[C2W_HOOK_UDP4]),
-	       U(st.hook_hits[C2W_HOOK_UDP6]));
-	printf("  ignored:        %llu (kernel threads, disabled, duplicates)\n",
+	       U(st.hook_hits[C2W_HOOK_UDP6]), U(st.send_hits[C2W_SEND_UDP4]),
+	       U(st.send_hits[C2W_SEND_UDP6]));
+	printf("  ignored:        %llu (kernel threads, disabled, duplicates, datagrams on connected sockets)\n",
 	       U(st.ignored));
+	printf("  already judged: %llu (datagrams to a destination this socket was evaluated for)\n",
+	       U(st.send_memo));
 	printf("  evaluated:      %llu\n", U(st.evaluated));
 	printf("    excluded:     %llu\n", U(st.excluded));
 	printf("    suppressed:   %llu (matched, already seen)\n",

@@ -935,11 +935,16 @@ TEST_F(eng, counters_balance)
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "1.1.1.1", "80"));
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "udp", "1.1.1.1", "80"));
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "127.0.0.1", "80"));
+	ASSERT_EQ(0, run("/tmp/bal", (char *[]){ "/tmp/bal", "-m",
+			 "sendto-burst", "-n", "3", "9.9.9.9", "53", NULL }));
 	ASSERT_EQ(0, collect(self->fd, &self->rl, 200));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &st));
 	for (int i = 0; i < C2W_HOOK_MAX; i++)
 		hooks += st.hook_hits[i];
-	EXPECT_EQ(hooks, st.ignored + st.evaluated);
+	for (int i = 0; i < C2W_SEND_MAX; i++)
+		hooks += st.send_hits[i];
+	EXPECT_LT(0, st.send_memo);
+	EXPECT_EQ(hooks, st.ignored + st.evaluated + st.send_memo);
 	EXPECT_EQ(st.evaluated, st.excluded + st.suppressed + st.alerted +
 				st.dropped_alerts + st.failed);
 	EXPECT_LE(st.matched, st.evaluated);
@@ -985,6 +990,70 @@ TEST_F(eng, compat_syscall_connect_alerts)
 		     before.hook_hits[C2W_HOOK_TCP4]);
 	EXPECT_EQ(1, after.hook_hits[C2W_HOOK_UDP4] -
 		     before.hook_hits[C2W_HOOK_UDP4]);
+}
+
+/*
+ * DNS and QUIC channels need no connect(): a UDP datagram sent to an
+ * explicit destination is an attempt like a connect, IPv4 and IPv6, on an
+ * unconnected socket or one connected to a LAN resolver.
+ */
+TEST_F(eng, udp_sendto_alerts)
+{
+	struct c2w_alert *a;
+	char dst[64];
+
+	ASSERT_EQ(0, beacon_at("/tmp/dns4", "sendto", "8.8.8.8", "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/dns4", c2w_alert_exe_at(a));
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+	EXPECT_EQ(4, a->family);
+	EXPECT_EQ(53, a->dport);
+	inet_ntop(AF_INET, a->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("8.8.8.8", dst);
+
+	ASSERT_EQ(0, beacon_at("/tmp/dns6", "sendto", "2001:4860:4860::8888",
+			       "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(6, a->family);
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+
+	/* Connected to the LAN resolver (excluded), then sendto() 8.8.8.8. */
+	ASSERT_EQ(0, beacon_at("/tmp/dnslan", "lan-sendto", "8.8.8.8", "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	inet_ntop(AF_INET, a->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("8.8.8.8", dst);
+	EXPECT_STREQ("/tmp/dnslan", c2w_alert_exe_at(a));
+}
+
+/*
+ * A resolver or a QUIC client sends many datagrams to few destinations: one
+ * evaluation per socket and destination, the rest counted as memo hits.
+ */
+TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
+{
+	struct c2w_stats before, after;
+	cpu_set_t all, one;
+
+	/* The memo is per CPU: keep the sender on one for an exact count. */
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, install(BEACON, "/tmp/quic"));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(0, run("/tmp/quic", (char *[]){ "/tmp/quic", "-m",
+			 "sendto-burst", "-n", "50", "9.9.9.9", "443",
+			 NULL }));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	EXPECT_EQ(50, after.send_hits[C2W_SEND_UDP4] -
+		      before.send_hits[C2W_SEND_UDP4]);
+	EXPECT_EQ(49, after.send_memo - before.send_memo);
+	EXPECT_EQ(1, after.evaluated - before.evaluated);
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 }
 
 /* The configuration ioctls from i386 userspace, through compat_ptr_ioctl. */

@@ -489,12 +489,21 @@ enum c2w_hook {
 	C2W_HOOK_MAX
 };
 
+/* Datagram send hooks, indexing &struct c2w_stats.send_hits. */
+enum c2w_send_hook {
+	C2W_SEND_UDP4 = 0,
+	C2W_SEND_UDP6,
+	C2W_SEND_MAX
+};
+
 /**
  * struct c2w_stats - counters (%C2W_IOC_GET_STATS)
  *
  * Every hit of an outbound hook that is evaluated ends as exactly one of
  * @excluded, @suppressed, @alerted, @dropped_alerts or @failed, so
- * evaluated == excluded + suppressed + alerted + dropped_alerts + failed.
+ * evaluated == excluded + suppressed + alerted + dropped_alerts + failed;
+ * and every hook hit, connect or datagram send, is one of @ignored,
+ * @evaluated or @send_memo.
  *
  * @hook_hits: hits per &enum c2w_hook, kernel threads and disabled state
  *	included
@@ -521,6 +530,12 @@ enum c2w_hook {
  * @netlink_failed: records that could not be (allocation, socket errors)
  * @rules: rules loaded
  * @reserved: zero
+ * @send_hits: hits per &enum c2w_send_hook: UDP datagrams sent with an
+ *	explicit destination (sendto(), sendmsg() with a name), connected
+ *	or not; datagrams without one are counted ignored (their socket's
+ *	connect was evaluated)
+ * @send_memo: datagram sends not evaluated because this socket of this
+ *	process already was for this destination under these rules
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -551,6 +566,8 @@ struct c2w_stats {
 	__u64 netlink_failed;
 	__u32 rules;
 	__u32 reserved;
+	__u64 send_hits[C2W_SEND_MAX];
+	__u64 send_memo;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */

@@ -5,7 +5,15 @@
  * the way real programs do. Built static so it also runs inside a chroot.
  *
  * usage: c2w-beacon [options] ADDRESS PORT
- *   -m tcp|udp|uring|tfo|tfo-connect   how to connect (default tcp)
+ *   -m MODE         how to reach ADDRESS (default tcp):
+ *                   tcp, udp      connect()
+ *                   uring         io_uring IORING_OP_CONNECT
+ *                   tfo           sendto(MSG_FASTOPEN)
+ *                   tfo-connect   TCP_FASTOPEN_CONNECT, then connect()
+ *                   sendto        UDP sendto() on an unconnected socket
+ *                   sendto-burst  one UDP socket, COUNT sendto()s
+ *                   lan-sendto    UDP connect() to the LAN resolver
+ *                                 10.0.0.1:53, then sendto(ADDRESS)
  *   -n COUNT        attempts (default 1)
  *   -c NAME         set comm to NAME first (prctl PR_SET_NAME)
  *   -u              unlink our own executable first
@@ -62,17 +70,36 @@ static int parse_addr(const char *host, int port, struct sockaddr_storage *ss,
 
 /* -E / -R: what a blocking TCP connect must end in, when asked. */
 static int expect;
+/* sendto-burst: datagrams on the one socket (-n). */
+static int burst = 1;
 
 static int attempt(const char *mode, struct sockaddr_storage *ss,
 		   socklen_t len)
 {
-	int type = strcmp(mode, "udp") ? SOCK_STREAM : SOCK_DGRAM;
+	int type = strcmp(mode, "udp") && strncmp(mode, "sendto", 6) &&
+		   strcmp(mode, "lan-sendto") ? SOCK_STREAM : SOCK_DGRAM;
 	int fd = socket(ss->ss_family, type, 0), ret = 0, one = 1;
 	char byte = 'x';
 
 	if (fd < 0)
 		return -1;
-	if (!strcmp(mode, "tcp") || !strcmp(mode, "udp")) {
+	if (!strcmp(mode, "sendto")) {
+		if (sendto(fd, &byte, 1, 0, (struct sockaddr *)ss, len) != 1)
+			ret = -1;
+	} else if (!strcmp(mode, "sendto-burst")) {
+		for (int i = 0; i < burst; i++)
+			if (sendto(fd, &byte, 1, 0, (struct sockaddr *)ss,
+				   len) != 1)
+				ret = -1;
+	} else if (!strcmp(mode, "lan-sendto")) {
+		struct sockaddr_in lan = { .sin_family = AF_INET,
+					   .sin_port = htons(53) };
+
+		inet_pton(AF_INET, "10.0.0.1", &lan.sin_addr);
+		if (connect(fd, (struct sockaddr *)&lan, sizeof(lan)) ||
+		    sendto(fd, &byte, 1, 0, (struct sockaddr *)ss, len) != 1)
+			ret = -1;
+	} else if (!strcmp(mode, "tcp") || !strcmp(mode, "udp")) {
 		int r = connect(fd, (struct sockaddr *)ss, len);
 
 		if (r && errno != ECONNREFUSED)
@@ -160,6 +187,10 @@ int main(int argc, char **argv)
 
 		if (!f || fputs("1", f) < 0 || fclose(f))
 			return 3;
+	}
+	if (!strcmp(mode, "sendto-burst")) {
+		burst = count;
+		count = 1;
 	}
 	for (int i = 0; i < count; i++)
 		failed += attempt(mode, &ss, len) != 0;

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * UDP datagrams sent to an explicit destination: sendto() and sendmsg()
+ * with a name, on a socket that never connected or one connected elsewhere
+ * (a LAN resolver, then 8.8.8.8). DNS and QUIC channels need no connect(),
+ * so the connect probes alone would never see them.
+ *
+ *   udp_sendmsg    IPv4, and IPv6 sockets sending to v4-mapped or AF_INET
+ *   udpv6_sendmsg  IPv6 (v4-mapped left to udp_sendmsg: one event)
+ *
+ * A kprobe at entry (nothing to wait for: the destination is the caller's).
+ * Resolvers and QUIC clients send many datagrams to few destinations, so a
+ * per-CPU memo remembers the last (socket, process, destination, rules)
+ * evaluated in each of its slots and skips the evaluation when they repeat;
+ * a collision only costs one more evaluation, and the seen set decides
+ * what alerts either way.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/jhash.h>
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
+#include <linux/socket.h>
+#include <linux/uaccess.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "c2watch.h"
+
+#define MEMO_SLOTS	256
+
+struct memo_slot {
+	const struct sock *sk;
+	const void *rules;	/* the ruleset it was evaluated under */
+	pid_t tgid;
+	u16 port;
+	u8 family;
+	u8 addr[16];
+};
+
+struct memo {
+	struct memo_slot slot[MEMO_SLOTS];
+};
+
+static struct memo __percpu *memo;
+
+/* True when this exact send was evaluated already; else remembered. */
+static bool memo_hit(const struct sock *sk, int family, const u8 *addr,
+		     u16 port)
+{
+	const void *rules = rcu_access_pointer(c2w_rules);
+	u32 w = family == 4 ? 1 : 4, h;
+	struct memo_slot *s;
+
+	h = jhash2((const u32 *)addr, w,
+		   jhash_2words((u32)(unsigned long)sk, port, current->tgid));
+	s = &this_cpu_ptr(memo)->slot[h % MEMO_SLOTS];
+	if (s->sk == sk && s->rules == rules && s->tgid == current->tgid &&
+	    s->port == port && s->family == family &&
+	    !memcmp(s->addr, addr, family == 4 ? 4 : 16))
+		return true;
+	s->sk = sk;
+	s->rules = rules;
+	s->tgid = current->tgid;
+	s->port = port;
+	s->family = family;
+	memcpy(s->addr, addr, family == 4 ? 4 : 16);
+	return false;
+}
+
+static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct msghdr *msg = (struct msghdr *)regs_get_kernel_argument(regs, 1);
+	const struct inet_sock *inet = inet_sk(sk);
+	struct c2w_attempt a = {
+		.transport = C2W_TRANSPORT_UDP,
+		.netns_ino = sock_net(sk)->ns.inum,
+		.sport = ntohs(inet->inet_sport),
+	};
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+	void *name;
+	int len;
+
+	c2w_count_send(hook);
+	name = READ_ONCE(msg->msg_name);
+	len = READ_ONCE(msg->msg_namelen);
+	/* No name: a connected socket, whose connect was evaluated. */
+	if (!name || !c2w_want_task())
+		goto ignore;
+	if (hook == C2W_SEND_UDP4) {
+		if (len < (int)sizeof(sin) ||
+		    copy_from_kernel_nofault(&sin, name, sizeof(sin)) ||
+		    sin.sin_family != AF_INET)
+			goto ignore;
+		a.family = 4;
+		a.daddr = &sin.sin_addr;
+		a.dport = ntohs(sin.sin_port);
+		if (inet->inet_saddr)
+			a.saddr = &inet->inet_saddr;
+	} else {
+		/* AF_INET names and v4-mapped: udp_sendmsg reports them. */
+		if (len < SIN6_LEN_RFC2133 ||
+		    copy_from_kernel_nofault(&sin6, name, SIN6_LEN_RFC2133) ||
+		    sin6.sin6_family != AF_INET6 ||
+		    ipv6_addr_v4mapped(&sin6.sin6_addr))
+			goto ignore;
+		a.family = 6;
+		a.daddr = &sin6.sin6_addr;
+		a.dport = ntohs(sin6.sin6_port);
+		if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
+			a.saddr = &sk->sk_v6_rcv_saddr;
+	}
+	if (memo_hit(sk, a.family, a.daddr, a.dport)) {
+		c2w_count(C2W_ST_SEND_MEMO, 1);
+		return 0;
+	}
+	c2w_detect(&a);
+	return 0;
+
+ignore:
+	c2w_count(C2W_ST_IGNORED, 1);
+	return 0;
+}
+
+static int udp4_send_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return send_pre(regs, C2W_SEND_UDP4);
+}
+
+static int udp6_send_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	return send_pre(regs, C2W_SEND_UDP6);
+}
+
+static struct kprobe kp[C2W_SEND_MAX] = {
+	[C2W_SEND_UDP4] = {
+		.symbol_name = "udp_sendmsg", .pre_handler = udp4_send_pre,
+	},
+	[C2W_SEND_UDP6] = {
+		.symbol_name = "udpv6_sendmsg", .pre_handler = udp6_send_pre,
+	},
+};
+
+static struct kprobe *kp_ptrs[C2W_SEND_MAX];
+
+/**
+ * c2w_sendhook_missed() - send hook hits the kprobes core could not handle
+ *
+ * Return: the sum of the kprobes' nmissed counters.
+ */
+u64 c2w_sendhook_missed(void)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < C2W_SEND_MAX; i++)
+		n += READ_ONCE(kp[i].nmissed);
+	return n;
+}
+
+/**
+ * c2w_sendhook_init() - the memo, then the kprobes
+ *
+ * Return: 0, -ENOMEM, or the error of register_kprobes().
+ */
+int c2w_sendhook_init(void)
+{
+	int i, ret;
+
+	memo = alloc_percpu(struct memo);
+	if (!memo)
+		return -ENOMEM;
+	for (i = 0; i < C2W_SEND_MAX; i++)
+		kp_ptrs[i] = &kp[i];
+	ret = register_kprobes(kp_ptrs, C2W_SEND_MAX);
+	if (ret) {
+		pr_err("registering the datagram send kprobes failed: %d\n",
+		       ret);
+		free_percpu(memo);
+		memo = NULL;
+	}
+	return ret;
+}
+
+/**
+ * c2w_sendhook_exit() - unregister the kprobes, free the memo
+ *
+ * After unregister_kprobes() no handler runs any more.
+ */
+void c2w_sendhook_exit(void)
+{
+	unregister_kprobes(kp_ptrs, C2W_SEND_MAX);
+	free_percpu(memo);
+	memo = NULL;
+}
