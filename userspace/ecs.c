@@ -459,6 +459,26 @@ static const char *const config_names[] = {
 	[C2W_CFG_PROBES_DISARMED] = "probes_disarmed",
 };
 
+/* A record that counts something lost: how many now, how many in all. */
+static json_object *count_doc(const struct c2w_record_hdr *h,
+			      const struct ecs_ctx *ctx, const char *action,
+			      const char *prefix, uint64_t count,
+			      uint64_t total, const char *message)
+{
+	json_object *doc = base("event", action, ctx);
+	char key[64];
+
+	timestamp(doc, h->time_ns);
+	ecs_set(doc, "event.category", jstr_arr("host", NULL));
+	ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
+	snprintf(key, sizeof(key), "%s.count", prefix);
+	ecs_set(doc, key, json_object_new_int64((int64_t)count));
+	snprintf(key, sizeof(key), "%s.total", prefix);
+	ecs_set(doc, key, json_object_new_int64((int64_t)total));
+	ecs_set(doc, "message", json_object_new_string(message));
+	return doc;
+}
+
 /**
  * ecs_record() - the ECS document for one record
  * @h: the record (validated size)
@@ -481,30 +501,18 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 
 		if (h->size < sizeof(*l))
 			return NULL;
-		doc = base("event", "records_lost", ctx);
-		timestamp(doc, h->time_ns);
-		ecs_set(doc, "event.category", jstr_arr("host", NULL));
-		ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
-		ecs_set(doc, "c2watch.lost.count", json_object_new_int64((int64_t)l->lost));
-		ecs_set(doc, "c2watch.lost.total", json_object_new_int64((int64_t)l->total));
-		ecs_set(doc, "message", json_object_new_string(
-			"c2watch alert queue was full: alerts were lost"));
-		return doc;
+		return count_doc(h, ctx, "records_lost", "c2watch.lost",
+				 l->lost, l->total,
+				 "c2watch alert queue was full: alerts were lost");
 	}
 	case C2W_REC_MISSED: {
 		const struct c2w_missed *m = (const void *)h;
 
 		if (h->size < sizeof(*m))
 			return NULL;
-		doc = base("event", "attempts_not_evaluated", ctx);
-		timestamp(doc, h->time_ns);
-		ecs_set(doc, "event.category", jstr_arr("host", NULL));
-		ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)h->seq));
-		ecs_set(doc, "c2watch.missed.count", json_object_new_int64((int64_t)m->missed));
-		ecs_set(doc, "c2watch.missed.total", json_object_new_int64((int64_t)m->total));
-		ecs_set(doc, "message", json_object_new_string(
-			"c2watch could not follow every outbound connection attempt: some were not evaluated"));
-		return doc;
+		return count_doc(h, ctx, "attempts_not_evaluated",
+				 "c2watch.missed", m->missed, m->total,
+				 "c2watch could not follow every outbound connection attempt: some were not evaluated");
 	}
 	case C2W_REC_CONFIG: {
 		const struct c2w_config_rec *c = (const void *)h;
