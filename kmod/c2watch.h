@@ -44,6 +44,7 @@ struct c2w_active_rules {
 };
 
 extern struct c2w_active_rules __rcu *c2w_rules;
+extern u64 c2w_rules_gen;
 extern struct mutex c2w_config_lock;	/* serialises every configuration change */
 extern bool c2w_enabled;
 extern bool c2w_locked;
@@ -152,7 +153,7 @@ struct c2w_attempt {
 
 int c2w_detect_init(void);
 void c2w_detect_exit(void);
-void c2w_detect(const struct c2w_attempt *a);
+bool c2w_detect(const struct c2w_attempt *a);
 
 /* ---- the executable (exe.c) ---- */
 
@@ -230,6 +231,7 @@ u32 c2w_stream_size(void);
 void c2w_stream_detach(bool on);
 void c2w_stream_set_watcher(const struct c2w_watcher *w);
 void c2w_config_record(u32 what, u64 value);
+struct c2w_config_rec *c2w_config_record_make(u32 what, u64 value);
 
 /* ---- device (chardev.c) ---- */
 

@@ -15,6 +15,7 @@
 
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -35,11 +36,25 @@ static int c2w_open(struct inode *inode, struct file *file)
 	/* Loaded before /proc was there: settle the question now. */
 	c2w_mntns_inum_check();
 	if (file->f_mode & FMODE_READ) {
+		struct c2w_config_rec *r;
+
 		if (!capable(CAP_SYS_ADMIN))
 			return -EPERM;
 		if (atomic_cmpxchg(&has_reader, 0, 1))
 			return -EBUSY;
-		c2w_config_record(C2W_CFG_READER_ATTACHED, 1);
+		/* A request meant for the previous reader is not for us. */
+		c2w_stream_detach(false);
+		/*
+		 * Who attached, kept for the detach record: the release of a
+		 * reader that exits runs after its mm and namespaces are
+		 * gone, or in a kworker (delayed fput).
+		 */
+		r = c2w_config_record_make(C2W_CFG_READER_ATTACHED, 1);
+		if (r)
+			c2w_stream_put(&r->hdr);
+		else
+			c2w_config_record(C2W_CFG_READER_ATTACHED, 1);
+		file->private_data = r;
 	}
 	atomic_inc(&open_files);
 	return nonseekable_open(inode, file);
@@ -48,8 +63,17 @@ static int c2w_open(struct inode *inode, struct file *file)
 static int c2w_release(struct inode *inode, struct file *file)
 {
 	if (file->f_mode & FMODE_READ) {
+		struct c2w_config_rec *r = file->private_data;
+
 		c2w_stream_detach(false);
-		c2w_config_record(C2W_CFG_READER_DETACHED, 1);
+		if (r) {
+			r->what = C2W_CFG_READER_DETACHED;
+			r->hdr.time_ns = 0;
+			c2w_stream_put(&r->hdr);
+			kfree(r);
+		} else {
+			c2w_config_record(C2W_CFG_READER_DETACHED, 1);
+		}
 		atomic_set(&has_reader, 0);
 	}
 	if (atomic_dec_and_test(&open_files))
@@ -140,6 +164,8 @@ static long ioctl_set_rules(void __user *argp)
 	}
 	old = rcu_replace_pointer(c2w_rules, ar,
 				  lockdep_is_held(&c2w_config_lock));
+	/* After the pointer: pairs with the send memo's acquire. */
+	smp_store_release(&c2w_rules_gen, c2w_rules_gen + 1);
 	c2w_config_record(C2W_CFG_RULES_LOADED, c2w_rs_count(rs));
 	mutex_unlock(&c2w_config_lock);
 
@@ -481,15 +507,23 @@ int c2w_chardev_init(void)
  * An open file holds a reference on the module, so only a forced unload
  * (rmmod -f, CONFIG_MODULE_FORCE_UNLOAD) gets here with files open. Their
  * fops would point into freed code: ask the reader to let go and wait
- * until the last file is closed, however long that takes.
+ * until the last file is closed, however long that takes. This narrows a
+ * forced unload's damage, it cannot make one safe: the VFS still drops the
+ * module reference of the last file after our release() returned, and an
+ * open racing with the unload may get in. Hosts that must not lose the
+ * module set kernel.modules_disabled=1 (docs/threat-model.md).
  */
 void c2w_chardev_exit(void)
 {
 	misc_deregister(&c2w_misc);
 	if (!atomic_read(&open_files))
 		return;
-	pr_warn("forced unload: waiting for the %d open file(s) of /dev/%s to close\n",
-		atomic_read(&open_files), C2W_DEVICE_NAME);
 	c2w_stream_detach(true);
-	wait_event(files_closed, !atomic_read(&open_files));
+	/* Uninterruptible, but never long: no hung-task report. */
+	while (!wait_event_timeout(files_closed, !atomic_read(&open_files),
+				   10 * HZ))
+		pr_warn("forced unload: waiting for the %d open file(s) of /dev/%s to close\n",
+			atomic_read(&open_files), C2W_DEVICE_NAME);
+	/* Let the last closer leave __fput() before our code is freed. */
+	msleep(100);
 }

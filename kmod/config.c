@@ -10,6 +10,10 @@
 #include "c2watch.h"
 
 struct c2w_active_rules __rcu *c2w_rules;
+/* Bumped (release) after each publish of c2w_rules: verdicts cached under
+ * an older generation are not used.
+ */
+u64 c2w_rules_gen;
 /* Serialises configuration changes: rules, settings, seen set, lock. */
 DEFINE_MUTEX(c2w_config_lock);
 bool c2w_enabled;

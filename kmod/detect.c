@@ -6,8 +6,9 @@
  *
  * Runs in kprobe context: nothing here sleeps or allocates beyond the seen
  * set's GFP_ATOMIC insert. The large buffers (paths, the alert record) are
- * per-CPU scratch, private to this file: kretprobe handlers run with
- * preemption disabled and do not nest on a CPU.
+ * per-CPU scratch, private to this file: kprobe and kretprobe handlers run
+ * with preemption disabled and do not nest on a CPU (a probe hit inside a
+ * handler is counted missed, not run).
  *
  * The executable (exe.c) is resolved lazily, only when a clause needs it.
  */
@@ -305,8 +306,9 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
  * one alert queued), dropped (alerts due, none queued) or failed.
  *
  * Context: kprobe context (preemption disabled).
+ * Return: true when no rule matched (excluded), whatever the seen set.
  */
-void c2w_detect(const struct c2w_attempt *a)
+bool c2w_detect(const struct c2w_attempt *a)
 {
 	struct scratch *sc = scratch[smp_processor_id()];
 	const struct c2w_active_rules *ar;
@@ -319,7 +321,7 @@ void c2w_detect(const struct c2w_attempt *a)
 	if (unlikely(!sc)) {
 		c2w_count(C2W_ST_EVALUATED, 1);
 		c2w_count(C2W_ST_FAILED, 1);
-		return;
+		return false;
 	}
 	c = conn_start(sc, a);
 	rcu_read_lock();
@@ -374,6 +376,7 @@ out:
 	c2w_count(C2W_ST_EVALUATED, 1);
 	c2w_count(outcome, 1);
 	c2w_count(C2W_ST_PROBE_NS, ktime_get_ns() - t0);
+	return outcome == C2W_ST_EXCLUDED;
 }
 
 /**

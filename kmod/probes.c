@@ -54,6 +54,7 @@ static bool is_udp(const struct sock *sk)
  */
 static struct socket *hb_sock;
 static bool hb_hit, hb_disarmed;
+static int hb_silent;		/* heartbeats in a row the probe did not see */
 
 static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		 int hook, int family)
@@ -207,13 +208,26 @@ static void heartbeat(void)
 		.sin_port = htons(9),
 		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 	};
+	struct kretprobe *rp = &krp[C2W_HOOK_UDP4];
+	unsigned long missed;
 	bool hit;
+	int ret;
 
 	WRITE_ONCE(hb_hit, false);
+	missed = READ_ONCE(rp->nmissed) + READ_ONCE(rp->kp.nmissed);
 	/* void *: struct sockaddr_unsized * since 6.19, sockaddr * before. */
-	kernel_connect(hb_sock, (void *)&sin, sizeof(sin), 0);
+	ret = kernel_connect(hb_sock, (void *)&sin, sizeof(sin), 0);
 	hit = READ_ONCE(hb_hit);
-	if (hit == !hb_disarmed)
+	/*
+	 * Inconclusive: the connect failed before the hooked function (a
+	 * cgroup BPF program, say), or the probe had no instance free.
+	 */
+	if (!hit && (ret || missed != READ_ONCE(rp->nmissed) +
+				     READ_ONCE(rp->kp.nmissed)))
+		return;
+	/* Twice in a row before crying wolf. */
+	hb_silent = hit ? 0 : hb_silent + 1;
+	if (hit == !hb_disarmed || (!hit && hb_silent < 2))
 		return;
 	hb_disarmed = !hit;
 	if (hb_disarmed)

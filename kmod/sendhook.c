@@ -9,11 +9,13 @@
  *   udpv6_sendmsg  IPv6 (v4-mapped left to udp_sendmsg: one event)
  *
  * A kprobe at entry (nothing to wait for: the destination is the caller's).
- * Resolvers and QUIC clients send many datagrams to few destinations, so a
- * per-CPU memo remembers the last (socket, process, destination, rules)
- * evaluated in each of its slots and skips the evaluation when they repeat;
- * a collision only costs one more evaluation, and the seen set decides
- * what alerts either way.
+ * Resolvers and QUIC clients send many datagrams to few destinations, and
+ * they are trusted programs: a per-CPU memo remembers, slot by slot, the
+ * last send that no rule matched, keyed by socket, process image (tgid and
+ * exec count), uid, source and destination, and ruleset generation, and
+ * skips the evaluation when that repeats. Only exclusions are remembered:
+ * a send that matched is evaluated every time, so the seen set (windows,
+ * forget, clear, failing open when full) decides as for connects.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,8 +36,11 @@
 
 struct memo_slot {
 	const struct sock *sk;
-	const void *rules;	/* the ruleset it was evaluated under */
+	u64 gen;		/* c2w_rules_gen of the verdict */
 	pid_t tgid;
+	u32 exec_id;		/* self_exec_id: a new image is new */
+	u32 uid;
+	u32 shash;		/* the source address, hashed */
 	u16 port;
 	u8 family;
 	u8 addr[16];
@@ -47,28 +52,43 @@ struct memo {
 
 static struct memo __percpu *memo;
 
-/* True when this exact send was evaluated already; else remembered. */
-static bool memo_hit(const struct sock *sk, int family, const u8 *addr,
-		     u16 port)
+/*
+ * The slot of this send, and whether it holds this send's exclusion;
+ * @key is filled in for memo_store().
+ */
+static struct memo_slot *memo_find(const struct c2w_attempt *a,
+				   const struct sock *sk, u64 gen,
+				   struct memo_slot *key, bool *hit)
 {
-	const void *rules = rcu_access_pointer(c2w_rules);
-	u32 w = family == 4 ? 1 : 4, h;
+	u32 alen = a->family == 4 ? 4 : 16, h;
 	struct memo_slot *s;
 
-	h = jhash2((const u32 *)addr, w,
-		   jhash_2words((u32)(unsigned long)sk, port, current->tgid));
+	memset(key, 0, sizeof(*key));
+	key->sk = sk;
+	key->gen = gen;
+	key->tgid = current->tgid;
+	key->exec_id = current->self_exec_id;
+	key->uid = __kuid_val(current_uid());
+	key->shash = a->saddr ? jhash(a->saddr, alen, 0) : 0;
+	key->port = a->dport;
+	key->family = a->family;
+	memcpy(key->addr, a->daddr, alen);
+	h = jhash(key, sizeof(*key), 0);
 	s = &this_cpu_ptr(memo)->slot[h % MEMO_SLOTS];
-	if (s->sk == sk && s->rules == rules && s->tgid == current->tgid &&
-	    s->port == port && s->family == family &&
-	    !memcmp(s->addr, addr, family == 4 ? 4 : 16))
-		return true;
-	s->sk = sk;
-	s->rules = rules;
-	s->tgid = current->tgid;
-	s->port = port;
-	s->family = family;
-	memcpy(s->addr, addr, family == 4 ? 4 : 16);
-	return false;
+	*hit = !memcmp(s, key, sizeof(*key));
+	return s;
+}
+
+/* Connected to this very destination: its connect was evaluated. */
+static bool to_peer(const struct sock *sk, const struct c2w_attempt *a)
+{
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
+		return false;
+	if (a->family == 4)
+		return !memcmp(a->daddr, &inet_sk(sk)->inet_daddr, 4) &&
+		       a->dport == ntohs(inet_sk(sk)->inet_dport);
+	return ipv6_addr_equal(a->daddr, &sk->sk_v6_daddr) &&
+	       a->dport == ntohs(inet_sk(sk)->inet_dport);
 }
 
 static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
@@ -81,9 +101,12 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		.netns_ino = sock_net(sk)->ns.inum,
 		.sport = ntohs(inet->inet_sport),
 	};
+	struct memo_slot key, *slot;
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
 	void *name;
+	bool hit;
+	u64 gen;
 	int len;
 
 	c2w_count_send(hook);
@@ -93,9 +116,13 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	if (!name || !c2w_want_task())
 		goto ignore;
 	if (hook == C2W_SEND_UDP4) {
+		/* udp_sendmsg() takes AF_UNSPEC names as AF_INET ones. */
 		if (len < (int)sizeof(sin) ||
 		    copy_from_kernel_nofault(&sin, name, sizeof(sin)) ||
-		    sin.sin_family != AF_INET)
+		    (sin.sin_family != AF_INET && sin.sin_family != AF_UNSPEC))
+			goto ignore;
+		/* 0.0.0.0 is this host. */
+		if (!sin.sin_addr.s_addr)
 			goto ignore;
 		a.family = 4;
 		a.daddr = &sin.sin_addr;
@@ -103,11 +130,15 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		if (inet->inet_saddr)
 			a.saddr = &inet->inet_saddr;
 	} else {
-		/* AF_INET names and v4-mapped: udp_sendmsg reports them. */
+		/*
+		 * AF_INET names and v4-mapped: udp_sendmsg() reports them;
+		 * AF_UNSPEC is a send to the connected peer; :: is this host.
+		 */
 		if (len < SIN6_LEN_RFC2133 ||
 		    copy_from_kernel_nofault(&sin6, name, SIN6_LEN_RFC2133) ||
 		    sin6.sin6_family != AF_INET6 ||
-		    ipv6_addr_v4mapped(&sin6.sin6_addr))
+		    ipv6_addr_v4mapped(&sin6.sin6_addr) ||
+		    ipv6_addr_any(&sin6.sin6_addr))
 			goto ignore;
 		a.family = 6;
 		a.daddr = &sin6.sin6_addr;
@@ -115,11 +146,22 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		if (!ipv6_addr_any(&sk->sk_v6_rcv_saddr))
 			a.saddr = &sk->sk_v6_rcv_saddr;
 	}
-	if (memo_hit(sk, a.family, a.daddr, a.dport)) {
+	/* Also the name udpv6_sendmsg() makes for a v4-mapped peer. */
+	if (to_peer(sk, &a))
+		goto ignore;
+	/*
+	 * Before detect reads the rules: a generation seen here was bumped
+	 * after its ruleset was published, so a verdict is never stored
+	 * under a newer generation than the rules it was made with.
+	 */
+	gen = smp_load_acquire(&c2w_rules_gen);
+	slot = memo_find(&a, sk, gen, &key, &hit);
+	if (hit) {
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	c2w_detect(&a);
+	if (c2w_detect(&a))
+		*slot = key;
 	return 0;
 
 ignore:

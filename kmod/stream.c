@@ -300,12 +300,60 @@ __poll_t c2w_stream_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
-/* A config record and room for the path of who made the change. */
-struct config_rec_buf {
-	struct c2w_config_rec r;
-	char path[C2W_PATH_MAX];
-	struct c2w_exe_buf b;
-};
+static void config_rec_init(struct c2w_config_rec *r, u32 what, u64 value)
+{
+	char comm[TASK_COMM_LEN];
+
+	memset(r, 0, sizeof(*r));
+	r->hdr.size = sizeof(*r);
+	r->hdr.type = C2W_REC_CONFIG;
+	r->what = what;
+	r->pid = task_tgid_nr(current);
+	r->uid = from_kuid(&init_user_ns, current_uid());
+	r->value = value;
+	get_task_comm(comm, current);
+	memcpy(r->comm, comm, sizeof(r->comm));
+}
+
+/**
+ * c2w_config_record_make() - a configuration record naming the current
+ *	process: pid, uid, comm and executable
+ * @what: &enum c2w_config_what
+ * @value: its value
+ *
+ * For a caller that queues it later, or more than once (the reader's attach
+ * and, with the identity taken at open, its detach).
+ *
+ * Context: process context.
+ * Return: a kmalloc'd record to queue with c2w_stream_put(), or NULL when
+ * there was no memory.
+ */
+struct c2w_config_rec *c2w_config_record_make(u32 what, u64 value)
+{
+	struct nsproxy *ns = current->nsproxy;
+	struct c2w_config_rec *r;
+	struct c2w_exe_buf *b;
+	struct c2w_exe exe;
+	u32 len, size;
+
+	b = kvmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return NULL;
+	c2w_exe_resolve(&exe, b, ns && ns->mnt_ns == init_task.nsproxy->mnt_ns);
+	len = min_t(u32, exe.len, C2W_PATH_MAX - 1);
+	size = sizeof(*r) + ALIGN(len + 1, C2W_REC_ALIGN);
+	r = kzalloc(size, GFP_KERNEL);
+	if (r) {
+		config_rec_init(r, what, value);
+		memcpy(r + 1, exe.path, len);
+		r->exe_off = sizeof(*r);
+		r->exe_len = len;
+		r->flags = exe.flags;
+		r->hdr.size = size;
+	}
+	kvfree(b);
+	return r;
+}
 
 /**
  * c2w_config_record() - report a configuration change in the stream
@@ -320,38 +368,16 @@ struct config_rec_buf {
  */
 void c2w_config_record(u32 what, u64 value)
 {
-	struct nsproxy *ns = current->nsproxy;
-	struct config_rec_buf *cb;
+	struct c2w_config_rec *r = c2w_config_record_make(what, value);
 	struct c2w_config_rec fallback;
-	struct c2w_config_rec *r;
-	char comm[TASK_COMM_LEN];
-	struct c2w_exe exe;
-	u32 len;
 
-	cb = kmalloc(sizeof(*cb), GFP_KERNEL);
-	r = cb ? &cb->r : &fallback;
-	memset(r, 0, sizeof(*r));
-	r->hdr.size = sizeof(*r);
-	r->hdr.type = C2W_REC_CONFIG;
-	r->what = what;
-	r->pid = task_tgid_nr(current);
-	r->uid = from_kuid(&init_user_ns, current_uid());
-	r->value = value;
-	get_task_comm(comm, current);
-	memcpy(r->comm, comm, sizeof(r->comm));
-	if (cb) {
-		c2w_exe_resolve(&exe, &cb->b, ns && ns->mnt_ns ==
-				init_task.nsproxy->mnt_ns);
-		len = min_t(u32, exe.len, C2W_PATH_MAX - 1);
-		memcpy(cb->path, exe.path, len);
-		memset(cb->path + len, 0, ALIGN(len + 1, C2W_REC_ALIGN) - len);
-		r->exe_off = sizeof(*r);
-		r->exe_len = len;
-		r->flags = exe.flags;
-		r->hdr.size = sizeof(*r) + ALIGN(len + 1, C2W_REC_ALIGN);
+	if (!r) {
+		config_rec_init(&fallback, what, value);
+		c2w_stream_put(&fallback.hdr);
+		return;
 	}
 	c2w_stream_put(&r->hdr);
-	kfree(cb);
+	kfree(r);
 }
 
 /**

@@ -357,7 +357,7 @@ TEST_F_TIMEOUT(miss, disarmed_probes_are_recorded, 120)
 	ASSERT_EQ(0, collect(fd, &rl, 50));
 	rl_free(&rl);
 	ASSERT_EQ(1, write(efd, "0", 1));
-	sleep_ms(2500);
+	sleep_ms(4000);		/* two silent heartbeats, a second apart */
 	ASSERT_EQ(0, collect(fd, &rl, 100));
 	EXPECT_EQ(1, last_disarmed(&rl));
 	rl_free(&rl);

@@ -1019,6 +1019,13 @@ TEST_F(eng, udp_sendto_alerts)
 	EXPECT_EQ(6, a->family);
 	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
 
+	/* An AF_UNSPEC name: udp_sendmsg() sends it like AF_INET. */
+	ASSERT_EQ(0, beacon_at("/tmp/dnsun", "sendto-unspec", "8.8.8.8", "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/dnsun", c2w_alert_exe_at(a));
+	EXPECT_EQ(C2W_TRANSPORT_UDP, a->transport);
+
 	/* Connected to the LAN resolver (excluded), then sendto() 8.8.8.8. */
 	ASSERT_EQ(0, beacon_at("/tmp/dnslan", "lan-sendto", "8.8.8.8", "53"));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
@@ -1029,8 +1036,11 @@ TEST_F(eng, udp_sendto_alerts)
 }
 
 /*
- * A resolver or a QUIC client sends many datagrams to few destinations: one
- * evaluation per socket and destination, the rest counted as memo hits.
+ * A resolver or a QUIC client (a trusted program: no rule matches) sends
+ * many datagrams to few destinations: one evaluation per socket and
+ * destination, the rest counted as memo hits. A program a rule matches is
+ * evaluated every time, so that the seen set decides: one alert, the rest
+ * suppressed.
  */
 TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
 {
@@ -1042,17 +1052,29 @@ TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
 	CPU_ZERO(&one);
 	CPU_SET(sched_getcpu(), &one);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, install(BEACON, "/opt/quic/quic"));
 	ASSERT_EQ(0, install(BEACON, "/tmp/quic"));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
-	ASSERT_EQ(0, run("/tmp/quic", (char *[]){ "/tmp/quic", "-m",
-			 "sendto-burst", "-n", "50", "9.9.9.9", "443",
+	ASSERT_EQ(0, run("/opt/quic/quic", (char *[]){ "/opt/quic/quic",
+			 "-m", "sendto-burst", "-n", "50", "9.9.9.9", "443",
 			 NULL }));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
 	EXPECT_EQ(50, after.send_hits[C2W_SEND_UDP4] -
 		      before.send_hits[C2W_SEND_UDP4]);
 	EXPECT_EQ(49, after.send_memo - before.send_memo);
 	EXPECT_EQ(1, after.evaluated - before.evaluated);
+	EXPECT_EQ(1, after.excluded - before.excluded);
+
+	before = after;
+	ASSERT_EQ(0, run("/tmp/quic", (char *[]){ "/tmp/quic", "-m",
+			 "sendto-burst", "-n", "20", "9.9.9.9", "443",
+			 NULL }));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	EXPECT_EQ(0, after.send_memo - before.send_memo);
+	EXPECT_EQ(20, after.evaluated - before.evaluated);
+	EXPECT_EQ(1, after.alerted - before.alerted);
+	EXPECT_EQ(19, after.suppressed - before.suppressed);
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 }
 

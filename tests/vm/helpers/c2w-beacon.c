@@ -11,6 +11,8 @@
  *                   tfo           sendto(MSG_FASTOPEN)
  *                   tfo-connect   TCP_FASTOPEN_CONNECT, then connect()
  *                   sendto        UDP sendto() on an unconnected socket
+ *                   sendto-unspec the same, the name's family AF_UNSPEC
+ *                                 (IPv4: udp_sendmsg() takes it as AF_INET)
  *                   sendto-burst  one UDP socket, COUNT sendto()s
  *                   lan-sendto    UDP connect() to the LAN resolver
  *                                 10.0.0.1:53, then sendto(ADDRESS)
@@ -85,6 +87,13 @@ static int attempt(const char *mode, struct sockaddr_storage *ss,
 		return -1;
 	if (!strcmp(mode, "sendto")) {
 		if (sendto(fd, &byte, 1, 0, (struct sockaddr *)ss, len) != 1)
+			ret = -1;
+	} else if (!strcmp(mode, "sendto-unspec")) {
+		struct sockaddr_in sin = *(struct sockaddr_in *)ss;
+
+		sin.sin_family = AF_UNSPEC;
+		if (sendto(fd, &byte, 1, 0, (struct sockaddr *)&sin,
+			   sizeof(sin)) != 1)
 			ret = -1;
 	} else if (!strcmp(mode, "sendto-burst")) {
 		for (int i = 0; i < burst; i++)
