@@ -63,6 +63,7 @@ struct c2watchd {
 	void *blob;
 	uint32_t blob_size;
 	struct c2w_ruleset *rs;
+	json_object *rule_meta;	/* rule_id -> rule, from the files */
 	struct ecs_ctx ecs;
 	time_t detached_at;
 	time_t next_flush;
@@ -233,25 +234,32 @@ static void check_host_rules(struct c2watchd *d)
 
 static int load_rule_files(struct c2watchd *d)
 {
-	char err[1024];
+	json_object *meta = json_object_new_object();
 	char *paths[] = { (char *)d->rules };
+	char err[1024];
 	struct stat st;
 	int ret;
 
 	if (stat(d->rules, &st) && errno == ENOENT) {
 		msg(d, LOG_NOTICE, "%s does not exist: using the built-in seed rule",
 		    d->rules);
-		ret = rules_load_text("built-in seed rule", c2w_seed_rules,
-				      strlen(c2w_seed_rules), &d->blob,
-				      &d->blob_size, err, sizeof(err));
+		ret = rules_load_text_meta("built-in seed rule", c2w_seed_rules,
+					   strlen(c2w_seed_rules), &d->blob,
+					   &d->blob_size, meta, err,
+					   sizeof(err));
 	} else {
-		ret = rules_load(paths, 1, &d->blob, &d->blob_size, err,
-				 sizeof(err));
+		ret = rules_load_meta(paths, 1, &d->blob, &d->blob_size, meta,
+				      err, sizeof(err));
 	}
 	if (ret) {
+		json_object_put(meta);
 		msg(d, LOG_ERR, "%s", err);
 		return -1;
 	}
+	/* Version, description, authors, every threat entry: for alerts. */
+	json_object_put(d->rule_meta);
+	d->rule_meta = meta;
+	d->ecs.rule_meta = meta;
 	set_rules(d, d->blob, d->blob_size);
 	return 0;
 }
@@ -659,6 +667,7 @@ int main(int argc, char **argv)
 	ret = run(&d);
 	free(d.checked);
 	c2w_rs_free(d.rs);
+	json_object_put(d.rule_meta);
 	free(d.blob);
 	return ret;
 }

@@ -287,6 +287,164 @@ static const struct c2w_rule_info *find_rule(const struct ecs_ctx *ctx,
 
 static const int sev_scale[] = { 21, 47, 73, 99 };
 
+/* Without the rule file: the threat ids the module carries. */
+static void kernel_threat(json_object *doc, const struct c2w_rule_info *r)
+{
+	json_object *arr;
+
+	if (!r || !(r->tactic_len || r->technique_len))
+		return;
+	ecs_set(doc, "threat.framework", json_object_new_string("MITRE ATT&CK"));
+	if (r->tactic_len) {
+		arr = json_object_new_array();
+		json_object_array_add(arr, json_object_new_string_len(
+			r->tactic, (int)r->tactic_len));
+		ecs_set(doc, "threat.tactic.id", arr);
+	}
+	if (r->technique_len) {
+		arr = json_object_new_array();
+		json_object_array_add(arr, json_object_new_string_len(
+			r->technique, (int)r->technique_len));
+		ecs_set(doc, "threat.technique.id", arr);
+	}
+}
+
+/* The threat fields, each an array of keywords (ECS flattens entries). */
+enum {
+	TAC_ID, TAC_NAME, TAC_REF, TEC_ID, TEC_NAME, TEC_REF, SUB_ID,
+	SUB_NAME, SUB_REF, THREAT_FIELDS
+};
+
+static const char *const threat_field[THREAT_FIELDS] = {
+	"threat.tactic.id", "threat.tactic.name", "threat.tactic.reference",
+	"threat.technique.id", "threat.technique.name",
+	"threat.technique.reference", "threat.technique.subtechnique.id",
+	"threat.technique.subtechnique.name",
+	"threat.technique.subtechnique.reference",
+};
+
+/* Append @o's id, name and reference to the arrays from @first on. */
+static void add_idnameref(json_object **arr, int first, json_object *o)
+{
+	static const char *const keys[] = { "id", "name", "reference" };
+	json_object *v;
+
+	for (int k = 0; k < 3; k++)
+		if (json_object_object_get_ex(o, keys[k], &v) &&
+		    json_object_is_type(v, json_type_string))
+			json_object_array_add(arr[first + k],
+					      json_object_get(v));
+}
+
+/* An array of objects under @key of @o, or NULL. */
+static json_object *obj_array(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_array))
+		return NULL;
+	return v;
+}
+
+/*
+ * Every threat entry of the rule (Elastic's "threat" array), flattened the
+ * ECS way: arrays of tactic, technique and subtechnique ids, names and
+ * references.
+ */
+static void rule_threat(json_object *doc, json_object *threat)
+{
+	json_object *arr[THREAT_FIELDS], *fw;
+	bool framework = false;
+
+	for (int f = 0; f < THREAT_FIELDS; f++)
+		arr[f] = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(threat); i++) {
+		json_object *t = json_object_array_get_idx(threat, i), *tac;
+		json_object *techs = obj_array(t, "technique");
+
+		if (!framework && json_object_object_get_ex(t, "framework", &fw) &&
+		    json_object_is_type(fw, json_type_string)) {
+			ecs_set(doc, "threat.framework", json_object_get(fw));
+			framework = true;
+		}
+		if (json_object_object_get_ex(t, "tactic", &tac))
+			add_idnameref(arr, TAC_ID, tac);
+		for (size_t j = 0; techs && j < json_object_array_length(techs);
+		     j++) {
+			json_object *te = json_object_array_get_idx(techs, j);
+			json_object *subs = obj_array(te, "subtechnique");
+
+			add_idnameref(arr, TEC_ID, te);
+			for (size_t k = 0;
+			     subs && k < json_object_array_length(subs); k++)
+				add_idnameref(arr, SUB_ID,
+					      json_object_array_get_idx(subs, k));
+		}
+	}
+	for (int f = 0; f < THREAT_FIELDS; f++) {
+		if (json_object_array_length(arr[f]))
+			ecs_set(doc, threat_field[f], arr[f]);
+		else
+			json_object_put(arr[f]);
+	}
+}
+
+/* A string array of the rule (author, references) as a keyword array. */
+static void str_array(json_object *doc, const char *dotted, json_object *m,
+		      const char *key)
+{
+	json_object *v, *arr;
+
+	if (!json_object_object_get_ex(m, key, &v) ||
+	    !json_object_is_type(v, json_type_array) ||
+	    !json_object_array_length(v))
+		return;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+
+		if (json_object_is_type(e, json_type_string))
+			json_object_array_add(arr, json_object_get(e));
+	}
+	ecs_set(doc, dotted, arr);
+}
+
+/*
+ * rule.* from the rule as loaded from its file: what Elastic's external
+ * alerts show. False when the rule file is not known (rules read back from
+ * a locked module): the module's ids are all there is.
+ */
+static bool rule_metadata(json_object *doc, const struct ecs_ctx *ctx,
+			  const char *rule_id)
+{
+	json_object *m, *v;
+
+	if (!ctx->rule_meta ||
+	    !json_object_object_get_ex(ctx->rule_meta, rule_id, &m))
+		return false;
+	if (json_object_object_get_ex(m, "version", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	     json_object_is_type(v, json_type_string)))
+		ecs_set(doc, "rule.version",
+			json_object_new_string(json_object_get_string(v)));
+	if (json_object_object_get_ex(m, "description", &v) &&
+	    json_object_is_type(v, json_type_string))
+		ecs_set(doc, "rule.description", json_object_get(v));
+	if (json_object_object_get_ex(m, "license", &v) &&
+	    json_object_is_type(v, json_type_string))
+		ecs_set(doc, "rule.license", json_object_get(v));
+	if (json_object_object_get_ex(m, "rule_id", &v))
+		ecs_set(doc, "rule.uuid", json_object_get(v));
+	str_array(doc, "rule.author", m, "author");
+	str_array(doc, "rule.reference", m, "references");
+	ecs_set(doc, "rule.ruleset", json_object_new_string("c2watch"));
+	if (json_object_object_get_ex(m, "threat", &v) &&
+	    json_object_is_type(v, json_type_array))
+		rule_threat(doc, v);
+	return true;
+}
+
 static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ C2W_AF_EXE_DELETED, "c2watch.exe_deleted" },
 	{ C2W_AF_EXE_MEMFD, "c2watch.exe_memfd" },
@@ -366,23 +524,8 @@ static json_object *alert_doc(const struct c2w_alert *a,
 		ecs_set(doc, "c2watch.rule.variant", json_object_new_string("local"));
 	ecs_set(doc, "c2watch.rule.severity", json_object_new_string(
 		rules_severity_name(a->severity)));
-	if (r && (r->tactic_len || r->technique_len))
-		ecs_set(doc, "threat.framework",
-		     json_object_new_string("MITRE ATT&CK"));
-	if (r && r->tactic_len) {
-		json_object *arr = json_object_new_array();
-
-		json_object_array_add(arr, json_object_new_string_len(
-			r->tactic, (int)r->tactic_len));
-		ecs_set(doc, "threat.tactic.id", arr);
-	}
-	if (r && r->technique_len) {
-		json_object *arr = json_object_new_array();
-
-		json_object_array_add(arr, json_object_new_string_len(
-			r->technique, (int)r->technique_len));
-		ecs_set(doc, "threat.technique.id", arr);
-	}
+	if (!rule_metadata(doc, ctx, rule_id))
+		kernel_threat(doc, r);
 
 	ecs_set(doc, "process.pid", json_object_new_int64(a->tgid));
 	ecs_set(doc, "process.thread.id", json_object_new_int64(a->pid));

@@ -16,6 +16,9 @@ struct c2w_ruleset;
 /**
  * struct ecs_ctx - what a document needs beyond the record
  * @rules: the loaded ruleset (names, threat ids), may be NULL
+ * @rule_meta: rule_id -> the rule's JSON object as loaded from its file
+ *	(rules_load_meta()): version, description, author, references,
+ *	license and every threat entry, for alerts; may be NULL
  * @host_name: gethostname()
  * @host_id: /etc/machine-id, may be empty
  * @enrich: read /proc for args, parent, hash, container (best effort, and
@@ -23,6 +26,7 @@ struct c2w_ruleset;
  */
 struct ecs_ctx {
 	const struct c2w_ruleset *rules;
+	json_object *rule_meta;
 	char host_name[256];
 	char host_id[64];
 	bool enrich;

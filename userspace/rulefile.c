@@ -45,6 +45,7 @@ struct loader {
 	char *err;
 	size_t errlen;
 	int n_rules;
+	json_object *meta;	/* rule_id -> the rule, when asked for */
 };
 
 static int lerr(struct loader *ld, const char *fmt, ...)
@@ -272,6 +273,8 @@ static int add_rule(struct loader *ld, json_object *o, const char *where)
 	if (ret)
 		return lerr(ld, "%s: rule '%s': query line %d column %d: %s",
 			    where, d.id, ke.line, ke.col, ke.msg);
+	if (ld->meta)
+		json_object_object_add(ld->meta, d.id, json_object_get(o));
 	return 0;
 }
 
@@ -457,7 +460,30 @@ static int finish(struct loader *ld, void **blob, uint32_t *size)
 int rules_load_text(const char *name, const char *text, size_t len,
 		    void **blob, uint32_t *size, char *err, size_t errlen)
 {
-	struct loader ld = { .err = err, .errlen = errlen };
+	return rules_load_text_meta(name, text, len, blob, size, NULL, err,
+				    errlen);
+}
+
+/**
+ * rules_load_text_meta() - rules_load_text(), keeping each rule's object
+ * @name: what to call the text in messages
+ * @text: NDJSON or JSON rules
+ * @len: its length
+ * @blob: out: the blob (malloc'd)
+ * @size: out: its size
+ * @meta: a json object that gets each rule object under its rule_id (the
+ *	metadata alerts carry: version, description, author, threat...), or
+ *	NULL
+ * @err: out: message on failure
+ * @errlen: size of @err
+ *
+ * Return: 0, -EINVAL (message in @err), -ENOMEM.
+ */
+int rules_load_text_meta(const char *name, const char *text, size_t len,
+			 void **blob, uint32_t *size, json_object *meta,
+			 char *err, size_t errlen)
+{
+	struct loader ld = { .err = err, .errlen = errlen, .meta = meta };
 	int ret;
 
 	ld.b = rsb_new();
@@ -485,7 +511,25 @@ int rules_load_text(const char *name, const char *text, size_t len,
 int rules_load(char *const *paths, int n, void **blob, uint32_t *size,
 	       char *err, size_t errlen)
 {
-	struct loader ld = { .err = err, .errlen = errlen };
+	return rules_load_meta(paths, n, blob, size, NULL, err, errlen);
+}
+
+/**
+ * rules_load_meta() - rules_load(), keeping each rule's object
+ * @paths: files or directories
+ * @n: their number
+ * @blob: out: the blob (malloc'd)
+ * @size: out: its size
+ * @meta: as for rules_load_text_meta(), or NULL
+ * @err: out: message on failure
+ * @errlen: size of @err
+ *
+ * Return: 0, -EINVAL (message in @err), -ENOMEM.
+ */
+int rules_load_meta(char *const *paths, int n, void **blob, uint32_t *size,
+		    json_object *meta, char *err, size_t errlen)
+{
+	struct loader ld = { .err = err, .errlen = errlen, .meta = meta };
 	int ret = 0;
 
 	ld.b = rsb_new();

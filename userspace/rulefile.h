@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <json-c/json.h>
 
 #define RULES_DEFAULT_DIR	"/etc/c2watch/rules.d"
 
@@ -15,6 +16,11 @@ int rules_load(char *const *paths, int n, void **blob, uint32_t *size,
 	       char *err, size_t errlen);
 int rules_load_text(const char *name, const char *text, size_t len,
 		    void **blob, uint32_t *size, char *err, size_t errlen);
+int rules_load_meta(char *const *paths, int n, void **blob, uint32_t *size,
+		    json_object *meta, char *err, size_t errlen);
+int rules_load_text_meta(const char *name, const char *text, size_t len,
+			 void **blob, uint32_t *size, json_object *meta,
+			 char *err, size_t errlen);
 int rules_parse_window(const char *s, uint32_t *secs);
 const char *rules_severity_name(unsigned int severity);
 

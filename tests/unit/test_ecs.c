@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "ecs.h"
+#include "rulefile.h"
+#include "rules.h"
 #include "unit.h"
 
 struct alert_buf {
@@ -171,4 +173,93 @@ UNIT_TEST(ecs_alert_severity_scale_and_message)
 	      strstr(json_object_get_string(v),
 		     ") connected to 1.1.1.1 port 443/tcp for the first time"));
 	json_object_put(doc);
+}
+
+/* The string at a dotted path of @doc, or NULL. */
+static json_object *at(json_object *doc, const char *dotted)
+{
+	char path[128], *p, *save = NULL;
+	json_object *cur = doc;
+
+	snprintf(path, sizeof(path), "%s", dotted);
+	for (p = strtok_r(path, ".", &save); p; p = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(cur, p, &cur))
+			return NULL;
+	return cur;
+}
+
+static bool array_has(json_object *arr, const char *s)
+{
+	if (!arr || !json_object_is_type(arr, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (!strcmp(json_object_get_string(
+				json_object_array_get_idx(arr, i)), s))
+			return true;
+	return false;
+}
+
+/*
+ * With the rule file known, an alert carries rule.* as Elastic shows
+ * external alerts, and every threat entry (the installed rule has two:
+ * Command and Control, and Persistence with two techniques and their
+ * subtechniques); without it, the module's first ids only.
+ */
+UNIT_TEST(ecs_alert_rule_metadata_and_every_threat_entry)
+{
+	char *paths[] = {
+		"userspace/rules/suspicious_network_unknown_executable.ndjson"
+	};
+	json_object *meta = json_object_new_object(), *doc;
+	struct c2w_ruleset *rs = NULL;
+	struct alert_buf b;
+	struct ecs_ctx ctx;
+	char err[256];
+	uint32_t size;
+	void *blob;
+
+	CHECK_EQ_INT(rules_load_meta(paths, 1, &blob, &size, meta, err,
+				     sizeof(err)), 0);
+	CHECK_EQ_INT(c2w_rs_compile(blob, size, &rs, NULL), 0);
+	self_alert(&b, "/tmp/.x/implant");
+	snprintf((char *)b.a.rule_id, sizeof(b.a.rule_id), "%s",
+		 "53617418-17b4-4e9c-8a2c-8deb8086ca4b");
+	ecs_ctx_init(&ctx);
+	ctx.enrich = false;
+	ctx.rules = rs;
+	ctx.rule_meta = meta;
+	doc = ecs_record(&b.a.hdr, &ctx);
+	CHECK(doc);
+	CHECK(at(doc, "rule.version") &&
+	      !strcmp(json_object_get_string(at(doc, "rule.version")), "15"));
+	CHECK(at(doc, "rule.description") &&
+	      strstr(json_object_get_string(at(doc, "rule.description")),
+		     "local variant"));
+	CHECK(array_has(at(doc, "rule.author"), "Elastic"));
+	CHECK(at(doc, "rule.license") &&
+	      !strcmp(json_object_get_string(at(doc, "rule.license")),
+		      "Elastic License v2"));
+	CHECK(at(doc, "rule.ruleset") && at(doc, "rule.uuid"));
+	CHECK(array_has(at(doc, "threat.tactic.id"), "TA0011"));
+	CHECK(array_has(at(doc, "threat.tactic.id"), "TA0003"));
+	CHECK(array_has(at(doc, "threat.tactic.name"), "Persistence"));
+	CHECK(array_has(at(doc, "threat.technique.id"), "T1071"));
+	CHECK(array_has(at(doc, "threat.technique.id"), "T1053"));
+	CHECK(array_has(at(doc, "threat.technique.subtechnique.id"),
+			"T1037.004"));
+	CHECK(array_has(at(doc, "threat.technique.subtechnique.reference"),
+			"https://attack.mitre.org/techniques/T1053/003/"));
+	CHECK(at(doc, "threat.framework"));
+	json_object_put(doc);
+
+	/* Rules read back from the module only: its ids, no metadata. */
+	ctx.rule_meta = NULL;
+	doc = ecs_record(&b.a.hdr, &ctx);
+	CHECK(!at(doc, "rule.version"));
+	CHECK(array_has(at(doc, "threat.tactic.id"), "TA0011"));
+	CHECK(!array_has(at(doc, "threat.tactic.id"), "TA0003"));
+	json_object_put(doc);
+	c2w_rs_free(rs);
+	free(blob);
+	json_object_put(meta);
 }
