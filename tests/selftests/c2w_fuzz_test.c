@@ -95,7 +95,11 @@ static int one(int fd, struct arena *a, bool lock_ok, unsigned long *cmdp)
 
 static int one(int fd, struct arena *a, bool lock_ok, unsigned long *cmdp)
 {
-	uint8_t arg[256];
+	/*
+	 * As large as the largest size a fuzzed command number declares:
+	 * GET_STATS and GET_CONFIG take theirs from it and fill it all.
+	 */
+	uint8_t arg[512];
 	unsigned long cmd;
 	void *argp = arg;
 	long ret;

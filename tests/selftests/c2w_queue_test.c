@@ -27,7 +27,7 @@ TEST(full_queue_reports_lost_records)
 	ASSERT_EQ(0, load_kql(fd, "flood", "process.executable:/tmp/flood", 0,
 			      0));
 	ASSERT_EQ(0, collect(fd, &rl, 50));
-	ASSERT_EQ(1, rl.config);
+	ASSERT_EQ(2, rl.config);	/* this reader's attach, the rules */
 	rl_free(&rl);
 
 	ASSERT_EQ(0, install(BEACON, args[0]));

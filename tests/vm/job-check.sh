@@ -16,7 +16,8 @@ C2W_LOCK_OK=1 /c2w/c2w_zlock_test || rc=1
 # file to close rather than leave it pointing at freed code; the host side
 # fails the run on any oops.
 exec 3</dev/c2watch
-rmmod -f c2watch 2>/dev/null &
+# Not inherited by rmmod itself, or it would hold the file it waits on.
+rmmod -f c2watch 2>/dev/null 3<&- &
 rmpid=$!
 sleep 3
 if kill -0 $rmpid 2>/dev/null && grep -q '^c2watch ' /proc/modules; then
