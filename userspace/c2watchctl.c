@@ -441,6 +441,7 @@ static int watch_main(int argc, char **argv)
 	w.ready = watch_ready;
 	ret = c2w_nl_watch_records(&w);
 	c2w_rs_free(o.rs);
+	ecs_ctx_free(&o.ecs);
 	switch (ret) {
 	case 0:
 		return 0;

@@ -214,6 +214,8 @@ static void check_host_rules(struct c2watchd *d)
 	uint32_t size;
 	int ret;
 
+	/* The addresses may have changed too: host.ip from now on. */
+	ecs_ctx_host_ips(&d->ecs);
 	if (!d->rs)
 		return;
 	blob = c2w_rs_blob(d->rs, &size);
@@ -668,6 +670,7 @@ int main(int argc, char **argv)
 	free(d.checked);
 	c2w_rs_free(d.rs);
 	json_object_put(d.rule_meta);
+	ecs_ctx_free(&d.ecs);
 	free(d.blob);
 	return ret;
 }

@@ -11,11 +11,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -25,8 +29,84 @@
 #include "rulefile.h"
 #include "rules.h"
 
+/* KEY=value or KEY="value" from os-release(5) into @out. */
+static void os_release_value(const char *line, const char *key, char *out,
+			     size_t len)
+{
+	size_t k = strlen(key);
+	const char *v;
+
+	if (strncmp(line, key, k) || line[k] != '=')
+		return;
+	v = line + k + 1;
+	if (*v == '"' || *v == '\'')
+		v++;
+	snprintf(out, len, "%s", v);
+	out[strcspn(out, "\"'\n")] = '\0';
+}
+
+static void os_release(struct ecs_ctx *ctx)
+{
+	FILE *f = fopen("/etc/os-release", "r");
+	char line[256], like[64] = "";
+
+	if (!f)
+		f = fopen("/usr/lib/os-release", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		os_release_value(line, "NAME", ctx->os_name,
+				 sizeof(ctx->os_name));
+		os_release_value(line, "VERSION_ID", ctx->os_version,
+				 sizeof(ctx->os_version));
+		os_release_value(line, "ID", ctx->os_platform,
+				 sizeof(ctx->os_platform));
+		os_release_value(line, "ID_LIKE", like, sizeof(like));
+	}
+	fclose(f);
+	like[strcspn(like, " ")] = '\0';
+	snprintf(ctx->os_family, sizeof(ctx->os_family), "%s",
+		 like[0] ? like : ctx->os_platform);
+}
+
+/**
+ * ecs_ctx_host_ips() - (re)read the host's addresses for host.ip
+ * @ctx: context
+ *
+ * Every address but loopback, IPv4 and IPv6, as getifaddrs(3) has them now;
+ * the daemon calls it again when the rules change and every few minutes.
+ */
+void ecs_ctx_host_ips(struct ecs_ctx *ctx)
+{
+	struct ifaddrs *ifa, *i;
+	json_object *arr;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (getifaddrs(&ifa))
+		return;
+	arr = json_object_new_array();
+	for (i = ifa; i; i = i->ifa_next) {
+		const void *addr;
+
+		if (!i->ifa_addr || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			addr = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			addr = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		else
+			continue;
+		if (inet_ntop(i->ifa_addr->sa_family, addr, buf, sizeof(buf)))
+			json_object_array_add(arr, json_object_new_string(buf));
+	}
+	freeifaddrs(ifa);
+	json_object_put(ctx->host_ip);
+	ctx->host_ip = arr;
+}
+
 void ecs_ctx_init(struct ecs_ctx *ctx)
 {
+	struct utsname u;
 	FILE *f;
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -38,7 +118,31 @@ void ecs_ctx_init(struct ecs_ctx *ctx)
 			ctx->host_id[strcspn(ctx->host_id, "\n")] = '\0';
 		fclose(f);
 	}
+	if (!uname(&u)) {
+		snprintf(ctx->os_kernel, sizeof(ctx->os_kernel), "%s",
+			 u.release);
+		snprintf(ctx->arch, sizeof(ctx->arch), "%s", u.machine);
+	}
+	os_release(ctx);
+	ecs_ctx_host_ips(ctx);
 	ctx->enrich = true;
+}
+
+/**
+ * ecs_ctx_free() - what ecs_ctx_init() allocated
+ * @ctx: context
+ */
+void ecs_ctx_free(struct ecs_ctx *ctx)
+{
+	json_object_put(ctx->host_ip);
+	ctx->host_ip = NULL;
+}
+
+/* A string field, when there is something to say. */
+static void set_nonempty(json_object *doc, const char *dotted, const char *v)
+{
+	if (v[0])
+		ecs_set(doc, dotted, json_object_new_string(v));
 }
 
 /* Set a dotted key, creating the nested objects on the way. */
@@ -99,9 +203,18 @@ static json_object *base(const char *kind, const char *action,
 	ecs_set(doc, "event.module", json_object_new_string("c2watch"));
 	ecs_set(doc, "event.action", json_object_new_string(action));
 	ecs_set(doc, "host.name", json_object_new_string(ctx->host_name));
+	ecs_set(doc, "host.hostname", json_object_new_string(ctx->host_name));
 	if (ctx->host_id[0])
 		ecs_set(doc, "host.id", json_object_new_string(ctx->host_id));
 	ecs_set(doc, "host.os.type", json_object_new_string("linux"));
+	set_nonempty(doc, "host.os.kernel", ctx->os_kernel);
+	set_nonempty(doc, "host.os.name", ctx->os_name);
+	set_nonempty(doc, "host.os.version", ctx->os_version);
+	set_nonempty(doc, "host.os.platform", ctx->os_platform);
+	set_nonempty(doc, "host.os.family", ctx->os_family);
+	set_nonempty(doc, "host.architecture", ctx->arch);
+	if (ctx->host_ip && json_object_array_length(ctx->host_ip))
+		ecs_set(doc, "host.ip", json_object_get(ctx->host_ip));
 	return doc;
 }
 
@@ -548,6 +661,14 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	}
 	if (!getpwuid_r(a->uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
 		ecs_set(doc, "user.name", json_object_new_string(pw.pw_name));
+	{
+		struct group gr, *grp;
+
+		if (!getgrgid_r(a->gid, &gr, pwbuf, sizeof(pwbuf), &grp) &&
+		    grp)
+			ecs_set(doc, "group.name",
+				json_object_new_string(gr.gr_name));
+	}
 
 	if (a->saddr[0] || memcmp(a->saddr, a->saddr + 1, 15))
 		put_ip(doc, "source.ip", a->family, a->saddr);

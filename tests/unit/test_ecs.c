@@ -76,9 +76,13 @@ static json_object *doc_for(struct alert_buf *b)
 {
 	struct ecs_ctx ctx;
 
+	json_object *doc;
+
 	ecs_ctx_init(&ctx);
 	ctx.enrich = true;
-	return ecs_record(&b->a.hdr, &ctx);
+	doc = ecs_record(&b->a.hdr, &ctx);
+	ecs_ctx_free(&ctx);
+	return doc;
 }
 
 UNIT_TEST(ecs_enriches_only_the_task_that_connected)
@@ -136,6 +140,7 @@ UNIT_TEST(ecs_enriches_only_the_task_that_connected)
 		CHECK(!get(doc, "c2watch", "enrichment"));
 		CHECK(!has_hash(doc));
 		json_object_put(doc);
+		ecs_ctx_free(&ctx);
 	}
 }
 
@@ -258,7 +263,11 @@ UNIT_TEST(ecs_alert_rule_metadata_and_every_threat_entry)
 	CHECK(!at(doc, "rule.version"));
 	CHECK(array_has(at(doc, "threat.tactic.id"), "TA0011"));
 	CHECK(!array_has(at(doc, "threat.tactic.id"), "TA0003"));
+	/* The host, as Elastic's agents describe it. */
+	CHECK(at(doc, "host.hostname") && at(doc, "host.os.kernel") &&
+	      at(doc, "host.architecture"));
 	json_object_put(doc);
+	ecs_ctx_free(&ctx);
 	c2w_rs_free(rs);
 	free(blob);
 	json_object_put(meta);
