@@ -180,7 +180,8 @@ static json_object *jstr_arr(const char *a, const char *b)
 	return arr;
 }
 
-static void timestamp(json_object *doc, uint64_t ns)
+/* A date field, from CLOCK_REALTIME nanoseconds, in milliseconds. */
+static void timestamp_key(json_object *doc, const char *key, uint64_t ns)
 {
 	char buf[64], t[32];
 	time_t s = (time_t)(ns / 1000000000ULL);
@@ -190,7 +191,12 @@ static void timestamp(json_object *doc, uint64_t ns)
 	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, sizeof(buf), "%s.%03uZ", t,
 		 (unsigned int)(ns / 1000000ULL % 1000));
-	ecs_set(doc, "@timestamp", json_object_new_string(buf));
+	ecs_set(doc, key, json_object_new_string(buf));
+}
+
+static void timestamp(json_object *doc, uint64_t ns)
+{
+	timestamp_key(doc, "@timestamp", ns);
 }
 
 static json_object *base(const char *kind, const char *action,
@@ -268,7 +274,97 @@ static void proc_args(json_object *doc, uint32_t pid)
 	ecs_set(doc, "process.args", arr);
 	ecs_set(doc, "process.args_count",
 	     json_object_new_int((int)json_object_array_length(arr)));
+	/* The arguments joined by spaces, as Elastic Defend reports it. */
+	for (size_t i = 0; i + 1 < len; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	ecs_set(doc, "process.command_line", json_object_new_string(buf));
 	free(buf);
+}
+
+static void proc_exe(json_object *doc, const char *key, uint32_t pid);
+
+/*
+ * Start time of @pid in clock ticks since boot (/proc/PID/stat field 22,
+ * after the parenthesised comm, which may itself hold spaces); 0 if gone.
+ */
+static unsigned long long proc_start_ticks(uint32_t pid)
+{
+	unsigned long long t = 0;
+	char path[64], *buf, *p;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	buf = read_small(path, &len);
+	if (!buf)
+		return 0;
+	p = strrchr(buf, ')');
+	/* ") S ppid ..." : field 3 is the state; 22 is 19 fields on. */
+	for (int f = 2; p && f < 22; f++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	free(buf);
+	return t;
+}
+
+/* CLOCK_REALTIME seconds of the boot (/proc/stat btime). */
+static long long boot_time(void)
+{
+	char *buf, *p;
+	long long bt = 0;
+	size_t len;
+
+	buf = read_small("/proc/stat", &len);
+	if (!buf)
+		return 0;
+	p = strstr(buf, "\nbtime ");
+	if (p)
+		bt = strtoll(p + 7, NULL, 10);
+	free(buf);
+	return bt;
+}
+
+/*
+ * process.start and process.entity_id (stable for the process's life:
+ * host id, pid and start, hashed, as Elastic Defend's), and the parent's
+ * name and executable only if the parent started before the child: a pid
+ * reused since (the parent exited) would describe another process.
+ */
+static void proc_identity(json_object *doc, const struct ecs_ctx *ctx,
+			  const struct c2w_alert *a)
+{
+	unsigned long long start = proc_start_ticks(a->tgid), pstart;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char id[128], hex[33], path[64], *comm;
+	long hz = sysconf(_SC_CLK_TCK);
+	unsigned int mdlen = 0;
+	size_t len;
+
+	if (!start || hz <= 0)
+		return;
+	timestamp_key(doc, "process.start", (uint64_t)(boot_time() * 1000000000LL +
+			start * (1000000000ULL / (unsigned long long)hz)));
+	snprintf(id, sizeof(id), "%s:%u:%llu", ctx->host_id, a->tgid, start);
+	if (EVP_Digest(id, strlen(id), md, &mdlen, EVP_sha256(), NULL) &&
+	    mdlen >= 16) {
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		ecs_set(doc, "process.entity_id", json_object_new_string(hex));
+	}
+	pstart = proc_start_ticks(a->ppid);
+	if (!pstart || pstart > start) {
+		ecs_set(doc, "c2watch.parent_gone", json_object_new_boolean(1));
+		return;
+	}
+	proc_exe(doc, "process.parent.executable", a->ppid);
+	snprintf(path, sizeof(path), "/proc/%u/comm", a->ppid);
+	comm = read_small(path, &len);
+	if (comm) {
+		comm[strcspn(comm, "\n")] = '\0';
+		ecs_set(doc, "process.parent.name", json_object_new_string(comm));
+		free(comm);
+	}
 }
 
 static void proc_exe(json_object *doc, const char *key, uint32_t pid)
@@ -699,7 +795,7 @@ static json_object *alert_doc(const struct c2w_alert *a,
 		ecs_set(doc, "c2watch.enrichment", json_object_new_string(st));
 		if (!strcmp(st, "ok")) {
 			proc_args(doc, a->tgid);
-			proc_exe(doc, "process.parent.executable", a->ppid);
+			proc_identity(doc, ctx, a);
 			proc_hash(doc, a->tgid);
 			proc_container(doc, a->tgid);
 		}

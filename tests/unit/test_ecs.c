@@ -4,7 +4,9 @@
  * connecting task still runs the program the alert names. The alerts here
  * describe this very process, then variants of it that no longer match.
  */
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,7 +97,52 @@ UNIT_TEST(ecs_enriches_only_the_task_that_connected)
 	doc = doc_for(&b);
 	CHECK_STR(get(doc, "c2watch", "enrichment"), "ok");
 	CHECK(has_hash(doc));
+	/* Its identity, stable for its life, and its parent, checked. */
+	CHECK(get(doc, "process", "entity_id") &&
+	      strlen(get(doc, "process", "entity_id")) == 32);
+	CHECK(get(doc, "process", "start") &&
+	      strchr(get(doc, "process", "start"), 'T'));
+	CHECK(get(doc, "process", "command_line"));
+	{
+		json_object *doc2 = doc_for(&b);
+
+		CHECK(get(doc2, "process", "entity_id") &&
+		      !strcmp(get(doc, "process", "entity_id"),
+			      get(doc2, "process", "entity_id")));
+		json_object_put(doc2);
+	}
 	json_object_put(doc);
+
+	/* The real parent started before: named. */
+	self_alert(&b, NULL);
+	doc = doc_for(&b);
+	CHECK(!get(doc, "c2watch", "parent_gone"));
+	CHECK(get(doc, "process", "parent") &&
+	      strstr(get(doc, "process", "parent"), "executable") &&
+	      strstr(get(doc, "process", "parent"), "name"));
+	json_object_put(doc);
+
+	/* A "parent" that started after the child (a reused pid): not told. */
+	{
+		pid_t later;
+
+		usleep(20000);	/* a later start, in clock ticks */
+		later = fork();
+		if (!later) {
+			pause();
+			_exit(0);
+		}
+		usleep(20000);
+		self_alert(&b, NULL);
+		b.a.ppid = (uint32_t)later;
+		doc = doc_for(&b);
+		CHECK_STR(get(doc, "c2watch", "parent_gone"), "true");
+		CHECK(get(doc, "process", "parent") &&
+		      !strstr(get(doc, "process", "parent"), "executable"));
+		json_object_put(doc);
+		kill(later, SIGKILL);
+		waitpid(later, NULL, 0);
+	}
 
 	/* Same comm, another executable: it exec'd since. */
 	self_alert(&b, "/tmp/.x/implant");
