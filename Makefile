@@ -123,6 +123,8 @@ LIB_HDRS := userspace/rsbuild.h userspace/kql.h userspace/rulefile.h \
 	userspace/evaluate.h userspace/nlclient.h userspace/hostcheck.h \
 	userspace/record.h userspace/device.h
 SEED_RULES := userspace/rules/suspicious_network_unknown_executable.ndjson
+# Into Elasticsearch: index template, ingest pipeline, Kibana rule, Filebeat.
+ELASTIC_ASSETS := $(wildcard userspace/elastic/*)
 # Elastic's rule exactly as published, for parity; not loaded by default.
 UPSTREAM_RULES := userspace/rules/upstream/suspicious_network_unknown_executable.ndjson
 
@@ -333,9 +335,10 @@ install-userspace: userspace
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)/etc/logrotate.d $(DESTDIR)$(RULESDIR) \
-		$(DESTDIR)$(DATADIR)/upstream
+		$(DESTDIR)$(DATADIR)/upstream $(DESTDIR)$(DATADIR)/elastic
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(UPSTREAM_RULES) $(DESTDIR)$(DATADIR)/upstream/
+	install -m 0644 $(ELASTIC_ASSETS) $(DESTDIR)$(DATADIR)/elastic/
 	sed 's|/usr/sbin/c2watchd|$(SBINDIR)/c2watchd|' \
 		userspace/c2watchd.service > $(DESTDIR)$(UNITDIR)/c2watchd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/c2watchd.service

@@ -137,6 +137,10 @@ vm_gate "VM run completed cleanly" check vm.log
 # Every kind of document c2watchd wrote in that run, against Elastic's ECS
 # field table (npm @elastic/ecs).
 ktap ecs.log tests/ecs/validate.sh "$out/vm.log"
+# The Elasticsearch assets, structurally, and against those documents.
+ktap elastic.log node tests/elastic/check.js \
+	"${C2W_CACHE:-$HOME/.cache/c2watch}/npm/node_modules" userspace/elastic \
+	"$out/vm.log"
 
 # The demo as "make demo" runs it: every alert it announces must appear and
 # every silence must be the module's decision. Then the same job with
@@ -281,7 +285,7 @@ else
 fi
 
 # Only top-level KTAP result lines count; harness sub-lines start with "#".
-all=$(cd "$out" && cat ktap unit.log ecs.log install.log deb.log vm.log vm-demo.log \
+all=$(cd "$out" && cat ktap unit.log ecs.log elastic.log install.log deb.log vm.log vm-demo.log \
 	matrix.log vm-install.log vm-debpkg-*.log vm-debug.log vm-sign.log \
 	2>/dev/null)
 skips=$(grep -E '^ok .*# SKIP' <<< "$all")

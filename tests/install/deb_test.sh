@@ -42,6 +42,10 @@ diff -u - "$out/c2watch.files" > "$out/diff" <<LIST
 ./lib/systemd/system/c2watchd.service
 ./usr/sbin/c2watchctl
 ./usr/sbin/c2watchd
+./usr/share/c2watch/elastic/filebeat.yml
+./usr/share/c2watch/elastic/index-template.json
+./usr/share/c2watch/elastic/ingest-pipeline.json
+./usr/share/c2watch/elastic/kibana-rules.ndjson
 ./usr/share/c2watch/upstream/suspicious_network_unknown_executable.ndjson
 ./usr/share/doc/c2watch/changelog.gz
 ./usr/share/doc/c2watch/copyright

@@ -60,6 +60,11 @@ same_tree "$d" <<LIST
 755 usr/local/sbin/c2watchd
 755 usr/local/share
 755 usr/local/share/c2watch
+755 usr/local/share/c2watch/elastic
+644 usr/local/share/c2watch/elastic/filebeat.yml
+644 usr/local/share/c2watch/elastic/index-template.json
+644 usr/local/share/c2watch/elastic/ingest-pipeline.json
+644 usr/local/share/c2watch/elastic/kibana-rules.ndjson
 755 usr/local/share/c2watch/upstream
 644 usr/local/share/c2watch/upstream/$rules
 755 usr/local/share/man
