@@ -245,7 +245,8 @@ static int emit_alert(struct conn *c, const struct c2w_rule_info *rule,
 		      u32 extra_flags)
 {
 	struct c2w_alert *a = &c->scratch->alert;
-	char *a_exe = (char *)(a + 1);
+	/* Through the buffer the union gives the path room in (FORTIFY). */
+	u8 *a_exe = c->scratch->alert_buf + sizeof(*a);
 	u32 exe_len = min_t(u32, c->exe.len, C2W_PATH_MAX - 1);
 	u32 size = ALIGN(sizeof(*a) + exe_len + 1, C2W_REC_ALIGN);
 
