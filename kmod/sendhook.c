@@ -54,7 +54,8 @@ static struct memo __percpu *memo;
 
 /*
  * The slot of this send, and whether it holds this send's exclusion;
- * @key is filled in for memo_store().
+ * @key (padding zeroed: slots are compared with memcmp()) is filled in for
+ * the caller to store there once the send is excluded.
  */
 static struct memo_slot *memo_find(const struct c2w_attempt *a,
 				   const struct sock *sk, u64 gen,
@@ -161,7 +162,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		return 0;
 	}
 	if (c2w_detect(&a))
-		*slot = key;
+		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 
 ignore:
