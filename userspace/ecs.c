@@ -48,7 +48,7 @@ static void os_release_value(const char *line, const char *key, char *out,
 static void os_release(struct ecs_ctx *ctx)
 {
 	FILE *f = fopen("/etc/os-release", "r");
-	char line[256], like[64] = "";
+	char line[256], like[32] = "";
 
 	if (!f)
 		f = fopen("/usr/lib/os-release", "r");
