@@ -161,11 +161,23 @@ static int one(int fd, struct arena *a, bool lock_ok, unsigned long *cmdp)
 	return ret ? errno : 0;
 }
 
-/* What any user may do with an open device; everything else needs root. */
+/* @cmd is @base with any size from @min on (the sized commands). */
+static bool sized(unsigned long cmd, unsigned long base, size_t min)
+{
+	return _IOC_TYPE(cmd) == _IOC_TYPE(base) &&
+	       _IOC_NR(cmd) == _IOC_NR(base) &&
+	       _IOC_DIR(cmd) == _IOC_DIR(base) && _IOC_SIZE(cmd) >= min;
+}
+
+/*
+ * What any user may do with an open device; everything else needs root.
+ * GET_CONFIG and GET_STATS in any size (a newer or older header's).
+ */
 static bool unprivileged_cmd(unsigned long cmd)
 {
-	return cmd == C2W_IOC_GET_VERSION || cmd == C2W_IOC_GET_CONFIG ||
-	       cmd == C2W_IOC_GET_STATS;
+	return cmd == C2W_IOC_GET_VERSION ||
+	       sized(cmd, C2W_IOC_GET_CONFIG, C2W_CONFIG_SIZE_VER0) ||
+	       sized(cmd, C2W_IOC_GET_STATS, C2W_STATS_SIZE_VER0);
 }
 
 /*
