@@ -376,8 +376,10 @@ uninstall:
 		$(DESTDIR)/etc/modules-load.d/c2watch.conf \
 		$(patsubst docs/man/%.4,$(DESTDIR)$(MANDIR)/man4/%.4,$(filter %.4,$(MANPAGES))) \
 		$(patsubst docs/man/%.8,$(DESTDIR)$(MANDIR)/man8/%.8,$(filter %.8,$(MANPAGES))) \
-		$(patsubst userspace/rules/%,$(DESTDIR)$(DATADIR)/%,$(UPSTREAM_RULES))
-	-rmdir $(DESTDIR)$(DATADIR)/upstream $(DESTDIR)$(DATADIR) 2>/dev/null
+		$(patsubst userspace/rules/%,$(DESTDIR)$(DATADIR)/%,$(UPSTREAM_RULES)) \
+		$(patsubst userspace/%,$(DESTDIR)$(DATADIR)/%,$(ELASTIC_ASSETS))
+	-rmdir $(DESTDIR)$(DATADIR)/upstream $(DESTDIR)$(DATADIR)/elastic \
+		$(DESTDIR)$(DATADIR) 2>/dev/null
 	@set -e; for f in $(SEED_RULES); do \
 		t=$(DESTDIR)$(RULESDIR)/$${f##*/}; \
 		rm -f "$$t.dist"; \
