@@ -49,6 +49,7 @@ extern struct mutex c2w_config_lock;	/* serialises every configuration change */
 extern bool c2w_enabled;
 extern bool c2w_locked;
 extern u32 c2w_default_window;
+extern u32 c2w_events_interval;
 
 /* ---- counters (stats.c) ---- */
 
@@ -71,6 +72,7 @@ enum c2w_stat {
 	C2W_ST_NETLINK_SENT,
 	C2W_ST_NETLINK_FAILED,
 	C2W_ST_SEND_MEMO,
+	C2W_ST_EVENTS,
 	C2W_ST_MAX
 };
 
@@ -196,13 +198,15 @@ enum c2w_seen_verdict {
 	C2W_SEEN_NEW,		/* not seen within the window: alert */
 	C2W_SEEN_KNOWN,		/* seen within the window: suppress */
 	C2W_SEEN_FULL,		/* could not be recorded: alert (fail open) */
+	C2W_SEEN_EVENT,		/* known, but an event is due (events_interval) */
 };
 
 int c2w_seen_init(u32 capacity);
 void c2w_seen_stop(void);
 void c2w_seen_exit(void);
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
-				     const char *key, u32 key_len, u32 window);
+				     const char *key, u32 key_len, u32 window,
+				     u32 events);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_gauges(struct c2w_stats *st);

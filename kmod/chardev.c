@@ -237,8 +237,7 @@ static long ioctl_set_config(void __user *argp, size_t usize)
 	if (ret)
 		return ret;
 	/* No mask at all is what a uapi 1 caller sends: refused, not a no-op. */
-	if (!c.mask || (c.mask & ~C2W_CONFIG_ALL) || c.reserved[0] ||
-	    c.reserved[1])
+	if (!c.mask || (c.mask & ~C2W_CONFIG_ALL) || c.reserved)
 		return -EINVAL;
 	if ((c.mask & C2W_CONFIG_ENABLED) && c.enabled > 1)
 		return -EINVAL;
@@ -247,6 +246,9 @@ static long ioctl_set_config(void __user *argp, size_t usize)
 		return -EINVAL;
 	if ((c.mask & C2W_CONFIG_SEEN_CAPACITY) &&
 	    (!c.seen_capacity || c.seen_capacity > C2W_MAX_SEEN_CAPACITY))
+		return -EINVAL;
+	if ((c.mask & C2W_CONFIG_EVENTS_INTERVAL) &&
+	    c.events_interval > C2W_MAX_WINDOW)
 		return -EINVAL;
 
 	mutex_lock(&c2w_config_lock);
@@ -263,6 +265,10 @@ static long ioctl_set_config(void __user *argp, size_t usize)
 	if (c.mask & C2W_CONFIG_DEFAULT_WINDOW) {
 		WRITE_ONCE(c2w_default_window, c.default_window);
 		c2w_config_record(C2W_CFG_WINDOW, c.default_window);
+	}
+	if (c.mask & C2W_CONFIG_EVENTS_INTERVAL) {
+		WRITE_ONCE(c2w_events_interval, c.events_interval);
+		c2w_config_record(C2W_CFG_EVENTS_INTERVAL, c.events_interval);
 	}
 	if (c.mask & C2W_CONFIG_ENABLED) {
 		WRITE_ONCE(c2w_enabled, c.enabled);

@@ -19,3 +19,5 @@ DEFINE_MUTEX(c2w_config_lock);
 bool c2w_enabled;
 bool c2w_locked;
 u32 c2w_default_window;
+/* Seconds between reports of a known key's matches; 0: none (C2W_AF_EVENT). */
+u32 c2w_events_interval;

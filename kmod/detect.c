@@ -304,7 +304,9 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
  * @a: what the probe saw of the attempt; the task is current
  *
  * Every call ends as exactly one of excluded, suppressed, alerted (at least
- * one alert queued), dropped (alerts due, none queued) or failed.
+ * one alert queued), dropped (alerts due, none queued) or failed. A known
+ * key's match reported as an event (%C2W_AF_EVENT) is suppressed: it is
+ * counted apart, as events.
  *
  * Context: kprobe context (preemption disabled).
  * Return: true when no rule matched (excluded), whatever the seen set.
@@ -313,8 +315,9 @@ bool c2w_detect(const struct c2w_attempt *a)
 {
 	struct scratch *sc = scratch[smp_processor_id()];
 	const struct c2w_active_rules *ar;
+	u32 events = READ_ONCE(c2w_events_interval);
 	u64 t0 = ktime_get_ns(), hits;
-	int queued = 0, dropped = 0;
+	int queued = 0, dropped = 0, reported = 0;
 	enum c2w_stat outcome;
 	struct conn *c;
 	u32 i;
@@ -351,8 +354,14 @@ bool c2w_detect(const struct c2w_attempt *a)
 
 			key = c2w_nt_key(rule, &c->ev, c->scratch->key,
 					 sizeof(c->scratch->key), &klen);
-			switch (c2w_seen_check(rule, key, klen, window)) {
+			switch (c2w_seen_check(rule, key, klen, window,
+					       events)) {
 			case C2W_SEEN_KNOWN:
+				continue;
+			case C2W_SEEN_EVENT:
+				/* A lost one is counted by the stream. */
+				if (!emit_alert(c, rule, C2W_AF_EVENT))
+					reported++;
 				continue;
 			case C2W_SEEN_FULL:
 				extra = C2W_AF_SEEN_FULL;
@@ -366,6 +375,8 @@ bool c2w_detect(const struct c2w_attempt *a)
 		else
 			queued++;
 	}
+	if (reported)
+		c2w_count(C2W_ST_EVENTS, reported);
 	if (queued)
 		outcome = C2W_ST_ALERTED;
 	else if (dropped)

@@ -33,6 +33,7 @@ struct seen_entry {
 	struct rcu_head rcu;
 	u64 first;		/* CLOCK_REALTIME seconds */
 	u64 last;
+	u64 last_event;		/* last alert or C2W_AF_EVENT report, 0: none */
 	atomic64_t hits;
 	u32 window;		/* window at the last match, for the reaper */
 	u16 id_len;
@@ -154,6 +155,7 @@ static struct seen_entry *entry_alloc(const struct seen_lookup *k, u64 first,
 		return NULL;
 	e->first = first;
 	e->last = last;
+	e->last_event = 0;
 	atomic64_set(&e->hits, hits);
 	e->window = window;
 	e->id_len = k->id_len;
@@ -182,11 +184,28 @@ static void entry_remove(struct seen_entry *e)
 }
 
 /*
+ * A known key's match is reported when @events is set and the last report
+ * is that old; cmpxchg so that one CPU reports it.
+ */
+static enum c2w_seen_verdict event_due(struct seen_entry *e, u64 now,
+				       u32 events)
+{
+	u64 prev = READ_ONCE(e->last_event);
+
+	if (!events || (s64)(now - prev) < (s64)events)
+		return C2W_SEEN_KNOWN;
+	if (cmpxchg64(&e->last_event, prev, now) != prev)
+		return C2W_SEEN_KNOWN;
+	return C2W_SEEN_EVENT;
+}
+
+/*
  * A match on an existing entry: refresh last-seen; new again when the
  * previous match is older than the window. cmpxchg so that of several CPUs
  * racing on an expired entry exactly one alerts.
  */
-static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window)
+static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window,
+				   u32 events)
 {
 	int tries;
 
@@ -198,10 +217,12 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window)
 		if ((s64)(now - last) <= (s64)window) {
 			if (now > last)
 				cmpxchg64(&e->last, last, now);
-			return C2W_SEEN_KNOWN;
+			return event_due(e, now, events);
 		}
 		if (cmpxchg64(&e->last, last, now) == last) {
 			WRITE_ONCE(e->first, now);
+			/* The alert is this key's report for the interval. */
+			WRITE_ONCE(e->last_event, now);
 			c2w_count(C2W_ST_SEEN_EXPIRED, 1);
 			return C2W_SEEN_NEW;
 		}
@@ -215,13 +236,16 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window)
  * @key: new-terms key
  * @key_len: its length
  * @window: the rule's window in seconds
+ * @events: seconds between reports of a known key's matches, 0 for none
  *
  * Context: any, including kprobe context; never sleeps.
- * Return: %C2W_SEEN_NEW (alert), %C2W_SEEN_KNOWN (suppress) or
- * %C2W_SEEN_FULL (not recorded: alert, fail open).
+ * Return: %C2W_SEEN_NEW (alert), %C2W_SEEN_KNOWN (suppress),
+ * %C2W_SEEN_EVENT (known, report it as an event) or %C2W_SEEN_FULL (not
+ * recorded: alert, fail open).
  */
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
-				     const char *key, u32 key_len, u32 window)
+				     const char *key, u32 key_len, u32 window,
+				     u32 events)
 {
 	struct seen_lookup k = {
 		.id = rule->id, .id_len = rule->id_len,
@@ -234,7 +258,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 	rcu_read_lock();
 	e = rhashtable_lookup(&seen_tbl, &k, seen_params);
 	if (e) {
-		v = touch(e, now, window);
+		v = touch(e, now, window, events);
 		rcu_read_unlock();
 		return v;
 	}
@@ -245,6 +269,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 		c2w_count(C2W_ST_SEEN_FULL, 1);
 		return C2W_SEEN_FULL;
 	}
+	e->last_event = now;
 	rcu_read_lock();
 	old = rhashtable_lookup_get_insert_key(&seen_tbl, &k, &e->node,
 					       seen_params);
@@ -256,7 +281,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 	}
 	if (old) {
 		/* Another CPU inserted the key first: it alerts, we don't. */
-		v = touch(old, now, window);
+		v = touch(old, now, window, events);
 		rcu_read_unlock();
 		entry_free_now(e);
 		return v;

@@ -40,6 +40,7 @@ void c2w_stats_sum(struct c2w_stats *st)
 	for (i = 0; i < C2W_SEND_MAX; i++)
 		st->send_hits[i] = sum.send[i];
 	st->send_memo = sum.c[C2W_ST_SEND_MEMO];
+	st->events = sum.c[C2W_ST_EVENTS];
 	st->ignored = sum.c[C2W_ST_IGNORED];
 	st->evaluated = sum.c[C2W_ST_EVALUATED];
 	st->excluded = sum.c[C2W_ST_EXCLUDED];

@@ -40,4 +40,5 @@ void c2w_status_config(struct c2w_config *c)
 	c->seen_capacity = c2w_seen_capacity();
 	c->default_window = READ_ONCE(c2w_default_window);
 	c->queue_size = c2w_stream_size();
+	c->events_interval = READ_ONCE(c2w_events_interval);
 }

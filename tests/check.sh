@@ -141,6 +141,8 @@ ktap ecs.log tests/ecs/validate.sh "$out/vm.log"
 ktap elastic.log node tests/elastic/check.js \
 	"${C2W_CACHE:-$HOME/.cache/c2watch}/npm/node_modules" userspace/elastic \
 	"$out/vm.log"
+# Fleet mode on those documents: c2watchctl eval per host and --fleet.
+ktap fleet.log tests/elastic/fleet.sh "$out/vm.log" build/c2watchctl
 
 # The demo as "make demo" runs it: every alert it announces must appear and
 # every silence must be the module's decision. Then the same job with

@@ -290,6 +290,14 @@ static int status_main(int argc, char **argv)
 	printf("rules:            %u\n", st.rules);
 	printf("default window:   ");
 	print_window(c.default_window);
+	printf("\nevents:           ");
+	if (c.events_interval) {
+		printf("every match, at most one per key per ");
+		print_window(c.events_interval);
+		printf(" (c2watchd --events)");
+	} else {
+		printf("off (new keys only)");
+	}
 	printf("\nattempts:         %llu (connect tcp4 %llu, tcp6 %llu, udp4 %llu, udp6 %llu; sendto udp4 %llu, udp6 %llu)\n",
 	       U(hooks), U(st.hook_hits[C2W_HOOK_TCP4]),
 	       U(st.hook_hits[C2W_HOOK_TCP6]), U(st.hook_hits[C2W_HOOK_UDP4]),
@@ -301,8 +309,8 @@ static int status_main(int argc, char **argv)
 	       U(st.send_memo));
 	printf("  evaluated:      %llu\n", U(st.evaluated));
 	printf("    excluded:     %llu\n", U(st.excluded));
-	printf("    suppressed:   %llu (matched, already seen)\n",
-	       U(st.suppressed));
+	printf("    suppressed:   %llu (matched, already seen; %llu reported as events)\n",
+	       U(st.suppressed), U(st.events));
 	printf("    alerted:      %llu\n", U(st.alerted));
 	printf("    dropped:      %llu (queue full)\n", U(st.dropped_alerts));
 	printf("    failed:       %llu\n", U(st.failed));
@@ -707,7 +715,7 @@ static int unload_main(int argc, char **argv)
 
 static int eval_main(int argc, char **argv)
 {
-	bool explain = false;
+	bool explain = false, fleet = false;
 	char err[1024];
 	uint32_t size;
 	void *blob;
@@ -716,9 +724,13 @@ static int eval_main(int argc, char **argv)
 
 	if (wants_help(argc, argv))
 		return 0;
-	if (argc > 1 && !strcmp(argv[1], "--explain")) {
-		explain = true;
-		a++;
+	for (; a < argc && argv[a][0] == '-' && argv[a][1]; a++) {
+		if (!strcmp(argv[a], "--explain"))
+			explain = true;
+		else if (!strcmp(argv[a], "--fleet"))
+			fleet = true;
+		else
+			return usage_error("unknown option");
 	}
 	if (argc - a != 2)
 		return usage_error("needs RULEFILE and EVENTS");
@@ -733,8 +745,8 @@ static int eval_main(int argc, char **argv)
 		free(blob);
 		return EXIT_USAGE;
 	}
-	ret = eval_events(blob, size, in, argv[a + 1], stdout, explain, err,
-			  sizeof(err));
+	ret = eval_events(blob, size, in, argv[a + 1], stdout, explain, fleet,
+			  err, sizeof(err));
 	if (in != stdin)
 		fclose(in);
 	free(blob);
@@ -804,11 +816,13 @@ static const struct subcommand subcommands[] = {
 	{ "unload", unload_main, "",
 	  "Ask the reader (c2watchd) to let go and unload the module;\n"
 	  "c2watchd reattaches when the module is loaded again." },
-	{ "eval", eval_main, "[--explain] RULEFILE EVENTS.ndjson",
+	{ "eval", eval_main, "[--explain] [--fleet] RULEFILE EVENTS.ndjson",
 	  "Offline dry run with the module's own rule core: prints\n"
 	  "{\"match\":..,\"alert\":..} per ECS event (flat or nested keys),\n"
 	  "applying new-terms windows in @timestamp order. No module, no root.\n"
-	  "--explain names, per rule, the clause that failed." },
+	  "New terms are per host (host.id, else host.name), as the module\n"
+	  "keeps them; --fleet keeps them across hosts, as Kibana's new_terms\n"
+	  "rule does. --explain names, per rule, the clause that failed." },
 	{ "version", version_main, "", "Tool and module versions." },
 	{ "help", help_main, "", "This text." },
 };

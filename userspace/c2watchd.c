@@ -56,6 +56,8 @@ struct c2watchd {
 	bool foreground;
 	bool use_syslog;
 	bool pretty;
+	bool events;		/* --events: every match, for fleet new terms */
+	uint32_t events_interval;
 	unsigned int flush_interval;
 
 	int out_fd;
@@ -355,6 +357,7 @@ static void handle_records(struct c2watchd *d, const unsigned char *buf,
 	for (size_t off = 0; off + sizeof(struct c2w_record_hdr) <= len;) {
 		const struct c2w_record_hdr *h = (const void *)(buf + off);
 		json_object *doc;
+		bool alert;
 
 		if (h->size < sizeof(*h) || h->size > len - off) {
 			msg(d, LOG_ERR, "malformed record at offset %zu", off);
@@ -364,18 +367,30 @@ static void handle_records(struct c2watchd *d, const unsigned char *buf,
 		    ((const struct c2w_config_rec *)h)->what ==
 		    C2W_CFG_RULES_LOADED)
 			refresh_rules(d);
+		alert = h->type == C2W_REC_ALERT &&
+			h->size >= sizeof(struct c2w_alert) &&
+			!(((const struct c2w_alert *)h)->flags & C2W_AF_EVENT);
 		doc = ecs_record(h, &d->ecs);
 		if (doc) {
 			emit(d, doc);
-			if (d->use_syslog && h->type == C2W_REC_ALERT)
+			if (d->use_syslog && alert)
 				log_alert_syslog(doc);
+			json_object_put(doc);
+		}
+		/*
+		 * With --events every match is an event too, the first one
+		 * (the alert) included: the module reports the later ones.
+		 */
+		if (alert && d->events) {
+			doc = ecs_match_event((const void *)h, &d->ecs);
+			emit(d, doc);
 			json_object_put(doc);
 		}
 		/*
 		 * An alert is a new key: on disk within a second, so that a
 		 * crash cannot make it new again (at most one save a second).
 		 */
-		if (h->type == C2W_REC_ALERT && d->next_flush > d->last_save + 1)
+		if (alert && d->next_flush > d->last_save + 1)
 			d->next_flush = d->last_save + 1;
 		if (h->type == C2W_REC_CONFIG &&
 		    ((const struct c2w_config_rec *)h)->what ==
@@ -383,6 +398,30 @@ static void handle_records(struct c2watchd *d, const unsigned char *buf,
 			check_host_rules(d);
 		off += h->size;
 	}
+}
+
+/*
+ * --events or not, the module is told: it reports known keys' matches only
+ * when asked. A locked module keeps its setting, which is said.
+ */
+static void set_events(struct c2watchd *d)
+{
+	struct c2w_config c = {
+		.mask = C2W_CONFIG_EVENTS_INTERVAL,
+		.events_interval = d->events ? d->events_interval : 0,
+	};
+
+	if (!ioctl(d->dev_fd, C2W_IOC_SET_CONFIG, &c))
+		return;
+	if (errno == EPERM && !ioctl(d->dev_fd, C2W_IOC_GET_CONFIG, &c)) {
+		if (c.events_interval != (d->events ? d->events_interval : 0))
+			msg(d, LOG_WARNING, "configuration locked: the module reports known executables' matches every %us, not as --events asks",
+			    c.events_interval);
+		return;
+	}
+	msg(d, d->events ? LOG_ERR : LOG_WARNING,
+	    "setting the events interval: %s%s", strerror(errno),
+	    errno == EINVAL ? " (a module older than --events)" : "");
 }
 
 static int attach(struct c2watchd *d)
@@ -427,6 +466,7 @@ static int attach(struct c2watchd *d)
 			    strerror(-ret));
 	}
 	free(quiet);
+	set_events(d);
 	/* Loaded: the module's "rules loaded" record leads to the check. */
 	if (d->detached_at) {
 		time_t now = time(NULL);
@@ -572,6 +612,12 @@ static void usage(FILE *f)
 "  -l, --syslog            also log a one-line summary per alert to syslog\n"
 "  -i, --flush-interval S  seconds between periodic state saves (default\n"
 "                          60); a new key is saved within a second anyway\n"
+"  -e, --events            also write every rule match as an event\n"
+"                          (event.kind \"event\"), not only new ones: at most\n"
+"                          one per new-terms key per --events-interval, the\n"
+"                          data a fleet-wide new-terms rule in Kibana reads\n"
+"  -E, --events-interval D at most one event per key per D (1h, 30m, 86400s;\n"
+"                          default 1h); implies --events\n"
 "  -n, --no-enrich         do not read /proc for args, parent, hash\n"
 "  -p, --pretty            indented JSON for reading (not NDJSON)\n"
 "  -V, --version           print the version and exit\n"
@@ -593,6 +639,8 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "syslog", no_argument, NULL, 'l' },
 		{ "flush-interval", required_argument, NULL, 'i' },
+		{ "events", no_argument, NULL, 'e' },
+		{ "events-interval", required_argument, NULL, 'E' },
 		{ "no-enrich", no_argument, NULL, 'n' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
@@ -603,12 +651,13 @@ int main(int argc, char **argv)
 		.rules = RULES_DEFAULT_DIR, .output = DEFAULT_OUTPUT,
 		.state = DEFAULT_STATE, .device = "/dev/" C2W_DEVICE_NAME,
 		.flush_interval = 60, .out_fd = -1, .dev_fd = -1,
+		.events_interval = 3600,
 	};
 	struct sigaction sa;
 	bool enrich = true;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "r:o:s:d:fli:npVh", opts,
+	while ((opt = getopt_long(argc, argv, "r:o:s:d:fli:eE:npVh", opts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'r': d.rules = optarg; break;
@@ -618,6 +667,15 @@ int main(int argc, char **argv)
 		case 'f': d.foreground = true; break;
 		case 'l': d.use_syslog = true; break;
 		case 'n': enrich = false; break;
+		case 'e': d.events = true; break;
+		case 'E':
+			if (rules_parse_window(optarg, &d.events_interval)) {
+				fprintf(stderr, "c2watchd: --events-interval: not a duration: %s\n",
+					optarg);
+				return 2;
+			}
+			d.events = true;
+			break;
 		case 'p': d.pretty = true; break;
 		case 'i': {
 			char *end;

@@ -647,7 +647,6 @@ static bool rule_metadata(json_object *doc, const struct ecs_ctx *ctx,
 		ecs_set(doc, "rule.uuid", json_object_get(v));
 	str_array(doc, "rule.author", m, "author");
 	str_array(doc, "rule.reference", m, "references");
-	ecs_set(doc, "rule.ruleset", json_object_new_string("c2watch"));
 	if (json_object_object_get_ex(m, "threat", &v) &&
 	    json_object_is_type(v, json_type_array))
 		rule_threat(doc, v);
@@ -666,10 +665,10 @@ static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ C2W_AF_PATH_UNRESOLVED, "c2watch.path_unresolved" },
 };
 
-/* One line that names the alert: what ran, who, where it went, why. */
+/* One line that names the match: what ran, who, where it went, why. */
 static void message(json_object *doc, const struct c2w_alert *a,
 		    const char *exe, uint32_t exe_len,
-		    const struct c2w_rule_info *r)
+		    const struct c2w_rule_info *r, bool alert)
 {
 	char dst[INET6_ADDRSTRLEN], user[64], *m = NULL;
 	json_object *v;
@@ -681,19 +680,26 @@ static void message(json_object *doc, const struct c2w_alert *a,
 		snprintf(user, sizeof(user), "%s", json_object_get_string(v));
 	else
 		snprintf(user, sizeof(user), "uid %u", a->uid);
-	if (asprintf(&m, "%.*s (pid %u, %s) connected to %s port %u/%s for the first time: %.*s",
+	if (asprintf(&m, "%.*s (pid %u, %s) connected to %s port %u/%s%s: %.*s",
 		     (int)exe_len, exe, a->tgid, user, dst,
 		     a->dport, a->transport == C2W_TRANSPORT_UDP ? "udp" : "tcp",
+		     alert ? " for the first time" : "",
 		     r ? (int)r->name_len : 4, r ? r->name : "rule") < 0)
 		return;
 	ecs_set(doc, "message", json_object_new_string(m));
 	free(m);
 }
 
-static json_object *alert_doc(const struct c2w_alert *a,
-			      const struct ecs_ctx *ctx)
+/*
+ * A rule's match: the alert (@alert), or the plain event a SIEM's own
+ * new-terms rule reads (c2watchd --events), without severity, risk or the
+ * rule's description and threat.
+ */
+static json_object *match_doc(const struct c2w_alert *a,
+			      const struct ecs_ctx *ctx, bool alert)
 {
-	json_object *doc = base("alert", "connection_attempted", ctx);
+	json_object *doc = base(alert ? "alert" : "event",
+				"connection_attempted", ctx);
 	char rule_id[C2W_RULE_ID_MAX + 1], comm[C2W_COMM_LEN + 1];
 	const struct c2w_rule_info *r;
 	const char *name, *slash;
@@ -717,13 +723,6 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	ecs_set(doc, "event.category", jstr_arr("network", NULL));
 	ecs_set(doc, "event.type", jstr_arr("connection", "start"));
 	ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)a->hdr.seq));
-	/*
-	 * Elastic's external-alert promotion reads event.severity on its
-	 * 21/47/73/99 scale (low, medium, high, critical).
-	 */
-	ecs_set(doc, "event.severity", json_object_new_int(
-		sev_scale[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
-	ecs_set(doc, "event.risk_score", json_object_new_int(a->risk_score));
 	ecs_set(doc, "rule.id", json_object_new_string(rule_id));
 	r = find_rule(ctx, rule_id);
 	if (r && r->name_len)
@@ -731,10 +730,21 @@ static json_object *alert_doc(const struct c2w_alert *a,
 		     json_object_new_string_len(r->name, (int)r->name_len));
 	if (r && (r->flags & C2W_RULE_LOCAL_VARIANT))
 		ecs_set(doc, "c2watch.rule.variant", json_object_new_string("local"));
-	ecs_set(doc, "c2watch.rule.severity", json_object_new_string(
-		rules_severity_name(a->severity)));
-	if (!rule_metadata(doc, ctx, rule_id))
-		kernel_threat(doc, r);
+	ecs_set(doc, "rule.ruleset", json_object_new_string("c2watch"));
+	if (alert) {
+		/*
+		 * Elastic's external-alert promotion reads event.severity on
+		 * its 21/47/73/99 scale (low, medium, high, critical).
+		 */
+		ecs_set(doc, "event.severity", json_object_new_int(
+			sev_scale[a->severity <= C2W_SEV_MAX ? a->severity : 0]));
+		ecs_set(doc, "event.risk_score",
+			json_object_new_int(a->risk_score));
+		ecs_set(doc, "c2watch.rule.severity", json_object_new_string(
+			rules_severity_name(a->severity)));
+		if (!rule_metadata(doc, ctx, rule_id))
+			kernel_threat(doc, r);
+	}
 
 	ecs_set(doc, "process.pid", json_object_new_int64(a->tgid));
 	ecs_set(doc, "process.thread.id", json_object_new_int64(a->pid));
@@ -777,7 +787,7 @@ static json_object *alert_doc(const struct c2w_alert *a,
 	ecs_set(doc, "network.type", json_object_new_string(
 		a->family == 4 ? "ipv4" : "ipv6"));
 	ecs_set(doc, "network.direction", json_object_new_string("egress"));
-	message(doc, a, exe, exe_len, r);
+	message(doc, a, exe, exe_len, r, alert);
 
 	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		ecs_set(doc, flag_names[i].name,
@@ -817,6 +827,7 @@ static const char *const config_names[] = {
 	[C2W_CFG_READER_ATTACHED] = "reader_attached",
 	[C2W_CFG_READER_DETACHED] = "reader_detached",
 	[C2W_CFG_PROBES_DISARMED] = "probes_disarmed",
+	[C2W_CFG_EVENTS_INTERVAL] = "events_interval",
 };
 
 /* A record that counts something lost: how many now, how many in all. */
@@ -855,7 +866,9 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 	case C2W_REC_ALERT:
 		if (h->size < sizeof(struct c2w_alert))
 			return NULL;
-		return alert_doc((const struct c2w_alert *)h, ctx);
+		return match_doc((const struct c2w_alert *)h, ctx,
+				 !(((const struct c2w_alert *)h)->flags &
+				   C2W_AF_EVENT));
 	case C2W_REC_LOST: {
 		const struct c2w_lost *l = (const void *)h;
 
@@ -912,6 +925,19 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 	default:
 		return NULL;
 	}
+}
+
+/**
+ * ecs_match_event() - the plain event of an alert's match (c2watchd --events)
+ * @a: the alert record (validated size)
+ * @ctx: context
+ *
+ * Return: a new json-c object: event.kind "event", no severity.
+ */
+json_object *ecs_match_event(const struct c2w_alert *a,
+			     const struct ecs_ctx *ctx)
+{
+	return match_doc(a, ctx, false);
 }
 
 const char *ecs_to_string(json_object *doc)

@@ -53,6 +53,8 @@ void ecs_ctx_free(struct ecs_ctx *ctx);
 json_object *ecs_record(const struct c2w_record_hdr *h,
 			const struct ecs_ctx *ctx);
 json_object *ecs_event(const char *action, const struct ecs_ctx *ctx);
+json_object *ecs_match_event(const struct c2w_alert *a,
+			     const struct ecs_ctx *ctx);
 void ecs_set(json_object *root, const char *dotted, json_object *val);
 const char *ecs_to_string(json_object *doc);
 

@@ -7,6 +7,10 @@
  * are evaluated in @timestamp order (input order among equals, and for
  * events without one) so that new-terms windows behave as in Elastic; the
  * answers are printed in input order, one JSON object per event.
+ *
+ * New terms are per host by default, as the module keeps them: a key seen
+ * on one host (host.id, else host.name) is still new on another. --fleet
+ * keeps them across all hosts, as Kibana's new_terms rule does.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -195,13 +199,35 @@ static void seen_free(struct seen *st)
 	free(st->last);
 }
 
-/* The seen-set key: the rule index, then the module's own key. */
-static size_t make_key(const struct c2w_rule_info *r, uint32_t ri,
-		       const struct c2w_event *ev, char *k, size_t cap)
+/* The host an event comes from: host.id, else host.name, else none. */
+static const char *host_of(json_object *doc)
 {
-	size_t n = (size_t)snprintf(k, cap, "%u:", ri);
+	json_object *v = lookup(doc, "host.id");
+
+	if (!v || !json_object_is_type(v, json_type_string))
+		v = lookup(doc, "host.name");
+	if (!v || !json_object_is_type(v, json_type_string))
+		return "";
+	return json_object_get_string(v);
+}
+
+/*
+ * The seen-set key: the rule index, the host (length first, so that no
+ * host name can run into the key) unless @host is NULL, then the module's
+ * own key.
+ */
+static size_t make_key(const struct c2w_rule_info *r, uint32_t ri,
+		       const char *host, const struct c2w_event *ev, char *k,
+		       size_t cap)
+{
+	size_t n = host ? (size_t)snprintf(k, cap, "%u:%zu:%.256s", ri,
+					   strlen(host), host) :
+			  (size_t)snprintf(k, cap, "%u:", ri);
 	const char *key;
 	uint32_t len;
+
+	if (n >= cap)
+		n = cap - 1;
 
 	key = c2w_nt_key(r, ev, k + n, (uint32_t)(cap - n), &len);
 	if (key != k + n)
@@ -252,19 +278,21 @@ static int cmp_ts(const void *a, const void *b)
  * @name: name of @in for messages
  * @out: one JSON object per event
  * @explain: say, per rule, which clause decided
+ * @fleet: new terms across every host, as Kibana; else per host (the
+ *	module)
  * @err: message on failure
  * @errlen: its size
  *
  * Return: 0, -EINVAL (bad input, message in @err), -ENOMEM.
  */
 int eval_events(const void *blob, uint32_t size, FILE *in, const char *name,
-		FILE *out, bool explain, char *err, size_t errlen)
+		FILE *out, bool explain, bool fleet, char *err, size_t errlen)
 {
 	struct c2w_ruleset *rs;
 	struct ev_in *evs = NULL, **order = NULL;
 	size_t n = 0, cap = 0, lcap = 0;
 	struct seen st = { 0 };
-	char *line = NULL, key[C2W_MAX_KEY + 16];
+	char *line = NULL, key[C2W_MAX_KEY + 300];
 	double prev = 0;
 	int ret = 0, lineno = 0;
 	ssize_t len;
@@ -332,7 +360,8 @@ int eval_events(const void *blob, uint32_t size, FILE *in, const char *name,
 				e->alerts |= 1ULL << r;
 				continue;
 			}
-			kl = make_key(ri, r, &ev, key, sizeof(key));
+			kl = make_key(ri, r, fleet ? NULL : host_of(e->doc),
+				      &ev, key, sizeof(key));
 			last = seen_slot(&st, key, kl);
 			if (!last) {
 				ret = -ENOMEM;

@@ -20,5 +20,6 @@ docs=$(mktemp)
 trap 'rm -f "$docs"' EXIT
 grep '^ECSDOC ' "$1" > "$docs" || true
 node "$here/validate.js" "$npmdir/node_modules" "$docs" daemon_started \
-	configuration_changed connection_attempted rule_cannot_match \
-	records_lost monitoring_gap
+	configuration_changed alert/connection_attempted \
+	event/connection_attempted rule_cannot_match records_lost \
+	monitoring_gap

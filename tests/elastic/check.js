@@ -138,11 +138,31 @@ for (const r of rules) {
 	ok((r.index || []).every(i => pats.some(p => globMatch(p,
 		i.replace(/\*$/, 'default')))),
 		`kibana rule ${r.rule_id}: reads what the template maps`);
-	const sev = new Map((r.severity_mapping || []).map(m => [m.value, m.severity]));
-	ok(sev.get('21') === 'low' && sev.get('47') === 'medium' &&
-	   sev.get('73') === 'high' && sev.get('99') === 'critical',
-		`kibana rule ${r.rule_id}: the 21/47/73/99 severity scale`);
+	if (r.type === 'query') {
+		const sev = new Map((r.severity_mapping || []).map(m => [m.value, m.severity]));
+		ok(sev.get('21') === 'low' && sev.get('47') === 'medium' &&
+		   sev.get('73') === 'high' && sev.get('99') === 'critical',
+			`kibana rule ${r.rule_id}: the 21/47/73/99 severity scale`);
+		ok(r.index.every(i => i.startsWith('logs-c2watch.alerts-')),
+			`kibana rule ${r.rule_id}: reads the alerts data stream`);
+	}
 }
+
+// Fleet-wide new terms: the rule c2watch ships, run by Kibana on the
+// events data stream (c2watchd --events), so that it cannot drift.
+const shipped = JSON.parse(fs.readFileSync(path.join(dir, '..', 'rules',
+	'suspicious_network_unknown_executable.ndjson'), 'utf8').split('\n')[0]);
+const fleet = rules.filter(r => r.type === 'new_terms');
+ok(fleet.length === 1 && fleet[0].query === shipped.query &&
+   JSON.stringify(fleet[0].new_terms_fields) ===
+   JSON.stringify(shipped.new_terms_fields) &&
+   fleet[0].history_window_start === shipped.history_window_start &&
+   JSON.stringify(fleet[0].threat) === JSON.stringify(shipped.threat),
+	'kibana fleet rule: the shipped rule\'s query, new terms and threat');
+ok(fleet.length === 1 && fleet[0].index.length === 1 &&
+   fleet[0].index[0] === 'logs-c2watch.events-*' &&
+   fleet[0].timestamp_override === 'event.ingested',
+	'kibana fleet rule: reads the events data stream by event.ingested');
 
 // Every field c2watchd wrote in the VM run is mapped.
 if (vmLog) {

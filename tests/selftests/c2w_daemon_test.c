@@ -133,10 +133,10 @@ static void config_sequence(const char *path, char *seq, size_t len)
 	fclose(f);
 }
 
-/* Alert documents in @path whose process.executable is @exe. */
-static int count_exe(const char *path, const char *exe)
+/* Connection documents in @path of @kind whose process.executable is @exe. */
+static int count_kind_exe(const char *path, const char *kind, const char *exe)
 {
-	char *line = NULL, want[4200];
+	char *line = NULL, want[4200], k[64];
 	size_t cap = 0;
 	FILE *f = fopen(path, "r");
 	int n = 0;
@@ -144,11 +144,19 @@ static int count_exe(const char *path, const char *exe)
 	if (!f)
 		return 0;
 	snprintf(want, sizeof(want), "\"executable\":\"%s\"", exe);
+	snprintf(k, sizeof(k), "\"kind\":\"%s\"", kind);
 	while (getline(&line, &cap, f) > 0)
-		n += strstr(line, "\"kind\":\"alert\"") && strstr(line, want);
+		n += strstr(line, k) && strstr(line, want) &&
+		     strstr(line, "\"action\":\"connection_attempted\"");
 	free(line);
 	fclose(f);
 	return n;
+}
+
+/* Alert documents in @path whose process.executable is @exe. */
+static int count_exe(const char *path, const char *exe)
+{
+	return count_kind_exe(path, "alert", exe);
 }
 
 static int wait_docs(const char *path, const char *kind, const char *action,
@@ -411,6 +419,65 @@ FIXTURE_TEARDOWN(own)
 	}
 }
 
+static uint32_t module_events_interval(void)
+{
+	struct c2w_config c = { 0 };
+	int fd = open(C2W_DEV, O_WRONLY);
+
+	if (fd < 0 || ioctl(fd, C2W_IOC_GET_CONFIG, &c))
+		c.events_interval = UINT32_MAX;
+	if (fd >= 0)
+		close(fd);
+	return c.events_interval;
+}
+
+/*
+ * --events (fleet-wide new terms in Kibana): the alert, an event beside it,
+ * and a known executable's later matches as events, at most one per
+ * interval. The module is told; without --events it is told to stop.
+ */
+TEST_F(own, events_mode_writes_every_match_once_per_interval)
+{
+	const char *exe = "/tmp/.ev/implant";
+
+	self->pid = spawn_daemon("/tmp/d/ev.log", (char *[]){ "-f", "-r",
+			"/c2w/rules", "-o", OUT, "-s", STATE,
+			"--events-interval", "3s", NULL });
+	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
+	EXPECT_EQ(3, module_events_interval());
+	ASSERT_EQ(0, beacon_at(exe, "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at(exe, "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, wait_docs(OUT, "alert", NULL, 1));
+	sleep(4);
+	ASSERT_EQ(0, beacon_at(exe, "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at(exe, "tcp", "1.1.1.1", "443"));
+	/* The alert's twin and the one report past the interval. */
+	ASSERT_EQ(2, wait_docs(OUT, "event", "connection_attempted", 2));
+	/* A marker: whatever the repeats produced is written before it. */
+	ASSERT_EQ(0, beacon_at("/tmp/.ev/marker", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(2, wait_docs(OUT, "alert", NULL, 2));
+	EXPECT_EQ(1, count_kind_exe(OUT, "alert", exe));
+	EXPECT_EQ(2, count_kind_exe(OUT, "event", exe));
+	EXPECT_EQ(1, count_kind_exe(OUT, "event", "/tmp/.ev/marker"));
+	kill(self->pid, SIGTERM);
+	waitpid(self->pid, NULL, 0);
+
+	/* Without --events: the module stops reporting, no twins. */
+	self->pid = spawn_daemon("/tmp/d/ev2.log", (char *[]){ "-f", "-r",
+			"/c2w/rules", "-o", OUT, "-s", STATE, NULL });
+	ASSERT_EQ(2, wait_docs(OUT, "event", "daemon_started", 2));
+	EXPECT_EQ(0, module_events_interval());
+	sleep(4);
+	ASSERT_EQ(0, beacon_at(exe, "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at("/tmp/.ev/marker2", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(3, wait_docs(OUT, "alert", NULL, 3));
+	EXPECT_EQ(2, count_kind_exe(OUT, "event", exe));
+	EXPECT_EQ(0, count_kind_exe(OUT, "event", "/tmp/.ev/marker2"));
+	/* A bad interval is a usage error. */
+	EXPECT_EQ(2, run(DAEMON, (char *[]){ DAEMON, "--events-interval",
+					     "soon", NULL }));
+}
+
 /* No rules directory at all: the built-in rule (the installed one) works. */
 TEST_F(own, builtin_seed_rule_when_no_rules_directory)
 {
@@ -554,8 +621,9 @@ TEST_F(own, syslog_summary_per_alert)
  * Every kind of document c2watchd writes, made on purpose in one output and
  * printed with an "ECSDOC " prefix: make check validates each field name
  * and value type against Elastic's own ECS table (tests/ecs/validate.js).
- * The kinds: daemon start, configuration changes, an alert, a rule that
- * cannot match here, lost records, a monitoring gap.
+ * The kinds: daemon start, configuration changes, an alert and its event
+ * (--events), a rule that cannot match here, lost records, a monitoring
+ * gap.
  */
 TEST_F(own, every_document_kind_for_ecs_validation)
 {
@@ -566,7 +634,8 @@ TEST_F(own, every_document_kind_for_ecs_validation)
 
 	ASSERT_EQ(0, reload_module("queue_size=65536"));
 	pid = self->pid = spawn_daemon("/tmp/d/ecs.log", (char *[]){ "-f",
-			   "-r", "/c2w/rules", "-o", OUT, "-s", STATE, NULL });
+			   "-r", "/c2w/rules", "-o", OUT, "-s", STATE,
+			   "--events", NULL });
 	ASSERT_EQ(1, wait_docs(OUT, "event", "daemon_started", 1));
 	/* An alert, over IPv4 and IPv6. */
 	ASSERT_EQ(0, beacon_at("/tmp/.ecs/a", "tcp", "1.1.1.1", "443"));

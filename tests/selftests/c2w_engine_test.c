@@ -30,6 +30,9 @@ FIXTURE_SETUP(eng)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, load_seed(self->fd));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	/* Known keys silent, whatever a failed test left. */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &(struct c2w_config){
+		.mask = C2W_CONFIG_EVENTS_INTERVAL }));
 	ASSERT_EQ(0, collect(self->fd, &drain, 50));
 	rl_free(&drain);
 	memset(&self->rl, 0, sizeof(self->rl));
@@ -700,7 +703,7 @@ TEST_F(eng, disable_and_enable)
 	memset(&c, 0, sizeof(c));
 	c.mask = C2W_CONFIG_ENABLED;
 	c.enabled = 1;
-	c.reserved[1] = 1;
+	c.reserved = 1;
 	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EINVAL, errno);
 	/*
@@ -782,6 +785,57 @@ TEST_F(eng, config_by_mask_and_sized_structures)
 	EXPECT_EQ(C2W_CONFIG_SIZE_VER0, sizeof(struct c2w_config));
 	/* Grown since: the first published part is where it was. */
 	EXPECT_EQ(C2W_STATS_SIZE_VER0, offsetof(struct c2w_stats, send_hits));
+}
+
+/*
+ * events_interval (c2watchd --events): a known key's match is reported,
+ * flagged C2W_AF_EVENT, at most once per interval; the alert counts as the
+ * new key's first report. Off again, known keys are silent.
+ */
+TEST_F(eng, known_keys_reported_as_events_once_per_interval)
+{
+	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
+	struct c2w_stats before, after;
+	struct c2w_alert *a;
+
+	c.events_interval = C2W_MAX_WINDOW + 1;
+	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.events_interval = 3;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	memset(&c, 0, sizeof(c));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &c));
+	EXPECT_EQ(3, c.events_interval);
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(0, a->flags & C2W_AF_EVENT);
+	/* Known, within the interval of the alert: nothing. */
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	sleep(4);
+	/* Past it: one report, then quiet again. */
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "udp", "1.1.1.1", "53"));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(C2W_AF_EVENT, a->flags & C2W_AF_EVENT);
+	EXPECT_STREQ("/tmp/c2w-ev", c2w_alert_exe_at(a));
+	EXPECT_STREQ(SEED_ID, (char *)a->rule_id);
+	EXPECT_EQ(443, a->dport);
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	EXPECT_EQ(1, after.events - before.events);
+	EXPECT_EQ(1, after.alerted - before.alerted);
+	EXPECT_EQ(3, after.suppressed - before.suppressed);
+
+	c.mask = C2W_CONFIG_EVENTS_INTERVAL;
+	c.events_interval = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	sleep(4);
+	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 }
 
 TEST_F(eng, full_seen_set_fails_open)

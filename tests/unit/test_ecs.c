@@ -319,3 +319,55 @@ UNIT_TEST(ecs_alert_rule_metadata_and_every_threat_entry)
 	free(blob);
 	json_object_put(meta);
 }
+
+/*
+ * A match reported for fleet-wide new terms (the module's C2W_AF_EVENT
+ * records, and the event c2watchd writes beside each alert with --events)
+ * is an event: the query's fields, the rule's id, no severity, no threat.
+ */
+UNIT_TEST(ecs_match_event_is_an_event_not_an_alert)
+{
+	struct alert_buf b;
+	struct ecs_ctx ctx;
+	json_object *doc, *twin;
+
+	self_alert(&b, "/tmp/.x/implant");
+	b.a.severity = 2;
+	b.a.risk_score = 73;
+	b.a.daddr[0] = 8;
+	snprintf((char *)b.a.rule_id, sizeof(b.a.rule_id), "r1");
+	ecs_ctx_init(&ctx);
+	twin = ecs_match_event(&b.a, &ctx);
+	b.a.flags |= C2W_AF_EVENT;
+	doc = ecs_record(&b.a.hdr, &ctx);
+	for (int i = 0; i < 2; i++) {
+		json_object *d = i ? twin : doc;
+
+		CHECK(d && !strcmp(json_object_get_string(at(d, "event.kind")),
+				   "event"));
+		CHECK(!strcmp(json_object_get_string(at(d, "event.action")),
+			      "connection_attempted"));
+		CHECK(array_has(at(d, "event.category"), "network"));
+		CHECK(!strcmp(json_object_get_string(at(d, "process.executable")),
+			      "/tmp/.x/implant"));
+		CHECK(!strcmp(json_object_get_string(at(d, "process.name")),
+			      "implant"));
+		CHECK(!strcmp(json_object_get_string(at(d, "destination.ip")),
+			      "8.0.0.0"));
+		CHECK(!strcmp(json_object_get_string(at(d, "host.os.type")),
+			      "linux"));
+		CHECK(!strcmp(json_object_get_string(at(d, "rule.id")), "r1"));
+		CHECK(!at(d, "event.severity") && !at(d, "event.risk_score"));
+		CHECK(!at(d, "threat"));
+		CHECK(!strstr(json_object_get_string(at(d, "message")),
+			      "first time"));
+	}
+	json_object_put(doc);
+	json_object_put(twin);
+	b.a.flags &= ~C2W_AF_EVENT;
+	doc = ecs_record(&b.a.hdr, &ctx);
+	CHECK(!strcmp(json_object_get_string(at(doc, "event.kind")), "alert"));
+	CHECK(json_object_get_int(at(doc, "event.risk_score")) == 73);
+	json_object_put(doc);
+	ecs_ctx_free(&ctx);
+}

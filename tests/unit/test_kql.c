@@ -477,6 +477,55 @@ UNIT_TEST(windows)
 	CHECK(rules_parse_window("-5d", &s));
 }
 
+/*
+ * New terms per host (the module's view) by default, across hosts with
+ * --fleet (Kibana's): the second host's first match of the same
+ * executable is new on that host, not in the fleet.
+ */
+UNIT_TEST(eval_per_host_and_fleet)
+{
+	static const char events[] =
+		"{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"host.id\":\"a\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"destination.ip\":\"8.8.8.8\"}\n"
+		"{\"@timestamp\":\"2026-01-01T01:00:00Z\",\"host\":{\"name\":\"b\",\"os\":{\"type\":\"linux\"}},\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"destination.ip\":\"8.8.8.8\"}\n"
+		"{\"@timestamp\":\"2026-01-01T02:00:00Z\",\"host.id\":\"a\",\"host.os.type\":\"linux\",\"event.category\":\"network\",\"event.action\":\"connection_attempted\",\"process.executable\":\"/tmp/x\",\"process.name\":\"x\",\"destination.ip\":\"8.8.8.8\"}\n";
+	static const char *const want[2][3] = {
+		{ "{\"match\":true,\"alert\":true,",
+		  "{\"match\":true,\"alert\":true,",
+		  "{\"match\":true,\"alert\":false," },
+		{ "{\"match\":true,\"alert\":true,",
+		  "{\"match\":true,\"alert\":false,",
+		  "{\"match\":true,\"alert\":false," },
+	};
+	uint32_t size;
+	void *blob = load_seed(&size);
+
+	for (int fleet = 0; fleet < 2; fleet++) {
+		char *out = NULL, err[256], *line;
+		size_t outlen = 0;
+		FILE *in = fmemopen((void *)events, sizeof(events) - 1, "r");
+		FILE *o = open_memstream(&out, &outlen);
+
+		CHECK_EQ_INT(eval_events(blob, size, in, "events", o, false,
+					 fleet, err, sizeof(err)), 0);
+		fclose(o);
+		fclose(in);
+		line = out;
+		for (size_t i = 0; i < 3; i++) {
+			char *nl = line ? strchr(line, '\n') : NULL;
+
+			if (!nl || strncmp(line, want[fleet][i],
+					   strlen(want[fleet][i])))
+				unit_fail(__FILE__, __LINE__,
+					  "fleet %d, event %zu: %.*s", fleet,
+					  i + 1, nl ? (int)(nl - line) : 10,
+					  line ? line : "");
+			line = nl ? nl + 1 : NULL;
+		}
+		free(out);
+	}
+	free(blob);
+}
+
 UNIT_TEST(eval_seed_events)
 {
 	static const char events[] =
@@ -510,7 +559,7 @@ UNIT_TEST(eval_seed_events)
 	FILE *in = fmemopen((void *)events, sizeof(events) - 1, "r");
 	FILE *o = open_memstream(&out, &outlen);
 
-	CHECK_EQ_INT(eval_events(blob, size, in, "events", o, false, err,
+	CHECK_EQ_INT(eval_events(blob, size, in, "events", o, false, false, err,
 				 sizeof(err)), 0);
 	fclose(o);
 	fclose(in);

@@ -264,7 +264,13 @@ struct c2w_record_hdr {
 #define C2W_AF_CHROOT_UNRESOLVED (1U << 6)	/* chroot root not placeable */
 #define C2W_AF_SEEN_FULL	(1U << 7)	/* seen set full: failed open */
 #define C2W_AF_PATH_UNRESOLVED	(1U << 8)	/* no path at all */
-#define C2W_AF_ALL		((1U << 9) - 1)
+/*
+ * Not an alert: a match of a key already in the seen set, sent at most once
+ * per key per &struct c2w_config.events_interval so that a SIEM can compute
+ * new terms across hosts (c2watchd --events).
+ */
+#define C2W_AF_EVENT		(1U << 9)
+#define C2W_AF_ALL		((1U << 10) - 1)
 
 enum c2w_transport {
 	C2W_TRANSPORT_TCP = 6,
@@ -272,7 +278,8 @@ enum c2w_transport {
 };
 
 /**
- * struct c2w_alert - %C2W_REC_ALERT: a rule matched a new key
+ * struct c2w_alert - %C2W_REC_ALERT: a rule matched a new key (flagged
+ *	%C2W_AF_EVENT: a known key, reported for fleet-wide new terms)
  * @hdr: common header
  * @pid: thread id of the connecting task
  * @tgid: process id
@@ -382,6 +389,7 @@ enum c2w_config_what {
 	 * did it.
 	 */
 	C2W_CFG_PROBES_DISARMED,
+	C2W_CFG_EVENTS_INTERVAL,	/* value: new events interval, seconds */
 };
 
 /**
@@ -447,7 +455,8 @@ struct c2w_buf {
 #define C2W_CONFIG_ENABLED		(1U << 0)
 #define C2W_CONFIG_SEEN_CAPACITY	(1U << 1)
 #define C2W_CONFIG_DEFAULT_WINDOW	(1U << 2)
-#define C2W_CONFIG_ALL			((1U << 3) - 1)
+#define C2W_CONFIG_EVENTS_INTERVAL	(1U << 3)
+#define C2W_CONFIG_ALL			((1U << 4) - 1)
 
 /**
  * struct c2w_config - module settings (%C2W_IOC_GET_CONFIG/SET_CONFIG)
@@ -456,6 +465,11 @@ struct c2w_buf {
  * @seen_capacity: maximum seen-set entries, 1..%C2W_MAX_SEEN_CAPACITY
  * @default_window: window for rules with window_secs 0, 1..%C2W_MAX_WINDOW
  * @queue_size: bytes of the alert queue (read-only: SET ignores it)
+ * @events_interval: 0 (the default) only new keys are reported; else a
+ *	match of a key already seen is also reported, as a record flagged
+ *	%C2W_AF_EVENT, at most once per key per this many seconds
+ *	(1..%C2W_MAX_WINDOW): the raw matches a fleet-wide new-terms rule
+ *	needs
  * @mask: SET: the %C2W_CONFIG_* settings to change, the others are left
  *	as they are whatever their field holds (so that what GET returned
  *	can be changed and sent back); unknown bits, and no bit at all (what
@@ -475,7 +489,8 @@ struct c2w_config {
 	__u32 default_window;
 	__u32 queue_size;
 	__u32 mask;
-	__u32 reserved[2];
+	__u32 events_interval;
+	__u32 reserved;
 };
 
 #define C2W_CONFIG_SIZE_VER0	32	/* the first published size */
@@ -536,6 +551,9 @@ enum c2w_send_hook {
  *	connect was evaluated)
  * @send_memo: datagram sends not evaluated because this socket of this
  *	process already was for this destination under these rules
+ * @events: records flagged %C2W_AF_EVENT queued: matches of keys already
+ *	seen, reported because &struct c2w_config.events_interval is set
+ *	(such a match is counted suppressed, not alerted)
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -568,6 +586,7 @@ struct c2w_stats {
 	__u32 reserved;
 	__u64 send_hits[C2W_SEND_MAX];
 	__u64 send_memo;
+	__u64 events;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
