@@ -73,6 +73,8 @@ enum c2w_stat {
 	C2W_ST_NETLINK_FAILED,
 	C2W_ST_SEND_MEMO,
 	C2W_ST_EVENTS,
+	C2W_ST_EXE_REPLACED,
+	C2W_ST_EXE_REPLACED_UNTRACKED,
 	C2W_ST_MAX
 };
 
@@ -188,6 +190,13 @@ struct c2w_exe_buf {
 	char root[PATH_MAX];
 	char name[NAME_MAX + 1];
 };
+
+/* Executables replaced by prctl(PR_SET_MM) (exeswap.c). */
+int c2w_exeswap_init(void);
+void c2w_exeswap_exit(void);
+struct file *c2w_exeswap_orig(struct file *file);
+u64 c2w_exeswap_missed(void);
+u32 c2w_exeswap_live(void);
 
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);

@@ -179,4 +179,19 @@ static inline void c2w_fs_root(struct fs_struct *fs, struct path *root)
 #define C2W_GENL_RESV_START_OP(op)
 #endif
 
+/*
+ * The system call entry points' symbol prefix (syscall wrappers, 4.17 and
+ * later), and the 32-bit compat one where there is IA32 emulation.
+ */
+#if defined(CONFIG_X86_64)
+#define C2W_SYSCALL_PREFIX		"__x64_"
+#ifdef CONFIG_IA32_EMULATION
+#define C2W_COMPAT_SYSCALL_PREFIX	"__ia32_"
+#endif
+#elif defined(CONFIG_ARM64)
+#define C2W_SYSCALL_PREFIX		"__arm64_"
+#else
+#error "c2watch: system call symbol prefix unknown for this architecture"
+#endif
+
 #endif /* _C2W_COMPAT_H */

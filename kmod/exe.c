@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The executable of the connecting task, as rules see it: the path of
- * mm->exe_file (not argv, not comm), from the root of the task's mount
+ * mm->exe_file (not argv, not comm; the file it was executed from when
+ * prctl replaced it since, exeswap.c), from the root of the task's mount
  * namespace rather than from its chroot, with deleted, memfd and truncated
  * paths flagged and an unresolvable one reported as such, never skipped.
  *
@@ -249,6 +250,14 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	if (mm)
 		file = c2w_get_exe_file(mm);
 	if (file) {
+		struct file *orig = c2w_exeswap_orig(file);
+
+		/* Judged by what it was executed from, not what it claims. */
+		if (orig) {
+			exe->flags |= C2W_AF_EXE_REPLACED;
+			fput(file);
+			file = orig;
+		}
 		resolve_file(exe, b, file, init_mntns);
 		fput(file);
 	} else {

@@ -64,9 +64,13 @@ static int __init c2w_init(void)
 	ret = c2w_genl_init();
 	if (ret)
 		goto err_detect;
-	ret = c2w_probes_init();
+	/* Before the connect probes, which look its entries up. */
+	ret = c2w_exeswap_init();
 	if (ret)
 		goto err_genl;
+	ret = c2w_probes_init();
+	if (ret)
+		goto err_exeswap;
 	ret = c2w_sendhook_init();
 	if (ret)
 		goto err_probes;
@@ -81,6 +85,8 @@ err_sendhook:
 	c2w_sendhook_exit();
 err_probes:
 	c2w_probes_exit();
+err_exeswap:
+	c2w_exeswap_exit();
 err_genl:
 	c2w_seen_stop();
 	c2w_genl_exit();
@@ -103,6 +109,7 @@ static void __exit c2w_exit(void)
 	c2w_chardev_exit();
 	c2w_sendhook_exit();
 	c2w_probes_exit();
+	c2w_exeswap_exit();
 	/* Nothing produces records any more. */
 	c2w_genl_exit();
 	/* No probe runs any more; unpublish the rules, wait, free. */

@@ -258,8 +258,8 @@ static void report_missed(struct work_struct *work)
 /**
  * c2w_probes_missed() - hook hits the module never saw
  *
- * Return: the sum of the kretprobes' nmissed counters (no instance free)
- * and the datagram send kprobes'.
+ * Return: the sum of the kretprobes' nmissed counters (no instance free),
+ * the datagram send kprobes' and the prctl probes' (exeswap.c).
  */
 u64 c2w_probes_missed(void)
 {
@@ -268,7 +268,7 @@ u64 c2w_probes_missed(void)
 
 	for (i = 0; i < C2W_HOOK_MAX; i++)
 		n += READ_ONCE(krp[i].nmissed) + READ_ONCE(krp[i].kp.nmissed);
-	return n + c2w_sendhook_missed();
+	return n + c2w_sendhook_missed() + c2w_exeswap_missed();
 }
 
 /**

@@ -663,6 +663,7 @@ static const struct { uint32_t bit; const char *name; } flag_names[] = {
 	{ C2W_AF_CHROOT_UNRESOLVED, "c2watch.chroot_unresolved" },
 	{ C2W_AF_SEEN_FULL, "c2watch.seen_set_full" },
 	{ C2W_AF_PATH_UNRESOLVED, "c2watch.path_unresolved" },
+	{ C2W_AF_EXE_REPLACED, "c2watch.exe_replaced" },
 };
 
 /* One line that names the match: what ran, who, where it went, why. */

@@ -838,6 +838,62 @@ TEST_F(eng, known_keys_reported_as_events_once_per_interval)
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 }
 
+/* Until no replaced executable is remembered, or 30 s; the counters. */
+static int wait_swaps_gone(int fd, struct c2w_stats *st)
+{
+	for (int i = 0; i < 30; i++) {
+		if (ioctl(fd, C2W_IOC_GET_STATS, st))
+			return -1;
+		if (!st->exe_replaced_live)
+			break;
+		sleep(1);
+	}
+	return 0;
+}
+
+/*
+ * An implant in /tmp that points its executable at /usr/bin/curl
+ * (prctl PR_SET_MM_EXE_FILE; /proc/PID/exe then says curl, excluded by
+ * path and by name) before calling home: judged and reported by the file
+ * it was executed from, flagged; so is a child forked after the swap. The
+ * memory of it goes with the processes; curl itself is still excluded.
+ */
+TEST_F(eng, replaced_executable_is_judged_by_the_original)
+{
+	char *one[] = { "/tmp/.swap/impl", "/usr/bin/curl", "1.1.1.1", "443",
+			NULL };
+	char *forked[] = { "/tmp/.swap/impl2", "-f", "/usr/bin/curl",
+			   "1.1.1.1", "443", NULL };
+	struct c2w_stats before, after;
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, "/usr/bin/curl"));
+	ASSERT_EQ(0, install("/c2w/c2w-exeswap", one[0]));
+	ASSERT_EQ(0, install("/c2w/c2w-exeswap", forked[0]));
+	ASSERT_EQ(0, wait_swaps_gone(self->fd, &before));
+
+	ASSERT_EQ(0, run(one[0], one));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/.swap/impl", c2w_alert_exe_at(a));
+	EXPECT_EQ(C2W_AF_EXE_REPLACED, a->flags & C2W_AF_EXE_REPLACED);
+
+	ASSERT_EQ(0, run(forked[0], forked));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/.swap/impl2", c2w_alert_exe_at(a));
+	EXPECT_EQ(C2W_AF_EXE_REPLACED, a->flags & C2W_AF_EXE_REPLACED);
+	EXPECT_NE(a->tgid, a->ppid);
+
+	ASSERT_EQ(0, wait_swaps_gone(self->fd, &after));
+	EXPECT_EQ(2, after.exe_replaced - before.exe_replaced);
+	EXPECT_EQ(0, after.exe_replaced_untracked -
+		     before.exe_replaced_untracked);
+	EXPECT_EQ(0, after.exe_replaced_live);
+	ASSERT_EQ(0, beacon_at("/usr/bin/curl", "tcp", "1.1.1.1", "443"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
 TEST_F(eng, full_seen_set_fails_open)
 {
 	struct c2w_config c;

@@ -270,7 +270,12 @@ struct c2w_record_hdr {
  * new terms across hosts (c2watchd --events).
  */
 #define C2W_AF_EVENT		(1U << 9)
-#define C2W_AF_ALL		((1U << 10) - 1)
+/*
+ * The process replaced its executable (prctl PR_SET_MM): the path is the
+ * one it was executed from, not what /proc/PID/exe now shows.
+ */
+#define C2W_AF_EXE_REPLACED	(1U << 10)
+#define C2W_AF_ALL		((1U << 11) - 1)
 
 enum c2w_transport {
 	C2W_TRANSPORT_TCP = 6,
@@ -554,6 +559,12 @@ enum c2w_send_hook {
  * @events: records flagged %C2W_AF_EVENT queued: matches of keys already
  *	seen, reported because &struct c2w_config.events_interval is set
  *	(such a match is counted suppressed, not alerted)
+ * @exe_replaced: executables replaced by prctl(PR_SET_MM) and remembered:
+ *	the process is judged by the file it was executed from
+ * @exe_replaced_untracked: replacements that could not be remembered
+ *	(table full, no memory); a prctl the probe missed counts in @missed
+ * @exe_replaced_live: processes' replaced executables remembered now
+ * @reserved2: zero
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -587,6 +598,10 @@ struct c2w_stats {
 	__u64 send_hits[C2W_SEND_MAX];
 	__u64 send_memo;
 	__u64 events;
+	__u64 exe_replaced;
+	__u64 exe_replaced_untracked;
+	__u32 exe_replaced_live;
+	__u32 reserved2;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
