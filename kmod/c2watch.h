@@ -169,6 +169,9 @@ bool c2w_detect(const struct c2w_attempt *a);
  * @name_len: length of @name
  * @flags: %C2W_AF_* about the path
  * @head: @path is only the leading part of the real path
+ * @ns_path: for a task in another mount namespace, the path its own
+ *	mounts give, when that differs from @path; else NULL
+ * @ns_len: length of @ns_path
  */
 struct c2w_exe {
 	const char *path;
@@ -177,6 +180,8 @@ struct c2w_exe {
 	u32 name_len;
 	u32 flags;
 	bool head;
+	const char *ns_path;
+	u32 ns_len;
 };
 
 /**
@@ -184,12 +189,20 @@ struct c2w_exe {
  * @path: d_path() output
  * @root: the chroot directory's own path
  * @name: the basename when the path had to be truncated
+ * @ns: the path in the task's own mount namespace
  */
 struct c2w_exe_buf {
 	char path[PATH_MAX];
 	char root[PATH_MAX];
 	char name[NAME_MAX + 1];
+	char ns[PATH_MAX];
 };
+
+/* The initial mount namespace's view of a file (mounts.c). */
+int c2w_mounts_init(void);
+void c2w_mounts_exit(void);
+int c2w_mounts_place(dev_t dev, const char *rel, u32 rel_len, char *out,
+		     u32 cap, u32 *len);
 
 /* Executables replaced by prctl(PR_SET_MM) (exeswap.c). */
 int c2w_exeswap_init(void);

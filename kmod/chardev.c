@@ -503,7 +503,9 @@ int c2w_chardev_init(void)
 	BUILD_BUG_ON(offsetof(struct c2w_stats, send_hits) !=
 		     C2W_STATS_SIZE_VER0);
 	BUILD_BUG_ON(offsetof(struct c2w_alert, exe_len) != 200);
-	BUILD_BUG_ON(sizeof(struct c2w_alert) != 208);
+	BUILD_BUG_ON(offsetof(struct c2w_alert, ns_exe_len) !=
+		     C2W_ALERT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct c2w_alert) != 216);
 	return misc_register(&c2w_misc);
 }
 

@@ -179,6 +179,17 @@ static inline void c2w_fs_root(struct fs_struct *fs, struct path *root)
 #define C2W_GENL_RESV_START_OP(op)
 #endif
 
+/* file_open_root() takes a struct path since 5.12. */
+static inline struct file *c2w_file_open_root(const struct path *root,
+					      const char *name, int flags)
+{
+#if C2W_KERNEL_AT_LEAST(5, 12, 0)
+	return file_open_root(root, name, flags, 0);
+#else
+	return file_open_root(root->dentry, root->mnt, name, flags, 0);
+#endif
+}
+
 /*
  * The system call entry points' symbol prefix (syscall wrappers, 4.17 and
  * later), and the 32-bit compat one where there is IA32 emulation.

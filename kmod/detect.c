@@ -77,7 +77,7 @@ struct conn {
  * @uid: user.id as text
  * @key: a new-terms key made of several fields
  * @alert: the alert record being built
- * @alert_buf: room for @alert and its path
+ * @alert_buf: room for @alert and its two paths
  */
 struct scratch {
 	struct conn conn;
@@ -86,7 +86,7 @@ struct scratch {
 	char key[C2W_MAX_KEY];
 	union {
 		struct c2w_alert alert;
-		u8 alert_buf[sizeof(struct c2w_alert) + C2W_PATH_MAX];
+		u8 alert_buf[sizeof(struct c2w_alert) + 2 * C2W_PATH_MAX];
 	};
 };
 
@@ -248,7 +248,10 @@ static int emit_alert(struct conn *c, const struct c2w_rule_info *rule,
 	/* Through the buffer the union gives the path room in (FORTIFY). */
 	u8 *a_exe = c->scratch->alert_buf + sizeof(*a);
 	u32 exe_len = min_t(u32, c->exe.len, C2W_PATH_MAX - 1);
-	u32 size = ALIGN(sizeof(*a) + exe_len + 1, C2W_REC_ALIGN);
+	u32 ns_len = c->exe.ns_path ? min_t(u32, c->exe.ns_len,
+					    C2W_PATH_MAX - 1) : 0;
+	u32 size = ALIGN(sizeof(*a) + exe_len + 1 + (ns_len ? ns_len + 1 : 0),
+			 C2W_REC_ALIGN);
 
 	memset(a, 0, size);
 	a->hdr.size = size;
@@ -282,7 +285,38 @@ static int emit_alert(struct conn *c, const struct c2w_rule_info *rule,
 	a->exe_off = sizeof(*a);
 	a->exe_len = exe_len;
 	memcpy(a_exe, c->exe.path, exe_len);
+	if (ns_len) {
+		a->ns_exe_off = sizeof(*a) + exe_len + 1;
+		a->ns_exe_len = ns_len;
+		memcpy(a_exe + exe_len + 1, c->exe.ns_path, ns_len);
+	}
 	return c2w_stream_put(&a->hdr);
+}
+
+/*
+ * The new-terms key of @rule. An executable placed nowhere in the initial
+ * mount namespace has an empty path: its own namespace's view is added to
+ * the key, so that one such alert does not make every other one known.
+ */
+static const char *nt_key(struct conn *c, const struct c2w_rule_info *rule,
+			  u32 *klen)
+{
+	char *buf = c->scratch->key;
+	const char *key;
+	u32 n, room;
+
+	key = c2w_nt_key(rule, &c->ev, buf, sizeof(c->scratch->key), klen);
+	if (!(c->exe.flags & C2W_AF_PATH_UNRESOLVED) || !c->exe.ns_path)
+		return key;
+	if (key != buf)
+		memmove(buf, key, *klen);
+	n = *klen;
+	if (n < sizeof(c->scratch->key))
+		buf[n++] = '\0';
+	room = sizeof(c->scratch->key) - n;
+	memcpy(buf + n, c->exe.ns_path, min(room, c->exe.ns_len));
+	*klen = n + min(room, c->exe.ns_len);
+	return buf;
 }
 
 /* Prepare this CPU's scratch conn for @a. */
@@ -352,8 +386,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 			const char *key;
 			u32 klen;
 
-			key = c2w_nt_key(rule, &c->ev, c->scratch->key,
-					 sizeof(c->scratch->key), &klen);
+			key = nt_key(c, rule, &klen);
 			switch (c2w_seen_check(rule, key, klen, window,
 					       events)) {
 			case C2W_SEEN_KNOWN:

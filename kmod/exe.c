@@ -2,9 +2,11 @@
 /*
  * The executable of the connecting task, as rules see it: the path of
  * mm->exe_file (not argv, not comm; the file it was executed from when
- * prctl replaced it since, exeswap.c), from the root of the task's mount
- * namespace rather than from its chroot, with deleted, memfd and truncated
- * paths flagged and an unresolvable one reported as such, never skipped.
+ * prctl replaced it since, exeswap.c), as the initial mount namespace sees
+ * the file: from its root rather than from a chroot, and through its
+ * mounts rather than those of the task's own namespace (mounts.c), which
+ * is kept beside. Deleted, memfd and truncated paths are flagged and an
+ * unresolvable one is reported as such, never skipped.
  *
  * Runs in kprobe context on the connecting task: nothing here sleeps; the
  * buffers are the caller's (per-CPU scratch).
@@ -180,6 +182,52 @@ static void set_path(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	exe->name = b->name;
 }
 
+/*
+ * A task in another mount namespace: the path the initial namespace gives
+ * the file (mounts.c), whatever the task's own mounts say; that own view
+ * is kept beside it when it differs.
+ */
+static void place_in_init_ns(struct c2w_exe *exe, struct c2w_exe_buf *b,
+			     const struct path *path)
+{
+	char *own, *rel;
+	u32 own_len = 0, len;
+	int ret;
+
+	own = d_path(path, b->ns, PATH_MAX);
+	if (!IS_ERR(own)) {
+		own_len = dpath_len(own, b->ns, PATH_MAX);
+		if ((exe->flags & C2W_AF_EXE_DELETED) && own_len >= 10 &&
+		    !memcmp(own + own_len - 10, " (deleted)", 10))
+			own_len -= 10;
+		own[own_len] = '\0';
+	}
+	rel = dentry_path_raw(path->dentry, b->root, PATH_MAX);
+	ret = IS_ERR(rel) ? PTR_ERR(rel) :
+	      c2w_mounts_place(path->mnt->mnt_sb->s_dev, rel,
+			       dpath_len(rel, b->root, PATH_MAX), b->path,
+			       PATH_MAX, &len);
+	if (ret == -EAGAIN && own_len) {
+		/* The mounts are being reread: the own view, flagged MNTNS. */
+		set_path(exe, b, path->dentry, own, own_len);
+		return;
+	} else if (ret == -ENAMETOOLONG) {
+		exe->flags |= C2W_AF_PATH_TRUNCATED;
+		exe->head = true;
+	} else if (ret) {
+		/* Mounted nowhere there: matched as an empty head, flagged. */
+		unresolved(exe, b);
+	} else {
+		exe->head = false;
+	}
+	if (!ret || ret == -ENAMETOOLONG)
+		set_path(exe, b, path->dentry, b->path, len);
+	if (own_len && (exe->len != own_len || memcmp(exe->path, own, own_len))) {
+		exe->ns_path = own;
+		exe->ns_len = own_len;
+	}
+}
+
 static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 			 struct file *file, bool init_mntns)
 {
@@ -198,6 +246,12 @@ static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	if ((path->mnt->mnt_flags & MNT_INTERNAL) &&
 	    !strncmp(dentry->d_name.name, "memfd:", 6))
 		exe->flags |= C2W_AF_EXE_MEMFD | C2W_AF_EXE_DELETED;
+
+	/* memfds live on an internal mount: their name is all there is. */
+	if (!init_mntns && !(path->mnt->mnt_flags & MNT_INTERNAL)) {
+		place_in_init_ns(exe, b, path);
+		return;
+	}
 
 	p = d_path(path, b->path, PATH_MAX);
 	if (IS_ERR(p)) {
@@ -233,7 +287,8 @@ static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
  * @exe: filled in; its strings point into @b
  * @b: room for the path
  * @init_mntns: the task is in the initial mount namespace (where a chroot
- *	can be undone)
+ *	can be undone; elsewhere the file is placed through that
+ *	namespace's mounts)
  *
  * Context: kprobe context, current is the connecting task.
  * Return: 0, or -ENOENT when the path could not be had (@exe then says

@@ -64,10 +64,13 @@ static int __init c2w_init(void)
 	ret = c2w_genl_init();
 	if (ret)
 		goto err_detect;
-	/* Before the connect probes, which look its entries up. */
-	ret = c2w_exeswap_init();
+	/* Before the connect probes, which read their tables. */
+	ret = c2w_mounts_init();
 	if (ret)
 		goto err_genl;
+	ret = c2w_exeswap_init();
+	if (ret)
+		goto err_mounts;
 	ret = c2w_probes_init();
 	if (ret)
 		goto err_exeswap;
@@ -87,6 +90,8 @@ err_probes:
 	c2w_probes_exit();
 err_exeswap:
 	c2w_exeswap_exit();
+err_mounts:
+	c2w_mounts_exit();
 err_genl:
 	c2w_seen_stop();
 	c2w_genl_exit();
@@ -110,6 +115,7 @@ static void __exit c2w_exit(void)
 	c2w_sendhook_exit();
 	c2w_probes_exit();
 	c2w_exeswap_exit();
+	c2w_mounts_exit();
 	/* Nothing produces records any more. */
 	c2w_genl_exit();
 	/* No probe runs any more; unpublish the rules, wait, free. */

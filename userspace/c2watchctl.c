@@ -368,7 +368,7 @@ static void watch_record(const struct c2w_record_hdr *rec, void *arg)
 	}
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	if (rec->type == C2W_REC_ALERT && rec->size >= sizeof(struct c2w_alert)) {
+	if (rec->type == C2W_REC_ALERT && rec->size >= C2W_ALERT_SIZE_VER0) {
 		const struct c2w_alert *a = (const void *)rec;
 		uint32_t exe_len = 0;
 		const char *exe = c2w_alert_exe(a, &exe_len);

@@ -368,7 +368,7 @@ static void handle_records(struct c2watchd *d, const unsigned char *buf,
 		    C2W_CFG_RULES_LOADED)
 			refresh_rules(d);
 		alert = h->type == C2W_REC_ALERT &&
-			h->size >= sizeof(struct c2w_alert) &&
+			h->size >= C2W_ALERT_SIZE_VER0 &&
 			!(((const struct c2w_alert *)h)->flags & C2W_AF_EVENT);
 		doc = ecs_record(h, &d->ecs);
 		if (doc) {

@@ -420,7 +420,8 @@ static void proc_hash(json_object *doc, uint32_t pid)
  */
 #define PATH_NOT_COMPARABLE (C2W_AF_EXE_DELETED | C2W_AF_EXE_MEMFD |	\
 	C2W_AF_PATH_TRUNCATED | C2W_AF_MNTNS | C2W_AF_CHROOT |		\
-	C2W_AF_CHROOT_UNRESOLVED | C2W_AF_PATH_UNRESOLVED)
+	C2W_AF_CHROOT_UNRESOLVED | C2W_AF_PATH_UNRESOLVED |		\
+	C2W_AF_EXE_REPLACED)
 
 static const char *proc_state(const struct c2w_alert *a, const char *comm,
 			      const char *exe, uint32_t exe_len)
@@ -751,6 +752,15 @@ static json_object *match_doc(const struct c2w_alert *a,
 	ecs_set(doc, "process.thread.id", json_object_new_int64(a->pid));
 	ecs_set(doc, "process.executable", json_object_new_string_len(
 		exe, (int)exe_len));
+	{
+		uint32_t ns_len;
+		const char *ns = c2w_alert_ns_exe(a, &ns_len);
+
+		/* The task's own mount namespace names it otherwise. */
+		if (ns)
+			ecs_set(doc, "c2watch.process.executable_in_namespace",
+				json_object_new_string_len(ns, (int)ns_len));
+	}
 	slash = memrchr(exe, '/', exe_len);
 	name = slash ? slash + 1 : exe;
 	ecs_set(doc, "process.name", json_object_new_string_len(name,
@@ -865,7 +875,7 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 
 	switch (h->type) {
 	case C2W_REC_ALERT:
-		if (h->size < sizeof(struct c2w_alert))
+		if (h->size < C2W_ALERT_SIZE_VER0)
 			return NULL;
 		return match_doc((const struct c2w_alert *)h, ctx,
 				 !(((const struct c2w_alert *)h)->flags &

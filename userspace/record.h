@@ -16,13 +16,31 @@ static inline const char *c2w_alert_exe(const struct c2w_alert *a,
 					uint32_t *len)
 {
 	/* 0: a uapi 1 record, the path right after the structure. */
-	uint64_t off = a->exe_off ? a->exe_off : sizeof(*a);
+	uint64_t off = a->exe_off ? a->exe_off : C2W_ALERT_SIZE_VER0;
 
-	if (a->hdr.size < sizeof(*a) || off < sizeof(*a) ||
+	if (a->hdr.size < C2W_ALERT_SIZE_VER0 || off < C2W_ALERT_SIZE_VER0 ||
 	    off + a->exe_len >= a->hdr.size)
 		return NULL;
 	*len = a->exe_len;
-	return c2w_alert_exe_at(a);
+	return (const char *)a + off;
+}
+
+/*
+ * The executable's path in the task's own mount namespace, when it differs
+ * (a record new enough to say so: its path comes after these fields);
+ * NULL otherwise, or when malformed.
+ */
+static inline const char *c2w_alert_ns_exe(const struct c2w_alert *a,
+					   uint32_t *len)
+{
+	uint64_t end = (uint64_t)a->ns_exe_off + a->ns_exe_len;
+
+	if (a->hdr.size < sizeof(*a) || a->exe_off < sizeof(*a) ||
+	    !a->ns_exe_len || a->ns_exe_off < sizeof(*a) ||
+	    end >= a->hdr.size)
+		return NULL;
+	*len = a->ns_exe_len;
+	return (const char *)a + a->ns_exe_off;
 }
 
 /* The same for the process named by a configuration record; NULL if none. */

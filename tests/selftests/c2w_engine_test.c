@@ -7,6 +7,7 @@
  * namespace owning those addresses (tests/vm/net.sh), as on a cloud VM.
  */
 #include <arpa/inet.h>
+#include <grp.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -592,6 +593,153 @@ TEST_F(eng, mount_namespace_flagged)
 	EXPECT_NE(0, a->mntns_ino);
 	EXPECT_NE(ns_inode("mnt"), a->mntns_ino);
 	EXPECT_STREQ("/tmp/ns", c2w_alert_exe_at(a));
+	EXPECT_EQ(0, a->ns_exe_len);	/* both namespaces say the same */
+}
+
+/* What a child does in its new mount namespace before it execs. */
+struct ns_setup {
+	const char *bind_src, *bind_dst;	/* mount --bind */
+	const char *tmpfs;			/* a tmpfs here, beacon inside */
+	const char *tmpfs_exe;
+	const char *chroot;
+};
+
+/*
+ * @argv run by a child in a new mount namespace (private), after @s; with
+ * @unprivileged as uid/gid 65534 in a user namespace of its own, as any
+ * user may where unprivileged user namespaces are allowed. Its exit status.
+ */
+static int run_in_mntns(char *const argv[], const struct ns_setup *s,
+			bool unprivileged)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (unprivileged && (setgroups(0, NULL) ||
+				     setresgid(65534, 65534, 65534) ||
+				     setresuid(65534, 65534, 65534)))
+			_exit(3);
+		if (unshare(CLONE_NEWNS | (unprivileged ? CLONE_NEWUSER : 0)))
+			_exit(4);
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(5);
+		if (s->bind_src && mount(s->bind_src, s->bind_dst, NULL,
+					 MS_BIND, NULL))
+			_exit(6);
+		if (s->tmpfs && (mount("c2w", s->tmpfs, "tmpfs", 0, NULL) ||
+				 install(BEACON, s->tmpfs_exe)))
+			_exit(7);
+		if (s->chroot && (chroot(s->chroot) || chdir("/")))
+			_exit(8);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * unshare -m (and -Urm, unprivileged) then mount --bind /tmp/.e/impl
+ * /usr/local/bin/tool: the implant's own mounts say /usr/local/bin, which
+ * no rule watches; the file lives in /tmp, and that is what is judged,
+ * with the namespace's view beside it.
+ */
+TEST_F(eng, namespace_bind_mount_is_seen_through)
+{
+	static const char *const impl[] = { "/tmp/.e/impl", "/tmp/.e/impl2" };
+	const char *tool = "/usr/local/bin/tool";
+	char *args[] = { (char *)tool, "1.1.1.1", "443", NULL };
+	struct c2w_alert *a;
+	uint32_t len;
+
+	for (int unpriv = 0; unpriv < 2; unpriv++) {
+		struct ns_setup s = { .bind_src = impl[unpriv],
+				      .bind_dst = tool };
+
+		ASSERT_EQ(0, install(BEACON, impl[unpriv]));
+		ASSERT_EQ(0, install(BEACON, tool));
+		ASSERT_EQ(0, chmod("/tmp/.e", 0755));
+		ASSERT_EQ(0, run_in_mntns(args, &s, unpriv));
+		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl))
+			TH_LOG("unprivileged: %d", unpriv);
+		a = nth_alert(&self->rl, 0);
+		EXPECT_STREQ(impl[unpriv], c2w_alert_exe_at(a));
+		EXPECT_TRUE(a->flags & C2W_AF_MNTNS);
+		EXPECT_EQ(0, a->flags & C2W_AF_PATH_UNRESOLVED);
+		ASSERT_NE(NULL, c2w_alert_ns_exe(a, &len));
+		EXPECT_STREQ(tool, c2w_alert_ns_exe(a, &len));
+		EXPECT_EQ(strlen(tool), len);
+		EXPECT_EQ(unpriv ? 65534 : 0, a->uid);
+	}
+	/* The tool itself, run from the host, is nothing to alert on. */
+	ASSERT_EQ(0, run(args[0], args));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+/*
+ * A container as runtimes make one: its root filesystem mounted on the
+ * host (Docker's overlay "merged", containerd's "rootfs"), then entered in
+ * a mount namespace of its own. Judged where the host has it, which is
+ * what Elastic's exclusions (/run/containerd/...) are written against.
+ */
+TEST_F(eng, container_root_is_judged_at_its_host_path)
+{
+	const char *rootfs = "/run/c2w-ctr/rootfs";
+	char *args[] = { "/usr/bin/app", "1.1.1.1", "443", NULL };
+	struct ns_setup s = { .chroot = rootfs };
+	struct c2w_alert *a;
+	uint32_t len;
+
+	mkdir("/run", 0755);
+	mkdir("/run/c2w-ctr", 0755);
+	mkdir(rootfs, 0755);
+	ASSERT_EQ(0, mount("ctr", rootfs, "tmpfs", 0, NULL));
+	ASSERT_EQ(0, install(BEACON, "/run/c2w-ctr/rootfs/usr/bin/app"));
+	ASSERT_EQ(0, load_kql(self->fd, "ctr",
+			      "process.executable:/run/c2w-ctr/* and destination.ip:1.1.1.1",
+			      C2W_NT_EXECUTABLE, 0));
+	EXPECT_EQ(0, run_in_mntns(args, &s, false));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	if (a) {
+		EXPECT_STREQ("/run/c2w-ctr/rootfs/usr/bin/app",
+			     c2w_alert_exe_at(a));
+		EXPECT_STREQ("/usr/bin/app", c2w_alert_ns_exe(a, &len));
+	}
+	EXPECT_EQ(0, umount2(rootfs, MNT_DETACH));
+}
+
+/*
+ * A tmpfs mounted inside the namespace is mounted nowhere on the host: no
+ * host path exists, so the path is unresolved, flagged, and matches every
+ * include as an over-long path does. The namespace's view names it, and
+ * keeps two such executables apart in the seen set.
+ */
+TEST_F(eng, namespace_private_filesystem_is_unresolved)
+{
+	static const char *const exe[] = { "/mnt/c2w-priv/x", "/mnt/c2w-priv/y" };
+	struct c2w_alert *a;
+	uint32_t len;
+
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/c2w-priv", 0755);
+	for (int i = 0; i < 2; i++) {
+		struct ns_setup s = { .tmpfs = "/mnt/c2w-priv",
+				      .tmpfs_exe = exe[i] };
+		char *args[] = { (char *)exe[i], "1.1.1.1", "443", NULL };
+
+		ASSERT_EQ(0, run_in_mntns(args, &s, false));
+		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl))
+			TH_LOG("%s", exe[i]);
+		a = nth_alert(&self->rl, 0);
+		EXPECT_TRUE(a->flags & C2W_AF_PATH_UNRESOLVED);
+		EXPECT_STREQ("", c2w_alert_exe_at(a));
+		EXPECT_STREQ(exe[i], c2w_alert_ns_exe(a, &len));
+	}
 }
 
 TEST_F(eng, memfd_executable_flagged)

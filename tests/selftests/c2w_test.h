@@ -24,6 +24,7 @@
 #include <linux/c2watch.h>
 
 #include "kql.h"
+#include "record.h"
 #include "rsbuild.h"
 #include "rulefile.h"
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ecs.h"
+#include "record.h"
 #include "rulefile.h"
 #include "rules.h"
 #include "unit.h"
@@ -368,6 +369,53 @@ UNIT_TEST(ecs_match_event_is_an_event_not_an_alert)
 	doc = ecs_record(&b.a.hdr, &ctx);
 	CHECK(!strcmp(json_object_get_string(at(doc, "event.kind")), "alert"));
 	CHECK(json_object_get_int(at(doc, "event.risk_score")) == 73);
+	json_object_put(doc);
+	ecs_ctx_free(&ctx);
+}
+
+/*
+ * The task's own mount namespace's view of the executable, when it differs,
+ * follows the path; a record from before that field (208 bytes, the path
+ * right after) still reads, without it.
+ */
+UNIT_TEST(ecs_namespace_view_and_older_records)
+{
+	static const char ns[] = "/usr/local/bin/tool";
+	struct alert_buf b;
+	struct ecs_ctx ctx;
+	json_object *doc;
+	uint32_t len;
+
+	ecs_ctx_init(&ctx);
+	self_alert(&b, "/tmp/.e/impl");
+	b.a.ns_exe_off = b.a.exe_off + b.a.exe_len + 1;
+	b.a.ns_exe_len = sizeof(ns) - 1;
+	memcpy((char *)&b.a + b.a.ns_exe_off, ns, sizeof(ns));
+	b.a.hdr.size = (b.a.ns_exe_off + sizeof(ns) + 7) & ~7U;
+	CHECK(c2w_alert_ns_exe(&b.a, &len) && len == sizeof(ns) - 1);
+	doc = ecs_record(&b.a.hdr, &ctx);
+	CHECK(!strcmp(json_object_get_string(at(doc, "process.executable")),
+		      "/tmp/.e/impl"));
+	CHECK(!strcmp(json_object_get_string(
+		at(doc, "c2watch.process.executable_in_namespace")), ns));
+	json_object_put(doc);
+	/* Past the record's end: not read. */
+	b.a.ns_exe_len = b.a.hdr.size;
+	CHECK(!c2w_alert_ns_exe(&b.a, &len));
+	doc = ecs_record(&b.a.hdr, &ctx);
+	CHECK(!at(doc, "c2watch.process.executable_in_namespace"));
+	json_object_put(doc);
+
+	/* A 208-byte record: the path where that size put it. */
+	self_alert(&b, "/tmp/old");
+	memmove((char *)&b.a + C2W_ALERT_SIZE_VER0, "/tmp/old", 9);
+	b.a.exe_off = C2W_ALERT_SIZE_VER0;
+	b.a.hdr.size = C2W_ALERT_SIZE_VER0 + 16;
+	CHECK(c2w_alert_exe(&b.a, &len) && len == 8);
+	CHECK(!c2w_alert_ns_exe(&b.a, &len));
+	doc = ecs_record(&b.a.hdr, &ctx);
+	CHECK(doc && !strcmp(json_object_get_string(
+		at(doc, "process.executable")), "/tmp/old"));
 	json_object_put(doc);
 	ecs_ctx_free(&ctx);
 }

@@ -312,7 +312,15 @@ enum c2w_transport {
  *	(c2w_alert_exe_at()); the path is NUL-terminated, from the mount
  *	namespace root (not the chroot), and followed by padding to
  *	%C2W_REC_ALIGN. Fields added later go before it. 0 in records of
- *	uapi 1, where the path follows the structure.
+ *	uapi 1, where the path follows the structure. For a task in another
+ *	mount namespace, the path as the initial namespace sees the file
+ *	(through a mount of its filesystem there); empty and flagged
+ *	%C2W_AF_PATH_UNRESOLVED when its filesystem is mounted nowhere there
+ * @ns_exe_len: length of the path as the task's own mount namespace shows
+ *	it, when that differs from the one at @exe_off; 0 when it does not
+ *	(and in records from before this field: check @exe_off first)
+ * @ns_exe_off: its offset from the start of the record, NUL-terminated,
+ *	after the one at @exe_off
  */
 struct c2w_alert {
 	struct c2w_record_hdr hdr;
@@ -339,7 +347,11 @@ struct c2w_alert {
 	__u8 rule_id[C2W_RULE_ID_MAX + 8];
 	__u32 exe_len;
 	__u32 exe_off;
+	__u32 ns_exe_len;
+	__u32 ns_exe_off;
 };
+
+#define C2W_ALERT_SIZE_VER0	208	/* before ns_exe_len */
 
 /*
  * The path of alert @a. A reader checks first that exe_off + exe_len + 1
@@ -347,7 +359,8 @@ struct c2w_alert {
  */
 static __inline__ const char *c2w_alert_exe_at(const struct c2w_alert *a)
 {
-	return (const char *)a + (a->exe_off ? a->exe_off : sizeof(*a));
+	return (const char *)a + (a->exe_off ? a->exe_off :
+				  C2W_ALERT_SIZE_VER0);
 }
 
 /**
