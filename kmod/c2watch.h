@@ -75,6 +75,7 @@ enum c2w_stat {
 	C2W_ST_EVENTS,
 	C2W_ST_EXE_REPLACED,
 	C2W_ST_EXE_REPLACED_UNTRACKED,
+	C2W_ST_UID_OVER,
 	C2W_ST_MAX
 };
 
@@ -221,6 +222,7 @@ enum c2w_seen_verdict {
 	C2W_SEEN_KNOWN,		/* seen within the window: suppress */
 	C2W_SEEN_FULL,		/* could not be recorded: alert (fail open) */
 	C2W_SEEN_EVENT,		/* known, but an event is due (events_interval) */
+	C2W_SEEN_OVER,		/* the uid holds its share: summarised */
 };
 
 int c2w_seen_init(u32 capacity);
@@ -228,7 +230,7 @@ void c2w_seen_stop(void);
 void c2w_seen_exit(void);
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     const char *key, u32 key_len, u32 window,
-				     u32 events);
+				     u32 events, u32 uid);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_gauges(struct c2w_stats *st);
@@ -237,6 +239,20 @@ int c2w_seen_import(const void *buf, u32 len, const struct c2w_ruleset *rs,
 		    u32 *count);
 u32 c2w_seen_forget(const char *key, u32 key_len);
 u32 c2w_seen_clear(void);
+
+/* ---- each uid's share (uidshare.c) ---- */
+
+#define C2W_UID_NONE	((u32)-1)	/* not accounted (imported entries) */
+
+int c2w_uid_init(u32 capacity, u32 queue);
+void c2w_uid_exit(void);
+void c2w_uid_set_capacity(u32 capacity);
+bool c2w_uid_seen_take(u32 uid);
+void c2w_uid_seen_put(u32 uid);
+bool c2w_uid_queue_take(u32 uid, u32 bytes);
+void c2w_uid_queue_put(u32 uid, u32 bytes);
+void c2w_uid_over(u32 uid, bool queue, const char *path, u32 len);
+void c2w_uid_summarise(int (*put)(struct c2w_record_hdr *rec));
 
 /* ---- record stream (stream.c) ---- */
 

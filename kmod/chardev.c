@@ -506,6 +506,10 @@ int c2w_chardev_init(void)
 	BUILD_BUG_ON(offsetof(struct c2w_alert, ns_exe_len) !=
 		     C2W_ALERT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct c2w_alert) != 216);
+	BUILD_BUG_ON(sizeof(struct c2w_alert) + 2 * C2W_PATH_MAX >
+		     C2W_RECORD_MAX);
+	BUILD_BUG_ON(sizeof(struct c2w_alert) % C2W_REC_ALIGN ||
+		     C2W_PATH_MAX % C2W_REC_ALIGN);
 	return misc_register(&c2w_misc);
 }
 

@@ -388,8 +388,14 @@ bool c2w_detect(const struct c2w_attempt *a)
 
 			key = nt_key(c, rule, &klen);
 			switch (c2w_seen_check(rule, key, klen, window,
-					       events)) {
+					       events, c->uid)) {
 			case C2W_SEEN_KNOWN:
+				continue;
+			case C2W_SEEN_OVER:
+				/* Due, not alerted: in the uid's summary. */
+				c2w_uid_over(c->uid, false, c->exe.path,
+					     c->exe.len);
+				dropped++;
 				continue;
 			case C2W_SEEN_EVENT:
 				/* A lost one is counted by the stream. */

@@ -191,7 +191,7 @@ static void place_in_init_ns(struct c2w_exe *exe, struct c2w_exe_buf *b,
 			     const struct path *path)
 {
 	char *own, *rel;
-	u32 own_len = 0, len;
+	u32 own_len = 0, len = 0;
 	int ret;
 
 	own = d_path(path, b->ns, PATH_MAX);
@@ -202,26 +202,26 @@ static void place_in_init_ns(struct c2w_exe *exe, struct c2w_exe_buf *b,
 			own_len -= 10;
 		own[own_len] = '\0';
 	}
+	/*
+	 * Deeper than PATH_MAX inside its filesystem, mounted nowhere on the
+	 * host, or the host's mounts being reread (a change there, which a
+	 * user can cause with fusermount): no host path, and never the own
+	 * view, which the task chose. Matched as an empty head, flagged.
+	 */
 	rel = dentry_path_raw(path->dentry, b->root, PATH_MAX);
 	ret = IS_ERR(rel) ? PTR_ERR(rel) :
 	      c2w_mounts_place(path->mnt->mnt_sb->s_dev, rel,
 			       dpath_len(rel, b->root, PATH_MAX), b->path,
 			       PATH_MAX, &len);
-	if (ret == -EAGAIN && own_len) {
-		/* The mounts are being reread: the own view, flagged MNTNS. */
-		set_path(exe, b, path->dentry, own, own_len);
-		return;
-	} else if (ret == -ENAMETOOLONG) {
+	if (ret == -ENAMETOOLONG && !IS_ERR(rel)) {
 		exe->flags |= C2W_AF_PATH_TRUNCATED;
 		exe->head = true;
+		set_path(exe, b, path->dentry, b->path, len);
 	} else if (ret) {
-		/* Mounted nowhere there: matched as an empty head, flagged. */
 		unresolved(exe, b);
 	} else {
-		exe->head = false;
-	}
-	if (!ret || ret == -ENAMETOOLONG)
 		set_path(exe, b, path->dentry, b->path, len);
+	}
 	if (own_len && (exe->len != own_len || memcmp(exe->path, own, own_len))) {
 		exe->ns_path = own;
 		exe->ns_len = own_len;
@@ -282,6 +282,23 @@ static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	set_path(exe, b, dentry, p, len);
 }
 
+/*
+ * An executable replaced by prctl whose original is not known: what it
+ * claims goes beside (as a namespace's own view does), the path is
+ * unresolved, which matches every include.
+ */
+static void claimed_only(struct c2w_exe *exe, struct c2w_exe_buf *b)
+{
+	u32 n = min_t(u32, exe->len, PATH_MAX - 1);
+
+	if (exe->path != b->ns)
+		memmove(b->ns, exe->path, n);
+	b->ns[n] = '\0';
+	unresolved(exe, b);
+	exe->ns_path = b->ns;
+	exe->ns_len = n;
+}
+
 /**
  * c2w_exe_resolve() - the executable of the current task
  * @exe: filled in; its strings point into @b
@@ -306,15 +323,22 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		file = c2w_get_exe_file(mm);
 	if (file) {
 		struct file *orig = c2w_exeswap_orig(file);
+		bool unknown = false;
 
 		/* Judged by what it was executed from, not what it claims. */
 		if (orig) {
 			exe->flags |= C2W_AF_EXE_REPLACED;
 			fput(file);
 			file = orig;
+		} else if (!(file->f_flags & __FMODE_EXEC)) {
+			/* Not opened by exec, and the original not known. */
+			exe->flags |= C2W_AF_EXE_REPLACED;
+			unknown = true;
 		}
 		resolve_file(exe, b, file, init_mntns);
 		fput(file);
+		if (unknown)
+			claimed_only(exe, b);
 	} else {
 		unresolved(exe, b);
 	}

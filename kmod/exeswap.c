@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Executables replaced after exec. prctl(PR_SET_MM, PR_SET_MM_EXE_FILE or
- * PR_SET_MM_MAP) lets a process holding CAP_SYS_RESOURCE or
- * CAP_CHECKPOINT_RESTORE in its own user namespace (any process, where
- * unprivileged user namespaces are allowed) point mm->exe_file at another
- * file: a program run from /tmp becomes /usr/bin/curl to the rules, and to
- * /proc/PID/exe.
+ * Executables replaced after exec. prctl(PR_SET_MM, PR_SET_MM_MAP) with an
+ * exe_fd needs only CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in the
+ * process's own user namespace (any process, where unprivileged user
+ * namespaces are allowed), PR_SET_MM_EXE_FILE CAP_SYS_RESOURCE: either
+ * points mm->exe_file at another file, and a program run from /tmp becomes
+ * /usr/bin/curl to the rules, and to /proc/PID/exe.
  *
- * A kretprobe on the prctl system call compares mm->exe_file before and
- * after a PR_SET_MM. A change is remembered: the new file (the key; fork
- * shares it, exec replaces it) maps to the file the process was executed
- * from (for a second replacement, the first one's), both pinned. exe.c then
- * resolves such a process to its original executable and flags the alert.
- * An entry is dropped once nothing but this table holds the new file: no
- * process runs under it any more.
+ * A replacement is remembered: the new file (the key; fork shares it, exec
+ * replaces it) maps to the file the process was executed from (for a
+ * second replacement, the first one's), both pinned. exe.c then resolves
+ * such a process to its original executable and flags the alert. An entry
+ * is dropped once nothing but this table holds the new file: no process
+ * runs under it any more. Seen by a kprobe on replace_mm_exe_file() (5.14
+ * and later), before the swap and without instances to run out of; on
+ * older kernels, by a kretprobe on the prctl system call comparing
+ * mm->exe_file around a PR_SET_MM.
+ *
+ * Whatever this follows or misses (a full table, a missed probe), a
+ * replaced exe_file is known by its open flags: exec opens with
+ * __FMODE_EXEC, which open(2) cannot set (exe.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -32,10 +38,7 @@
 
 #define SWAP_MAX	4096		/* processes remembered at once */
 #define GC_INTERVAL	(5 * HZ)
-/*
- * Every prctl() holds an instance from entry to return, if only briefly;
- * a PR_SET_MM one while it waits for the mm's lock.
- */
+/* The kretprobe (before 5.14): a PR_SET_MM holds one until it returns. */
 #define SWAP_PROBES	1024
 
 struct swap_entry {
@@ -170,6 +173,36 @@ static struct kretprobe swap_krp[] = {
 
 static bool swap_registered[ARRAY_SIZE(swap_krp)];
 
+static bool follow_exe_swaps = true;
+module_param(follow_exe_swaps, bool, 0444);
+MODULE_PARM_DESC(follow_exe_swaps, "Follow prctl(PR_SET_MM) executable swaps to the original file (default 1); without, a swapped process is unresolved, flagged");
+
+/* 5.14 and later: the swap's own function, before it swaps. */
+static int replace_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct mm_struct *mm = (void *)regs_get_kernel_argument(regs, 0);
+	struct file *new = (void *)regs_get_kernel_argument(regs, 1);
+	struct file *before;
+
+	if (!mm || mm != current->mm || !new)
+		return 0;
+	before = c2w_get_exe_file(mm);
+	if (!before)
+		return 0;
+	/* A swap that fails later leaves an entry the sweep removes. */
+	if (new != before)
+		remember(get_file(new), before);
+	fput(before);
+	return 0;
+}
+
+static struct kprobe replace_kp = {
+	.symbol_name	= "replace_mm_exe_file",
+	.pre_handler	= replace_pre,
+};
+
+static bool replace_registered;
+
 /* Drop the entries whose file only this table holds, then free them. */
 static void gc(struct work_struct *work)
 {
@@ -213,7 +246,7 @@ u64 c2w_exeswap_missed(void)
 	for (i = 0; i < ARRAY_SIZE(swap_krp); i++)
 		n += READ_ONCE(swap_krp[i].nmissed) +
 		     READ_ONCE(swap_krp[i].kp.nmissed);
-	return n;
+	return n + READ_ONCE(replace_kp.nmissed);
 }
 
 /**
@@ -242,14 +275,17 @@ int c2w_exeswap_init(void)
 	if (ret)
 		return ret;
 	atomic_set(&swap_count, 0);
-	for (i = 0; i < ARRAY_SIZE(swap_krp); i++) {
+	INIT_DELAYED_WORK(&gc_work, gc);
+	if (!follow_exe_swaps)
+		return 0;
+	replace_registered = !register_kprobe(&replace_kp);
+	for (i = 0; i < ARRAY_SIZE(swap_krp) && !replace_registered; i++) {
 		ret = register_kretprobe(&swap_krp[i]);
 		swap_registered[i] = !ret;
 		if (ret)
 			pr_warn("%s: cannot probe (%d): executables replaced through it are not followed\n",
 				swap_krp[i].kp.symbol_name, ret);
 	}
-	INIT_DELAYED_WORK(&gc_work, gc);
 	schedule_delayed_work(&gc_work, GC_INTERVAL);
 	return 0;
 }
@@ -272,6 +308,9 @@ void c2w_exeswap_exit(void)
 {
 	int i;
 
+	if (replace_registered)
+		unregister_kprobe(&replace_kp);
+	replace_registered = false;
 	for (i = 0; i < ARRAY_SIZE(swap_krp); i++)
 		if (swap_registered[i])
 			unregister_kretprobe(&swap_krp[i]);

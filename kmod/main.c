@@ -55,9 +55,12 @@ static int __init c2w_init(void)
 	ret = c2w_stream_init(queue_size);
 	if (ret)
 		return ret;
-	ret = c2w_seen_init(seen_capacity);
+	ret = c2w_uid_init(seen_capacity, queue_size);
 	if (ret)
 		goto err_queue;
+	ret = c2w_seen_init(seen_capacity);
+	if (ret)
+		goto err_uid;
 	ret = c2w_detect_init();
 	if (ret)
 		goto err_seen;
@@ -100,6 +103,8 @@ err_detect:
 	c2w_detect_exit();
 err_seen:
 	c2w_seen_exit();
+err_uid:
+	c2w_uid_exit();
 err_queue:
 	c2w_stream_exit();
 	return ret;
@@ -127,6 +132,7 @@ static void __exit c2w_exit(void)
 	}
 	c2w_detect_exit();
 	c2w_seen_exit();
+	c2w_uid_exit();
 	c2w_stream_exit();
 	pr_info("unloaded\n");
 }

@@ -22,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/kdev_t.h>
+#include <linux/mutex.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/sched/task.h>
@@ -39,6 +40,7 @@
 /* One mount of the initial namespace; @root and @point in @tbl->strings. */
 struct mnt_entry {
 	dev_t dev;
+	u32 idx;		/* line in mountinfo: later mounts come later */
 	u32 root_off;
 	u16 root_len;
 	u16 point_len;
@@ -57,11 +59,19 @@ static struct file *mountinfo;
 static wait_queue_head_t *mi_head;
 static struct wait_queue_entry mi_wait;
 static struct work_struct refresh_work;
+static DEFINE_MUTEX(refresh_lock);	/* one reread at a time */
 static bool refresh_failed;
-/* A mount changed and the table is not reread yet. */
-static atomic_t stale;
 
 static int cmp_dev(const void *a, const void *b)
+{
+	const struct mnt_entry *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int cmp_dev_only(const void *a, const void *b)
 {
 	const struct mnt_entry *x = a, *y = b;
 
@@ -129,9 +139,13 @@ static struct mnt_table *build(char *text, size_t len)
 			continue;
 		rl = unescape(root);
 		pl = unescape(point);
+		/* An unlinked mount root: shown with this, matches nothing. */
+		if (rl > 9 && !strcmp(root + rl - 9, "//deleted"))
+			root[rl -= 9] = '\0';
 		if (rl > U16_MAX || pl > U16_MAX)
 			continue;
 		t->e[i].dev = dev;
+		t->e[i].idx = i;
 		t->e[i].root_off = root - text;
 		t->e[i].root_len = rl;
 		t->e[i].point_off = point - text;
@@ -189,7 +203,7 @@ static void refresh(struct work_struct *work)
 	size_t len;
 	char *text;
 
-	atomic_set(&stale, 0);	/* a change from now on queues another */
+	mutex_lock(&refresh_lock);
 	text = read_all(&len);
 	t = text ? build(text, len) : NULL;
 	if (!t) {
@@ -197,10 +211,12 @@ static void refresh(struct work_struct *work)
 		if (!refresh_failed)
 			pr_warn("cannot read the initial namespace's mounts: paths in other mount namespaces are unresolved\n");
 		refresh_failed = true;
+		mutex_unlock(&refresh_lock);
 		return;
 	}
 	refresh_failed = false;
-	old = rcu_replace_pointer(table, t, true);
+	old = rcu_replace_pointer(table, t, lockdep_is_held(&refresh_lock));
+	mutex_unlock(&refresh_lock);
 	if (old) {
 		synchronize_rcu();
 		table_free(old);
@@ -211,8 +227,7 @@ static void refresh(struct work_struct *work)
 static int mi_wake(struct wait_queue_entry *wq, unsigned int mode, int sync,
 		   void *key)
 {
-	atomic_set(&stale, 1);
-	schedule_work(&refresh_work);
+	queue_work(system_unbound_wq, &refresh_work);
 	return 0;
 }
 
@@ -224,14 +239,19 @@ static void mi_queue(struct file *file, wait_queue_head_t *head,
 	add_wait_queue(head, &mi_wait);
 }
 
-/* The shortest root among @t's mounts of @dev that @rel lies under. */
+/*
+ * Among @t's mounts of @dev that @rel lies under, the one with the longest
+ * root (the subvolume or directory mounted, rather than a mount of the
+ * whole filesystem somewhere aside, such as a btrfs top level in
+ * /mnt/pool), the later one of equals (it covers the earlier).
+ */
 static const struct mnt_entry *find(const struct mnt_table *t, dev_t dev,
 				    const char *rel, u32 rel_len)
 {
 	struct mnt_entry key = { .dev = dev };
 	const struct mnt_entry *e, *best = NULL;
 
-	e = bsearch(&key, t->e, t->n, sizeof(t->e[0]), cmp_dev);
+	e = bsearch(&key, t->e, t->n, sizeof(t->e[0]), cmp_dev_only);
 	if (!e)
 		return NULL;
 	while (e > t->e && (e - 1)->dev == dev)
@@ -245,7 +265,7 @@ static const struct mnt_entry *find(const struct mnt_table *t, dev_t dev,
 		if (rl > rel_len || memcmp(root, rel, rl) ||
 		    (rl < rel_len && rel[rl] != '/'))
 			continue;
-		if (!best || e->root_len < best->root_len)
+		if (!best || e->root_len >= best->root_len)
 			best = e;
 	}
 	return best;
@@ -262,10 +282,9 @@ static const struct mnt_entry *find(const struct mnt_table *t, dev_t dev,
  *
  * Context: any, including kprobe context.
  * Return: 0; -ENOENT when the filesystem is mounted nowhere in the initial
- * namespace (or the table could not be read); -EAGAIN when it was not
- * mounted there at the last reading, which a mount since may have
- * changed (a container's root mounted a moment ago); -ENAMETOOLONG when
- * the result does not fit (@out then holds its head, cut after a '/').
+ * namespace at the last reading (or the table could not be read);
+ * -ENAMETOOLONG when the result does not fit (@out then holds its head,
+ * cut after a '/').
  */
 int c2w_mounts_place(dev_t dev, const char *rel, u32 rel_len, char *out,
 		     u32 cap, u32 *len)
@@ -280,7 +299,7 @@ int c2w_mounts_place(dev_t dev, const char *rel, u32 rel_len, char *out,
 	e = t ? find(t, dev, rel, rel_len) : NULL;
 	if (!e) {
 		rcu_read_unlock();
-		return atomic_read(&stale) ? -EAGAIN : -ENOENT;
+		return -ENOENT;
 	}
 	pl = e->point_len;
 	rl = e->root_len == 1 ? 0 : e->root_len;
@@ -336,7 +355,7 @@ int c2w_mounts_init(void)
 	}
 	if (IS_ERR_OR_NULL(mountinfo)) {
 		pr_warn("cannot open /proc/1/mountinfo (%ld): paths in other mount namespaces are unresolved\n",
-			PTR_ERR(mountinfo));
+			mountinfo ? PTR_ERR(mountinfo) : -ENOENT);
 		mountinfo = NULL;
 		return 0;
 	}
@@ -353,6 +372,8 @@ int c2w_mounts_init(void)
  */
 void c2w_mounts_exit(void)
 {
+	struct mnt_table *old;
+
 	if (mi_head)
 		remove_wait_queue(mi_head, &mi_wait);
 	mi_head = NULL;
@@ -360,6 +381,7 @@ void c2w_mounts_exit(void)
 	if (mountinfo)
 		fput(mountinfo);
 	mountinfo = NULL;
+	old = rcu_replace_pointer(table, NULL, true);
 	synchronize_rcu();
-	table_free(rcu_replace_pointer(table, NULL, true));
+	table_free(old);
 }

@@ -243,6 +243,7 @@ static void report_missed(struct work_struct *work)
 	struct c2w_missed m;
 
 	heartbeat();
+	c2w_uid_summarise(c2w_stream_put);
 	if (total != missed_reported) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.size = sizeof(m);

@@ -36,6 +36,7 @@ struct seen_entry {
 	u64 last_event;		/* last alert or C2W_AF_EVENT report, 0: none */
 	atomic64_t hits;
 	u32 window;		/* window at the last match, for the reaper */
+	u32 uid;		/* whose share holds it (uidshare.c) */
 	u16 id_len;
 	u16 key_len;
 	char data[];		/* rule id, then key */
@@ -140,8 +141,9 @@ static size_t entry_size(u32 id_len, u32 key_len)
 	return sizeof(struct seen_entry) + id_len + key_len;
 }
 
+/* NULL when the set is full, ERR_PTR(-EDQUOT) when @uid's share is. */
 static struct seen_entry *entry_alloc(const struct seen_lookup *k, u64 first,
-				      u64 last, u64 hits, u32 window,
+				      u64 last, u64 hits, u32 window, u32 uid,
 				      gfp_t gfp)
 {
 	size_t sz = entry_size(k->id_len, k->key_len);
@@ -150,9 +152,14 @@ static struct seen_entry *entry_alloc(const struct seen_lookup *k, u64 first,
 	if ((u32)atomic_read(&seen_count) >= READ_ONCE(seen_capacity_max) ||
 	    atomic64_read(&seen_bytes) + sz > READ_ONCE(seen_max_bytes))
 		return NULL;
+	if (!c2w_uid_seen_take(uid))
+		return ERR_PTR(-EDQUOT);
 	e = kmalloc(sz, gfp | __GFP_NOWARN);
-	if (!e)
+	if (!e) {
+		c2w_uid_seen_put(uid);
 		return NULL;
+	}
+	e->uid = uid;
 	e->first = first;
 	e->last = last;
 	e->last_event = 0;
@@ -169,6 +176,7 @@ static struct seen_entry *entry_alloc(const struct seen_lookup *k, u64 first,
 
 static void entry_free_now(struct seen_entry *e)
 {
+	c2w_uid_seen_put(e->uid);
 	atomic_dec(&seen_count);
 	atomic64_sub(entry_size(e->id_len, e->key_len), &seen_bytes);
 	kfree(e);
@@ -178,6 +186,7 @@ static void entry_remove(struct seen_entry *e)
 {
 	if (rhashtable_remove_fast(&seen_tbl, &e->node, seen_params))
 		return;	/* someone else removed it */
+	c2w_uid_seen_put(e->uid);
 	atomic_dec(&seen_count);
 	atomic64_sub(entry_size(e->id_len, e->key_len), &seen_bytes);
 	kfree_rcu(e, rcu);
@@ -237,15 +246,17 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window,
  * @key_len: its length
  * @window: the rule's window in seconds
  * @events: seconds between reports of a known key's matches, 0 for none
+ * @uid: whose share a new entry counts against
  *
  * Context: any, including kprobe context; never sleeps.
  * Return: %C2W_SEEN_NEW (alert), %C2W_SEEN_KNOWN (suppress),
- * %C2W_SEEN_EVENT (known, report it as an event) or %C2W_SEEN_FULL (not
- * recorded: alert, fail open).
+ * %C2W_SEEN_EVENT (known, report it as an event), %C2W_SEEN_FULL (not
+ * recorded: alert, fail open) or %C2W_SEEN_OVER (not recorded, @uid holds
+ * its share: summarised, not alerted).
  */
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     const char *key, u32 key_len, u32 window,
-				     u32 events)
+				     u32 events, u32 uid)
 {
 	struct seen_lookup k = {
 		.id = rule->id, .id_len = rule->id_len,
@@ -264,7 +275,9 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 	}
 	rcu_read_unlock();
 
-	e = entry_alloc(&k, now, now, 1, window, GFP_ATOMIC);
+	e = entry_alloc(&k, now, now, 1, window, uid, GFP_ATOMIC);
+	if (IS_ERR(e))
+		return C2W_SEEN_OVER;
 	if (!e) {
 		c2w_count(C2W_ST_SEEN_FULL, 1);
 		return C2W_SEEN_FULL;
@@ -474,9 +487,12 @@ int c2w_seen_import(const void *buf, u32 len, const struct c2w_ruleset *rs,
 		k.key = (const char *)r->data + r->rule_id_len;
 		k.key_len = r->key_len;
 		e = entry_alloc(&k, r->first_seen, r->last_seen, r->hits,
-				rule_window(rs, k.id, k.id_len), GFP_KERNEL);
+				rule_window(rs, k.id, k.id_len), C2W_UID_NONE,
+				GFP_KERNEL);
 		if (!e)
 			return -ENOSPC;
+		/* Reported then, if at all: no burst of events on import. */
+		e->last_event = r->last_seen;
 		rcu_read_lock();
 		old = rhashtable_lookup_get_insert_key(&seen_tbl, &k, &e->node,
 						       seen_params);
@@ -557,6 +573,7 @@ int c2w_seen_set_capacity(u32 capacity)
 	if (!capacity || capacity > C2W_MAX_SEEN_CAPACITY)
 		return -EINVAL;
 	WRITE_ONCE(seen_capacity_max, capacity);
+	c2w_uid_set_capacity(capacity);
 	return 0;
 }
 

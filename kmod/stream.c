@@ -104,16 +104,27 @@ static bool flush_lost(struct c2w_lost *out)
  * @rec: record with @rec->size and @rec->type set; seq, version and (when
  *	zero) time_ns are filled in here
  *
+ * An alert counts against its uid's share of the queue (uidshare.c): past
+ * it, it is not queued, nor numbered, but summarised with the uid's other
+ * excess.
+ *
  * Context: any; never sleeps.
- * Return: 0, or -ENOSPC when the record was dropped (and counted).
+ * Return: 0, -ENOSPC when the record was dropped (and counted), -EDQUOT
+ * when its uid's share of the queue is full (counted there).
  */
 int c2w_stream_put(struct c2w_record_hdr *rec)
 {
+	const struct c2w_alert *a = (const void *)rec;
+	bool alert = rec->type == C2W_REC_ALERT;
 	struct c2w_lost lost;
 	bool have_lost = false;
 	unsigned long flags;
 	int ret = 0;
 
+	if (alert && !c2w_uid_queue_take(a->uid, rec->size)) {
+		c2w_uid_over(a->uid, true, c2w_alert_exe_at(a), a->exe_len);
+		return -EDQUOT;
+	}
 	rec->version = C2W_REC_VERSION;
 	if (!rec->time_ns)
 		rec->time_ns = ktime_get_real_ns();
@@ -126,6 +137,8 @@ int c2w_stream_put(struct c2w_record_hdr *rec)
 		q.lost_total++;
 		c2w_count(C2W_ST_RECORDS_DROPPED, 1);
 		ret = -ENOSPC;
+		if (alert)
+			c2w_uid_queue_put(a->uid, rec->size);
 	} else {
 		have_lost = flush_lost(&lost);
 		rec->seq = q.next_seq++;
@@ -184,7 +197,16 @@ static void discard(unsigned int n)
  */
 static ssize_t copy_records(char __user *buf, size_t count)
 {
+	/* The head of an alert, up to its uid. */
+	struct {
+		struct c2w_record_hdr h;
+		u32 pid, tgid, ppid, uid;
+	} ah;
 	struct c2w_record_hdr h;
+	u32 uid;
+
+	BUILD_BUG_ON(offsetof(typeof(ah), uid) !=
+		     offsetof(struct c2w_alert, uid));
 	unsigned long flags;
 	unsigned int copied;
 	size_t done = 0;
@@ -221,6 +243,13 @@ static ssize_t copy_records(char __user *buf, size_t count)
 			break;
 		if (h.size > count - done)
 			break;
+		/* An alert leaves its uid's share of the queue. */
+		uid = C2W_UID_NONE;
+		if (h.type == C2W_REC_ALERT &&
+		    kfifo_out_peek(&q.fifo, (u8 *)&ah, sizeof(ah)) == sizeof(ah))
+			uid = ah.uid;
+		if (uid != C2W_UID_NONE)
+			c2w_uid_queue_put(uid, h.size);
 		if (kfifo_to_user(&q.fifo, buf + done, h.size, &copied) ||
 		    copied != h.size) {
 			/* Faulted part-way: the record is gone, say so. */

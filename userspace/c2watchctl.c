@@ -312,7 +312,8 @@ static int status_main(int argc, char **argv)
 	printf("    suppressed:   %llu (matched, already seen; %llu reported as events)\n",
 	       U(st.suppressed), U(st.events));
 	printf("    alerted:      %llu\n", U(st.alerted));
-	printf("    dropped:      %llu (queue full)\n", U(st.dropped_alerts));
+	printf("    dropped:      %llu (queue full, or the uid past its share: %llu)\n",
+	       U(st.dropped_alerts), U(st.uid_over));
 	printf("    failed:       %llu\n", U(st.failed));
 	printf("  missed:         %llu (probe instances unavailable)\n",
 	       U(st.missed));
@@ -383,6 +384,13 @@ static void watch_record(const struct c2w_record_hdr *rec, void *arg)
 	} else if (rec->type == C2W_REC_LOST) {
 		printf("%-19s # the reader's queue lost %llu record(s)\n", when,
 		       (unsigned long long)((const struct c2w_lost *)rec)->lost);
+	} else if (rec->type == C2W_REC_UID_OVER &&
+		   rec->size >= sizeof(struct c2w_uid_over)) {
+		const struct c2w_uid_over *u = (const void *)rec;
+
+		printf("%-19s # uid %u past its share: %llu new executable(s) not recorded, %llu alert(s) not queued\n",
+		       when, u->uid, (unsigned long long)u->seen,
+		       (unsigned long long)u->queued);
 	} else if (rec->type == C2W_REC_MISSED) {
 		printf("%-19s # %llu connection attempt(s) not evaluated (no probe instance)\n",
 		       when, (unsigned long long)((const struct c2w_missed *)rec)->missed);

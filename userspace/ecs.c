@@ -861,6 +861,51 @@ static json_object *count_doc(const struct c2w_record_hdr *h,
 	return doc;
 }
 
+/*
+ * A user past its share of the seen set or the queue: how much of its
+ * activity went unrecorded, and one executable among it.
+ */
+static json_object *uid_over_doc(const struct c2w_uid_over *o,
+				 const struct ecs_ctx *ctx)
+{
+	uint64_t end = (uint64_t)o->sample_off + o->sample_len;
+	json_object *doc;
+	char uid[16], *m = NULL, pwbuf[1024];
+	const char *sample = "";
+	struct passwd pw, *pwp;
+
+	if (o->hdr.size < sizeof(*o))
+		return NULL;
+	/* A malformed offset is not followed: no sample. */
+	if (o->sample_off >= sizeof(*o) && end < o->hdr.size)
+		sample = (const char *)o + o->sample_off;
+	doc = base("event", "matches_over_uid_share", ctx);
+	timestamp(doc, o->hdr.time_ns);
+	ecs_set(doc, "event.category", jstr_arr("host", NULL));
+	ecs_set(doc, "event.sequence", json_object_new_int64((int64_t)o->hdr.seq));
+	snprintf(uid, sizeof(uid), "%u", o->uid);
+	ecs_set(doc, "user.id", json_object_new_string(uid));
+	if (!getpwuid_r(o->uid, &pw, pwbuf, sizeof(pwbuf), &pwp) && pwp)
+		ecs_set(doc, "user.name", json_object_new_string(pw.pw_name));
+	if (*sample)
+		ecs_set(doc, "process.executable",
+			json_object_new_string_len(sample, (int)o->sample_len));
+	ecs_set(doc, "c2watch.uid_share.seen",
+		json_object_new_int64((int64_t)o->seen));
+	ecs_set(doc, "c2watch.uid_share.queued",
+		json_object_new_int64((int64_t)o->queued));
+	ecs_set(doc, "c2watch.uid_share.total",
+		json_object_new_int64((int64_t)o->total));
+	if (asprintf(&m, "uid %u went past its share of c2watch: %llu new executable(s) not recorded, %llu alert(s) not queued%s%s",
+		     o->uid, (unsigned long long)o->seen,
+		     (unsigned long long)o->queued, *sample ? ", e.g. " : "",
+		     sample) >= 0) {
+		ecs_set(doc, "message", json_object_new_string(m));
+		free(m);
+	}
+	return doc;
+}
+
 /**
  * ecs_record() - the ECS document for one record
  * @h: the record (validated size)
@@ -898,6 +943,8 @@ json_object *ecs_record(const struct c2w_record_hdr *h,
 				 "c2watch.missed", m->missed, m->total,
 				 "c2watch could not follow every outbound connection attempt: some were not evaluated");
 	}
+	case C2W_REC_UID_OVER:
+		return uid_over_doc((const void *)h, ctx);
 	case C2W_REC_CONFIG: {
 		const struct c2w_config_rec *c = (const void *)h;
 		const char *what = "unknown";

@@ -22,4 +22,4 @@ grep '^ECSDOC ' "$1" > "$docs" || true
 node "$here/validate.js" "$npmdir/node_modules" "$docs" daemon_started \
 	configuration_changed alert/connection_attempted \
 	event/connection_attempted rule_cannot_match records_lost \
-	monitoring_gap
+	matches_over_uid_share monitoring_gap

@@ -622,8 +622,8 @@ TEST_F(own, syslog_summary_per_alert)
  * printed with an "ECSDOC " prefix: make check validates each field name
  * and value type against Elastic's own ECS table (tests/ecs/validate.js).
  * The kinds: daemon start, configuration changes, an alert and its event
- * (--events), a rule that cannot match here, lost records, a monitoring
- * gap.
+ * (--events), a rule that cannot match here, a uid past its share, lost
+ * records, a monitoring gap.
  */
 TEST_F(own, every_document_kind_for_ecs_validation)
 {
@@ -632,7 +632,8 @@ TEST_F(own, every_document_kind_for_ecs_validation)
 	pid_t pid;
 	int fd;
 
-	ASSERT_EQ(0, reload_module("queue_size=65536"));
+	/* Two uids' shares (60% each) are more than the queue. */
+	ASSERT_EQ(0, reload_module("queue_size=65536 uid_share=60"));
 	pid = self->pid = spawn_daemon("/tmp/d/ecs.log", (char *[]){ "-f",
 			   "-r", "/c2w/rules", "-o", OUT, "-s", STATE,
 			   "--events", NULL });
@@ -645,7 +646,11 @@ TEST_F(own, every_document_kind_for_ecs_validation)
 	/* A rule that cannot match here (a config change, too). */
 	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "load", UPSTREAM_RULES, NULL }));
 	ASSERT_EQ(1, wait_docs(OUT, "event", "rule_cannot_match", 1));
-	/* Lost records: the reader stalls under a flood of a plain rule. */
+	/*
+	 * The reader stalls under a flood of a plain rule: root's alerts go
+	 * past its share (summarised), then nobody's fill the rest of the
+	 * queue (lost records).
+	 */
 	fd = open(C2W_DEV, O_WRONLY);
 	ASSERT_EQ(0, load_kql(fd, "flood", "process.executable:/tmp/ecsflood",
 			      0, 0));
@@ -654,8 +659,11 @@ TEST_F(own, every_document_kind_for_ecs_validation)
 	kill(pid, SIGSTOP);
 	ASSERT_EQ(0, install(BEACON, args[0]));
 	ASSERT_EQ(0, run(args[0], args));
+	sleep_ms(1500);		/* root's summary goes in first */
+	ASSERT_EQ(0, run_as_nobody(args));
 	kill(pid, SIGCONT);
 	ASSERT_EQ(1, wait_docs(OUT, "event", "records_lost", 1));
+	ASSERT_LE(1, wait_docs(OUT, "event", "matches_over_uid_share", 1));
 	/* A monitoring gap: the module unloaded and back. */
 	ASSERT_EQ(0, run(CTL, (char *[]){ CTL, "unload", NULL }));
 	sleep_ms(500);
@@ -677,7 +685,8 @@ TEST(queue_overflow_becomes_a_document)
 	int fd;
 
 	NEED_DEVICE();
-	ASSERT_EQ(0, reload_module("queue_size=65536"));
+	/* One uid fills the queue only without per-uid shares. */
+	ASSERT_EQ(0, reload_module("queue_size=65536 uid_share=100"));
 	unlink(OUT);
 	unlink(STATE);
 	pid = start_daemon(NULL);

@@ -371,3 +371,185 @@ TEST_F_TIMEOUT(miss, disarmed_probes_are_recorded, 120)
 }
 
 TEST_HARNESS_MAIN
+
+/* The uid-over records of @rl: how many, and their sums. */
+static int uid_overs(struct rec_list *rl, uint32_t uid, uint64_t *seen,
+		     uint64_t *queued, char *sample, size_t len)
+{
+	int n = 0;
+
+	*seen = *queued = 0;
+	for (size_t off = 0; off < rl->len;) {
+		struct c2w_record_hdr *h = (void *)(rl->buf + off);
+
+		if (h->type == C2W_REC_UID_OVER) {
+			struct c2w_uid_over *o = (void *)h;
+
+			if (o->uid == uid) {
+				n++;
+				*seen += o->seen;
+				*queued += o->queued;
+				snprintf(sample, len, "%.*s", (int)o->sample_len,
+					 (char *)o + o->sample_off);
+			}
+		}
+		off += h->size;
+	}
+	return n;
+}
+
+/* Alert records of @rl from @uid. */
+static int alerts_of(struct rec_list *rl, uint32_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; nth_alert(rl, i); i++)
+		n += nth_alert(rl, i)->uid == uid;
+	return n;
+}
+
+/*
+ * One uid cannot blind the others through the seen set: with capacity 40
+ * and uid_share 25, nobody's 15 new programs in /tmp take 10 entries and
+ * alert 10 times; the other 5 are summarised (count, a sample), not
+ * alerted; root's implant then alerts once and is remembered, where a full
+ * set would have failed open on every attempt.
+ */
+TEST(one_uid_cannot_fill_the_seen_set)
+{
+	char sample[300] = "", path[64];
+	uint64_t seen, queued;
+	struct c2w_stats st;
+	struct rec_list rl;
+	int fd;
+
+	NEED_DEVICE();
+	if (!getenv("C2W_KO"))
+		SKIP(return, "C2W_KO not set");
+	ASSERT_EQ(0, reload_module("seen_capacity=40 uid_share=25"));
+	fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, load_seed(fd));
+	for (int i = 0; i < 15; i++) {
+		char *args[] = { path, "1.1.1.1", "443", NULL };
+
+		snprintf(path, sizeof(path), "/tmp/.flood/p%02d", i);
+		ASSERT_EQ(0, install(BEACON, path));
+		ASSERT_EQ(0, run_as_nobody(args));
+	}
+	sleep_ms(1500);		/* the summaries go out once a second */
+	ASSERT_EQ(0, collect(fd, &rl, 300));
+	EXPECT_EQ(10, alerts_of(&rl, 65534));
+	EXPECT_LE(1, uid_overs(&rl, 65534, &seen, &queued, sample,
+			       sizeof(sample)));
+	EXPECT_EQ(5, seen);
+	EXPECT_EQ(0, queued);
+	EXPECT_EQ(0, strncmp(sample, "/tmp/.flood/p", 13)) TH_LOG("%s", sample);
+	rl_free(&rl);
+
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, beacon_at("/tmp/.root/impl", "tcp", "1.1.1.1",
+				       "443"));
+		ASSERT_EQ(0, collect(fd, &rl, 300));
+		EXPECT_EQ(i ? 0 : 1, alerts_of(&rl, 0));
+		if (!i && nth_alert(&rl, 0))
+			EXPECT_EQ(0, nth_alert(&rl, 0)->flags &
+				     C2W_AF_SEEN_FULL);
+		rl_free(&rl);
+	}
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_GET_STATS, &st));
+	EXPECT_EQ(5, st.uid_over);
+	EXPECT_EQ(0, st.seen_full);
+	EXPECT_EQ(11, st.seen_entries);
+	close(fd);
+	ASSERT_EQ(0, reload_module(""));
+}
+
+/*
+ * Nor through the queue: a rule that alerts on every attempt, nobody's
+ * program making 200 of them while the reader is stalled. Its alerts stop
+ * at its quarter of the 64 KiB queue and the rest is summarised; root's
+ * alert after it (the same rule) is queued, and nothing is lost.
+ */
+TEST(one_uid_cannot_fill_the_queue)
+{
+	char *args[] = { "/tmp/.qflood/q", "-n", "200", "1.1.1.1", "80", NULL };
+	char *root[] = { "/tmp/.qflood/root", "1.1.1.1", "80", NULL };
+	char sample[300] = "";
+	uint64_t seen, queued;
+	struct rec_list rl;
+	int fd, mine;
+
+	NEED_DEVICE();
+	if (!getenv("C2W_KO"))
+		SKIP(return, "C2W_KO not set");
+	ASSERT_EQ(0, reload_module("queue_size=65536 uid_share=25"));
+	fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, load_seed(fd));
+	ASSERT_EQ(0, load_kql(fd, "every", "process.executable:/tmp/.qflood/*",
+			      0, 0));
+	ASSERT_EQ(0, install(BEACON, args[0]));
+	ASSERT_EQ(0, run_as_nobody(args));
+	ASSERT_EQ(0, install(BEACON, root[0]));
+	ASSERT_EQ(0, run(root[0], root));
+	sleep_ms(1500);
+	ASSERT_EQ(0, collect(fd, &rl, 300));
+	mine = alerts_of(&rl, 65534);
+	EXPECT_LT(0, mine);
+	EXPECT_GT(200, mine);
+	EXPECT_LE(1, uid_overs(&rl, 65534, &seen, &queued, sample,
+			       sizeof(sample)));
+	EXPECT_EQ(200, mine + (int)queued);
+	EXPECT_STREQ(args[0], sample);
+	EXPECT_EQ(1, alerts_of(&rl, 0));
+	EXPECT_EQ(0, rl.lost);
+	rl_free(&rl);
+	close(fd);
+	ASSERT_EQ(0, reload_module(""));
+}
+
+/*
+ * A swapped executable whose original is not known (follow_exe_swaps=0
+ * here; a full table or a missed probe elsewhere) still cannot pass for
+ * curl: exec opens with __FMODE_EXEC, open(2) cannot, so the swap shows.
+ * The path is unresolved (every include matches), flagged, and what it
+ * claims rides beside.
+ */
+TEST(unfollowed_swap_is_unresolved_not_curl)
+{
+	char *args[] = { "/tmp/.swap3/impl", "/usr/bin/curl", "1.1.1.1",
+			 "443", NULL };
+	struct c2w_alert *a;
+	struct rec_list rl;
+	uint32_t len;
+	int fd;
+
+	NEED_DEVICE();
+	if (!getenv("C2W_KO"))
+		SKIP(return, "C2W_KO not set");
+	ASSERT_EQ(0, reload_module("follow_exe_swaps=0"));
+	fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, load_seed(fd));
+	ASSERT_EQ(0, collect(fd, &rl, 50));
+	rl_free(&rl);
+	ASSERT_EQ(0, install(BEACON, "/usr/bin/curl"));
+	ASSERT_EQ(0, install("/c2w/c2w-exeswap", args[0]));
+	ASSERT_EQ(0, run(args[0], args));
+	ASSERT_EQ(0, collect(fd, &rl, 300));
+	ASSERT_EQ(1, rl.alerts);
+	a = nth_alert(&rl, 0);
+	EXPECT_EQ(C2W_AF_EXE_REPLACED | C2W_AF_PATH_UNRESOLVED,
+		  a->flags & (C2W_AF_EXE_REPLACED | C2W_AF_PATH_UNRESOLVED));
+	EXPECT_STREQ("", c2w_alert_exe_at(a));
+	EXPECT_STREQ("/usr/bin/curl", c2w_alert_ns_exe(a, &len));
+	rl_free(&rl);
+	/* curl run as itself is still curl: excluded. */
+	ASSERT_EQ(0, beacon_at("/usr/bin/curl", "tcp", "1.1.1.1", "443"));
+	ASSERT_EQ(0, collect(fd, &rl, 300));
+	EXPECT_EQ(0, rl.alerts);
+	rl_free(&rl);
+	close(fd);
+	ASSERT_EQ(0, reload_module(""));
+}

@@ -20,7 +20,8 @@ TEST(full_queue_reports_lost_records)
 	int fd, seen_lost_at = -1, i = 0;
 
 	NEED_DEVICE();
-	ASSERT_EQ(0, reload_module("queue_size=65536"));
+	/* One uid fills the queue only without per-uid shares. */
+	ASSERT_EQ(0, reload_module("queue_size=65536 uid_share=100"));
 	fd = open(C2W_DEV, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	/* A query rule: every match alerts, nothing is suppressed. */

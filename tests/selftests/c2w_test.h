@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <stdint.h>
@@ -302,6 +303,26 @@ static inline int run_capture(char *const args[], char **out, bool err)
 	else
 		buf[len] = '\0';
 	*out = buf;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* @argv run as uid and gid 65534 (nobody); its exit status. */
+static inline int run_as_nobody(char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(3);
+		execv(argv[0], argv);
+		_exit(127);
+	}
 	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);

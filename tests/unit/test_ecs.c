@@ -419,3 +419,45 @@ UNIT_TEST(ecs_namespace_view_and_older_records)
 	json_object_put(doc);
 	ecs_ctx_free(&ctx);
 }
+
+/* A uid past its share: counts, total, a sample; a bad offset is not read. */
+UNIT_TEST(ecs_uid_over_share_document)
+{
+	struct {
+		struct c2w_uid_over o;
+		char sample[24];
+	} r;
+	struct ecs_ctx ctx;
+	json_object *doc;
+
+	memset(&r, 0, sizeof(r));
+	r.o.hdr.type = C2W_REC_UID_OVER;
+	r.o.hdr.size = sizeof(r);
+	r.o.uid = 65534;
+	r.o.seen = 5;
+	r.o.queued = 7;
+	r.o.total = 12;
+	r.o.sample_off = sizeof(r.o);
+	r.o.sample_len = 12;
+	memcpy(r.sample, "/tmp/.flood1", 13);
+	ecs_ctx_init(&ctx);
+	doc = ecs_record(&r.o.hdr, &ctx);
+	CHECK(doc && !strcmp(json_object_get_string(at(doc, "event.action")),
+			     "matches_over_uid_share"));
+	CHECK(!strcmp(json_object_get_string(at(doc, "user.id")), "65534"));
+	CHECK(json_object_get_int64(at(doc, "c2watch.uid_share.seen")) == 5);
+	CHECK(json_object_get_int64(at(doc, "c2watch.uid_share.queued")) == 7);
+	CHECK(json_object_get_int64(at(doc, "c2watch.uid_share.total")) == 12);
+	CHECK(!strcmp(json_object_get_string(at(doc, "process.executable")),
+		      "/tmp/.flood1"));
+	CHECK(strstr(json_object_get_string(at(doc, "message")),
+		     "e.g. /tmp/.flood1"));
+	json_object_put(doc);
+	r.o.sample_len = 100;		/* past the record */
+	doc = ecs_record(&r.o.hdr, &ctx);
+	CHECK(doc && !at(doc, "process.executable"));
+	json_object_put(doc);
+	r.o.hdr.size = sizeof(r.o) - 8;	/* too short to be one */
+	CHECK(!ecs_record(&r.o.hdr, &ctx));
+	ecs_ctx_free(&ctx);
+}

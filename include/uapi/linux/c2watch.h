@@ -227,6 +227,7 @@ enum c2w_record_type {
 	C2W_REC_LOST,
 	C2W_REC_CONFIG,
 	C2W_REC_MISSED,
+	C2W_REC_UID_OVER,
 };
 
 #define C2W_REC_VERSION		2
@@ -354,6 +355,12 @@ struct c2w_alert {
 #define C2W_ALERT_SIZE_VER0	208	/* before ns_exe_len */
 
 /*
+ * The largest record the module writes (an alert with both paths): a
+ * read() buffer this size always takes the next record.
+ */
+#define C2W_RECORD_MAX		(216 + 2 * C2W_PATH_MAX)
+
+/*
  * The path of alert @a. A reader checks first that exe_off + exe_len + 1
  * is within hdr.size.
  */
@@ -373,6 +380,33 @@ struct c2w_lost {
 	struct c2w_record_hdr hdr;
 	__u64 lost;
 	__u64 total;
+};
+
+/**
+ * struct c2w_uid_over - %C2W_REC_UID_OVER: a user went past its share
+ *	(the uid_share parameter) of the seen set or of the queue; its
+ *	excess, summarised here once a second, displaced no other user
+ * @hdr: common header
+ * @uid: the user
+ * @reserved: zero
+ * @seen: new keys of its not recorded (nor alerted) since the previous
+ *	such record: its seen-set entries were its share
+ * @queued: its alerts not queued since then: its alerts in the queue were
+ *	its share
+ * @total: both, since the module was loaded
+ * @sample_len: length of @sample_off's path
+ * @sample_off: offset of one of the executables concerned, NUL-terminated
+ *	(cut to 255 bytes)
+ */
+struct c2w_uid_over {
+	struct c2w_record_hdr hdr;
+	__u32 uid;
+	__u32 reserved;
+	__u64 seen;
+	__u64 queued;
+	__u64 total;
+	__u32 sample_len;
+	__u32 sample_off;
 };
 
 /**
@@ -578,6 +612,9 @@ enum c2w_send_hook {
  *	(table full, no memory); a prctl the probe missed counts in @missed
  * @exe_replaced_live: processes' replaced executables remembered now
  * @reserved2: zero
+ * @uid_over: matches and alerts not recorded or queued because their uid
+ *	held its share of the seen set or of the queue (summarised in
+ *	%C2W_REC_UID_OVER records; a match counts in @dropped_alerts)
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -615,6 +652,7 @@ struct c2w_stats {
 	__u64 exe_replaced_untracked;
 	__u32 exe_replaced_live;
 	__u32 reserved2;
+	__u64 uid_over;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
