@@ -29,6 +29,7 @@
 #include <linux/prctl.h>
 #include <linux/rhashtable.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <asm/syscall.h>
