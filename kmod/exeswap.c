@@ -156,10 +156,10 @@ static int prctl_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 /*
- * Native and, where the kernel has it, 32-bit compat prctl. The syscall
- * wrapper rather than the function that swaps the file: its name and
- * signature vary between kernels (set_mm_exe_file(), replace_mm_exe_file()),
- * the wrapper's do not, and syscall_get_arguments() reads either ABI.
+ * Before 5.14 (no replace_mm_exe_file(); prctl swapped the file inline):
+ * native and, where the kernel has it, 32-bit compat prctl. The syscall
+ * wrappers' names do not change, and syscall_get_arguments() reads either
+ * ABI.
  */
 static struct kretprobe swap_krp[] = {
 	{ .kp.symbol_name = C2W_SYSCALL_PREFIX "sys_prctl",
