@@ -96,7 +96,7 @@ cmp -s c2watch.ko "$d/lib/modules/$kver/updates/c2watch.ko" &&
 	grep -q 'depmod not run' "$out/make.log"
 ok $? "module installed for $kver, modules-load.d entry, depmod left to the target"
 
-grep -qx 'ExecStart=/usr/local/sbin/c2watchd --foreground' \
+grep -qx 'ExecStart=/usr/local/sbin/c2watchd --foreground $C2WATCHD_OPTS' \
 	"$d/usr/local/lib/systemd/system/c2watchd.service" &&
 	! grep -q /usr/sbin/ "$d/usr/local/lib/systemd/system/c2watchd.service"
 ok $? "the installed unit starts the installed daemon"
@@ -155,7 +155,7 @@ r=$?
 	[ -x "$d/usr/sbin/c2watchd" ] && [ -x "$d/usr/sbin/c2watchctl" ] &&
 	[ -f "$d/usr/lib/systemd/system/c2watchd.service" ] &&
 	[ -f "$d/usr/share/man/man8/c2watchd.8" ] &&
-	grep -qx 'ExecStart=/usr/sbin/c2watchd --foreground' \
+	grep -qx 'ExecStart=/usr/sbin/c2watchd --foreground $C2WATCHD_OPTS' \
 		"$d/usr/lib/systemd/system/c2watchd.service"
 ok $? "PREFIX=/usr installs into /usr/sbin, /usr/lib/systemd, /usr/share/man"
 inst uninstall DESTDIR="$d" PREFIX=/usr
