@@ -11,6 +11,7 @@
  *   probes.c   kretprobes on the connect paths
  *   detect.c   evaluation of one attempt, alerts
  *   exe.c      the executable of the connecting task
+ *   execache.c what exe.c resolved, per process image
  *   seen.c     the seen set (rhashtable) with new-terms windows
  *   stream.c   the record stream: the reader's queue, and the watcher
  *              (genl.c's multicast, registered: the one fan-out)
@@ -22,6 +23,7 @@
 #define _C2WATCH_H
 
 #include <linux/mutex.h>
+#include <linux/path.h>
 #include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
@@ -76,6 +78,8 @@ enum c2w_stat {
 	C2W_ST_EXE_REPLACED,
 	C2W_ST_EXE_REPLACED_UNTRACKED,
 	C2W_ST_UID_OVER,
+	C2W_ST_EXE_CACHE_HIT,
+	C2W_ST_EXE_CACHE_MISS,
 	C2W_ST_MAX
 };
 
@@ -173,6 +177,8 @@ bool c2w_detect(const struct c2w_attempt *a);
  * @ns_path: for a task in another mount namespace, the path its own
  *	mounts give, when that differs from @path; else NULL
  * @ns_len: length of @ns_path
+ * @own_view_due: taken from the cache, @ns_path not looked at yet
+ *	(c2w_exe_own_view())
  */
 struct c2w_exe {
 	const char *path;
@@ -181,6 +187,7 @@ struct c2w_exe {
 	u32 name_len;
 	u32 flags;
 	bool head;
+	bool own_view_due;
 	const char *ns_path;
 	u32 ns_len;
 };
@@ -202,6 +209,7 @@ struct c2w_exe_buf {
 /* The initial mount namespace's view of a file (mounts.c). */
 int c2w_mounts_init(void);
 void c2w_mounts_exit(void);
+u32 c2w_mounts_gen(void);
 int c2w_mounts_place(dev_t dev, const char *rel, u32 rel_len, char *out,
 		     u32 cap, u32 *len);
 
@@ -211,9 +219,46 @@ void c2w_exeswap_exit(void);
 struct file *c2w_exeswap_orig(struct file *file);
 u64 c2w_exeswap_missed(void);
 u32 c2w_exeswap_live(void);
+u32 c2w_exeswap_gen(void);
 
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
+void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b);
+
+/* ---- the executable cache (execache.c) ---- */
+
+/**
+ * struct c2w_exe_stamp - the state of the world a path was resolved in
+ * @rename: rename_lock's sequence (even)
+ * @vfs: c2w_mounts_gen() + c2w_exeswap_gen()
+ */
+struct c2w_exe_stamp {
+	u32 rename;
+	u32 vfs;
+};
+
+/**
+ * struct c2w_exe_key - what a process image's executable path is made of
+ * @file: its mm->exe_file (compared, never dereferenced from the cache)
+ * @root: the task's root, in the initial mount namespace; else zero
+ * @init_mntns: the task is in the initial mount namespace
+ * @stamp: c2w_execache_stamp(), taken before resolving
+ */
+struct c2w_exe_key {
+	const struct file *file;
+	struct path root;
+	bool init_mntns;
+	struct c2w_exe_stamp stamp;
+};
+
+int c2w_execache_init(void);
+void c2w_execache_exit(void);
+bool c2w_execache_stamp(struct c2w_exe_stamp *s);
+bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
+		      struct c2w_exe *exe, char *buf);
+void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
+		      const struct c2w_exe *exe);
+u32 c2w_execache_live(void);
 
 /* ---- seen set (seen.c) ---- */
 

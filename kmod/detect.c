@@ -47,7 +47,8 @@ struct scratch;
  * @cgroup_id: cgroup v2 id
  * @mntns_ino: mount namespace inode
  * @mntns_init: the task is in the initial mount namespace
- * @ns_done: @comm, @mntns_ino and @mntns_init are filled in
+ * @ns_done: @mntns_ino and @mntns_init are filled in
+ * @id_done: the identity (fill_identity()) is filled in
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {
@@ -67,6 +68,7 @@ struct conn {
 	u32 mntns_ino;
 	bool mntns_init;
 	bool ns_done;
+	bool id_done;
 	u64 time_ns;
 };
 
@@ -92,15 +94,14 @@ struct scratch {
 
 static struct scratch **scratch;
 
-/* Mount namespace and comm: needed to resolve the path, and for alerts. */
-static void fill_ns_comm(struct conn *c)
+/* The mount namespace: needed to resolve the path, and for alerts. */
+static void fill_ns(struct conn *c)
 {
 	struct nsproxy *ns = current->nsproxy;
 
 	if (c->ns_done)
 		return;
 	c->ns_done = true;
-	get_task_comm(c->comm, current);
 	c->mntns_init = true;
 	if (ns && ns->mnt_ns) {
 		c->mntns_ino = c2w_mntns_inum(ns->mnt_ns);
@@ -125,10 +126,9 @@ static int resolve_exe(struct c2w_event *ev)
 	struct conn *c = ev->ctx;
 	struct c2w_exe *exe = &c->exe;
 	int ret;
-	u32 n;
 
 	ev->lazy = 0;
-	fill_ns_comm(c);
+	fill_ns(c);
 	ret = c2w_exe_resolve(exe, &c->scratch->exe_buf, c->mntns_init);
 	c->aflags |= exe->flags;
 	c2w_event_add_str(ev, C2W_FIELD_PROCESS_EXECUTABLE, exe->path,
@@ -137,15 +137,9 @@ static int resolve_exe(struct c2w_event *ev)
 			  exe->name_len);
 	if (exe->head)
 		ev->head_only |= C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
-	if (exe->flags & C2W_AF_PATH_UNRESOLVED) {
+	if (exe->flags & C2W_AF_PATH_UNRESOLVED)
 		ev->head_only |= C2W_FBIT(C2W_FIELD_PROCESS_NAME);
-		return ret;
-	}
-	/* comm is the basename cut to TASK_COMM_LEN - 1, unless renamed. */
-	n = min_t(u32, exe->name_len, TASK_COMM_LEN - 1);
-	if (strncmp(c->comm, exe->name, n) || c->comm[n])
-		c->aflags |= C2W_AF_COMM_DIFFERS;
-	return 0;
+	return ret;
 }
 
 /* ---- the event ---- */
@@ -170,14 +164,27 @@ static u32 u32_to_dec(u32 v, char *buf)
 }
 
 /*
- * The rest of the identity, taken only once a rule matched but still in
- * the probe, so it cannot race with the task's exit or exec.
+ * The rest of the identity, taken only for an alert but still in the
+ * probe, so it cannot race with the task's exit or exec. A known
+ * executable's repeated connects never pay for it.
  */
 static void fill_identity(struct conn *c)
 {
 	const struct cred *cred = current_cred();
+	struct c2w_exe *exe = &c->exe;
+	u32 n;
 
-	fill_ns_comm(c);
+	if (c->id_done)
+		return;
+	c->id_done = true;
+	fill_ns(c);
+	get_task_comm(c->comm, current);
+	/* comm is the basename cut to TASK_COMM_LEN - 1, unless renamed. */
+	n = min_t(u32, exe->name_len, TASK_COMM_LEN - 1);
+	if (exe->path && !(exe->flags & C2W_AF_PATH_UNRESOLVED) &&
+	    (strncmp(c->comm, exe->name, n) || c->comm[n]))
+		c->aflags |= C2W_AF_COMM_DIFFERS;
+	c2w_exe_own_view(exe, &c->scratch->exe_buf);
 	c->pid = task_pid_nr(current);
 	c->tgid = task_tgid_nr(current);
 	rcu_read_lock();
@@ -248,11 +255,13 @@ static int emit_alert(struct conn *c, const struct c2w_rule_info *rule,
 	/* Through the buffer the union gives the path room in (FORTIFY). */
 	u8 *a_exe = c->scratch->alert_buf + sizeof(*a);
 	u32 exe_len = min_t(u32, c->exe.len, C2W_PATH_MAX - 1);
-	u32 ns_len = c->exe.ns_path ? min_t(u32, c->exe.ns_len,
-					    C2W_PATH_MAX - 1) : 0;
-	u32 size = ALIGN(sizeof(*a) + exe_len + 1 + (ns_len ? ns_len + 1 : 0),
-			 C2W_REC_ALIGN);
+	u32 ns_len, size;
 
+	fill_identity(c);
+	ns_len = c->exe.ns_path ? min_t(u32, c->exe.ns_len,
+					C2W_PATH_MAX - 1) : 0;
+	size = ALIGN(sizeof(*a) + exe_len + 1 + (ns_len ? ns_len + 1 : 0),
+		     C2W_REC_ALIGN);
 	memset(a, 0, size);
 	a->hdr.size = size;
 	a->hdr.type = C2W_REC_ALERT;
@@ -372,7 +381,6 @@ bool c2w_detect(const struct c2w_attempt *a)
 	c2w_count(C2W_ST_MATCHED, 1);
 	if (c->ev.lazy)
 		resolve_exe(&c->ev);
-	fill_identity(c);
 	for (i = 0; i < c2w_rs_count(ar->rs); i++) {
 		const struct c2w_rule_info *rule;
 		u32 extra = 0;

@@ -27,6 +27,11 @@
 
 #define MAX_WALK	4096	/* dentries climbed for a too-long path */
 
+/* Paths not cached: the rare, evasive cases are resolved every time. */
+#define C2W_EXE_UNCACHED	(C2W_AF_PATH_UNRESOLVED | C2W_AF_EXE_REPLACED | \
+				 C2W_AF_CHROOT | C2W_AF_CHROOT_UNRESOLVED | \
+				 C2W_AF_PATH_TRUNCATED | C2W_AF_EXE_MEMFD)
+
 /*
  * The root init sees. A task in the initial mount namespace whose root
  * differs from it is chrooted. Called under rcu_read_lock().
@@ -187,21 +192,32 @@ static void set_path(struct c2w_exe *exe, struct c2w_exe_buf *b,
  * the file (mounts.c), whatever the task's own mounts say; that own view
  * is kept beside it when it differs.
  */
+static void own_view(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		     const struct path *path)
+{
+	char *own = d_path(path, b->ns, PATH_MAX);
+	u32 len;
+
+	if (IS_ERR(own))
+		return;
+	len = dpath_len(own, b->ns, PATH_MAX);
+	if ((exe->flags & C2W_AF_EXE_DELETED) && len >= 10 &&
+	    !memcmp(own + len - 10, " (deleted)", 10))
+		len -= 10;
+	own[len] = '\0';
+	if (len && (exe->len != len || memcmp(exe->path, own, len))) {
+		exe->ns_path = own;
+		exe->ns_len = len;
+	}
+}
+
 static void place_in_init_ns(struct c2w_exe *exe, struct c2w_exe_buf *b,
 			     const struct path *path)
 {
-	char *own, *rel;
-	u32 own_len = 0, len = 0;
+	u32 len = 0;
+	char *rel;
 	int ret;
 
-	own = d_path(path, b->ns, PATH_MAX);
-	if (!IS_ERR(own)) {
-		own_len = dpath_len(own, b->ns, PATH_MAX);
-		if ((exe->flags & C2W_AF_EXE_DELETED) && own_len >= 10 &&
-		    !memcmp(own + own_len - 10, " (deleted)", 10))
-			own_len -= 10;
-		own[own_len] = '\0';
-	}
 	/*
 	 * Deeper than PATH_MAX inside its filesystem, mounted nowhere on the
 	 * host, or the host's mounts being reread (a change there, which a
@@ -222,18 +238,23 @@ static void place_in_init_ns(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	} else {
 		set_path(exe, b, path->dentry, b->path, len);
 	}
-	if (own_len && (exe->len != own_len || memcmp(exe->path, own, own_len))) {
-		exe->ns_path = own;
-		exe->ns_len = own_len;
-	}
+	own_view(exe, b, path);
 }
 
-static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
-			 struct file *file, bool init_mntns)
+/*
+ * @root is the task's root (read under RCU by the caller, who holds it
+ * across); returns whether the result may be cached (c2w_exe_key): a path
+ * made of the file, the root given, the initial namespace's mounts and
+ * renames only.
+ */
+static bool resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
+			 struct file *file, const struct path *root,
+			 bool init_mntns)
 {
 	const struct path *path = &file->f_path;
 	struct dentry *dentry = path->dentry;
-	struct path root, iroot;
+	bool plain = false;
+	struct path iroot;
 	u32 len;
 	char *p;
 
@@ -250,7 +271,7 @@ static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	/* memfds live on an internal mount: their name is all there is. */
 	if (!init_mntns && !(path->mnt->mnt_flags & MNT_INTERNAL)) {
 		place_in_init_ns(exe, b, path);
-		return;
+		return true;
 	}
 
 	p = d_path(path, b->path, PATH_MAX);
@@ -259,7 +280,7 @@ static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 			p = path_head(path, b->path, &len);
 		if (IS_ERR_OR_NULL(p)) {
 			unresolved(exe, b);
-			return;
+			return false;
 		}
 		exe->flags |= C2W_AF_PATH_TRUNCATED;
 		exe->head = true;
@@ -271,15 +292,17 @@ static void resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		p[len] = '\0';
 	}
 
-	rcu_read_lock();
-	if (current->fs) {
-		c2w_fs_root(current->fs, &root);
-		if (init_mntns && init_root(&iroot) &&
-		    !path_equal(&root, &iroot) && path_is_under(path, &root))
-			p = unchroot(exe, b, &root, p, &len);
+	if (root->mnt && init_mntns && init_root(&iroot)) {
+		if (!path_equal(root, &iroot)) {
+			if (path_is_under(path, root))
+				p = unchroot(exe, b, root, p, &len);
+		} else {
+			/* Not a file of a mount another namespace lent. */
+			plain = path_is_under(path, root);
+		}
 	}
-	rcu_read_unlock();
 	set_path(exe, b, dentry, p, len);
+	return plain;
 }
 
 /*
@@ -299,6 +322,34 @@ static void claimed_only(struct c2w_exe *exe, struct c2w_exe_buf *b)
 	exe->ns_len = n;
 }
 
+/*
+ * What the task is judged by: the file it was executed from when a swap
+ * replaced it (exeswap.c), else its exe_file. Returns whether the result
+ * may be cached.
+ */
+static bool resolve_exe_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
+			     struct file *file, const struct path *root,
+			     bool init_mntns)
+{
+	struct file *orig = c2w_exeswap_orig(file);
+	bool plain;
+
+	if (orig) {
+		exe->flags |= C2W_AF_EXE_REPLACED;
+		resolve_file(exe, b, orig, root, init_mntns);
+		fput(orig);
+		return false;
+	}
+	plain = resolve_file(exe, b, file, root, init_mntns);
+	if (!(file->f_flags & __FMODE_EXEC)) {
+		/* Not opened by exec, and the original not known. */
+		exe->flags |= C2W_AF_EXE_REPLACED;
+		claimed_only(exe, b);
+		return false;
+	}
+	return plain;
+}
+
 /**
  * c2w_exe_resolve() - the executable of the current task
  * @exe: filled in; its strings point into @b
@@ -315,32 +366,63 @@ static void claimed_only(struct c2w_exe *exe, struct c2w_exe_buf *b)
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns)
 {
+	struct c2w_exe_key k = { .init_mntns = init_mntns };
 	struct mm_struct *mm = current->mm;
 	struct file *file = NULL;
+	bool cache;
 
 	memset(exe, 0, sizeof(*exe));
+	cache = c2w_execache_stamp(&k.stamp);
 	if (mm)
 		file = c2w_get_exe_file(mm);
-	if (file) {
-		struct file *orig = c2w_exeswap_orig(file);
-		bool unknown = false;
-
-		/* Judged by what it was executed from, not what it claims. */
-		if (orig) {
-			exe->flags |= C2W_AF_EXE_REPLACED;
-			fput(file);
-			file = orig;
-		} else if (!(file->f_flags & __FMODE_EXEC)) {
-			/* Not opened by exec, and the original not known. */
-			exe->flags |= C2W_AF_EXE_REPLACED;
-			unknown = true;
-		}
-		resolve_file(exe, b, file, init_mntns);
-		fput(file);
-		if (unknown)
-			claimed_only(exe, b);
-	} else {
+	if (!file) {
 		unresolved(exe, b);
+		return -ENOENT;
 	}
+	rcu_read_lock();
+	if (init_mntns && current->fs)
+		c2w_fs_root(current->fs, &k.root);
+	k.file = file;
+	/* Exec opens with __FMODE_EXEC: never a file a swap put there. */
+	cache = cache && (file->f_flags & __FMODE_EXEC) &&
+		(!init_mntns || k.root.mnt);
+	if (cache && c2w_execache_get(mm, &k, exe, b->path)) {
+		rcu_read_unlock();
+		if (d_unlinked(file->f_path.dentry))
+			exe->flags |= C2W_AF_EXE_DELETED;
+		/* Its own namespace's view only if an alert needs it. */
+		exe->own_view_due = !init_mntns;
+		fput(file);
+		return 0;
+	}
+	cache = resolve_exe_file(exe, b, file, &k.root, init_mntns) && cache;
+	rcu_read_unlock();
+	if (cache && !(exe->flags & C2W_EXE_UNCACHED))
+		c2w_execache_put(mm, &k, exe);
+	fput(file);
 	return exe->flags & C2W_AF_PATH_UNRESOLVED ? -ENOENT : 0;
+}
+
+/**
+ * c2w_exe_own_view() - for an executable taken from the cache, the path its
+ *	task's own mount namespace gives it, when that differs
+ * @exe: from c2w_exe_resolve() for the current task
+ * @b: the same room
+ *
+ * Only alerts show it; a resolution in full sets it at once.
+ *
+ * Context: kprobe context, current is the connecting task.
+ */
+void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b)
+{
+	struct file *file;
+
+	if (!exe->own_view_due)
+		return;
+	exe->own_view_due = false;
+	file = current->mm ? c2w_get_exe_file(current->mm) : NULL;
+	if (!file)
+		return;
+	own_view(exe, b, &file->f_path);
+	fput(file);
 }

@@ -58,6 +58,27 @@ static const struct rhashtable_params swap_params = {
 
 static struct rhashtable swap_tbl;
 static atomic_t swap_count;
+/* Moved before every swap: a cached executable may be the old one. */
+static atomic_t swap_gen;
+
+static void swap_coming(void)
+{
+	atomic_inc(&swap_gen);
+	/* Pairs with c2w_execache_stamp(): the count before the swap. */
+	smp_mb__after_atomic();
+}
+
+/**
+ * c2w_exeswap_gen() - moves on before every executable swap the probes see
+ *
+ * Context: any, including kprobe context.
+ * Return: the generation.
+ */
+u32 c2w_exeswap_gen(void)
+{
+	return atomic_read(&swap_gen);
+}
+
 static struct delayed_work gc_work;
 
 /**
@@ -136,6 +157,7 @@ static int prctl_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (args[0] != PR_SET_MM || (args[1] != PR_SET_MM_EXE_FILE &&
 				     args[1] != PR_SET_MM_MAP))
 		return 1;
+	swap_coming();
 	d->before = c2w_get_exe_file(current->mm);
 	return d->before ? 0 : 1;
 }
@@ -185,6 +207,7 @@ static int replace_pre(struct kprobe *p, struct pt_regs *regs)
 	struct file *new = (void *)regs_get_kernel_argument(regs, 1);
 	struct file *before;
 
+	swap_coming();
 	if (!mm || mm != current->mm || !new)
 		return 0;
 	before = c2w_get_exe_file(mm);

@@ -74,9 +74,12 @@ static int __init c2w_init(void)
 	ret = c2w_exeswap_init();
 	if (ret)
 		goto err_mounts;
-	ret = c2w_probes_init();
+	ret = c2w_execache_init();
 	if (ret)
 		goto err_exeswap;
+	ret = c2w_probes_init();
+	if (ret)
+		goto err_execache;
 	ret = c2w_sendhook_init();
 	if (ret)
 		goto err_probes;
@@ -91,6 +94,8 @@ err_sendhook:
 	c2w_sendhook_exit();
 err_probes:
 	c2w_probes_exit();
+err_execache:
+	c2w_execache_exit();
 err_exeswap:
 	c2w_exeswap_exit();
 err_mounts:
@@ -119,6 +124,7 @@ static void __exit c2w_exit(void)
 	c2w_chardev_exit();
 	c2w_sendhook_exit();
 	c2w_probes_exit();
+	c2w_execache_exit();
 	c2w_exeswap_exit();
 	c2w_mounts_exit();
 	/* Nothing produces records any more. */

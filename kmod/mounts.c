@@ -61,6 +61,8 @@ static struct wait_queue_entry mi_wait;
 static struct work_struct refresh_work;
 static DEFINE_MUTEX(refresh_lock);	/* one reread at a time */
 static bool refresh_failed;
+/* Moved by every change of the mounts, and of the table (execache.c). */
+static atomic_t mounts_gen;
 
 static int cmp_dev(const void *a, const void *b)
 {
@@ -216,6 +218,12 @@ static void refresh(struct work_struct *work)
 	}
 	refresh_failed = false;
 	old = rcu_replace_pointer(table, t, lockdep_is_held(&refresh_lock));
+	/*
+	 * A path placed with the old table is stale from here; pairs with
+	 * c2w_execache_stamp(): whoever reads the new count sees the table.
+	 */
+	smp_mb__before_atomic();
+	atomic_inc(&mounts_gen);
 	mutex_unlock(&refresh_lock);
 	if (old) {
 		synchronize_rcu();
@@ -227,6 +235,12 @@ static void refresh(struct work_struct *work)
 static int mi_wake(struct wait_queue_entry *wq, unsigned int mode, int sync,
 		   void *key)
 {
+	/*
+	 * Called as the change is made (under the mount hash lock): a path
+	 * d_path() gives from here on may differ from a cached one.
+	 */
+	atomic_inc(&mounts_gen);
+	smp_mb__after_atomic();	/* pairs with c2w_execache_stamp() */
 	queue_work(system_unbound_wq, &refresh_work);
 	return 0;
 }
@@ -269,6 +283,18 @@ static const struct mnt_entry *find(const struct mnt_table *t, dev_t dev,
 			best = e;
 	}
 	return best;
+}
+
+/**
+ * c2w_mounts_gen() - moves on with every mount change in the initial
+ *	namespace and with every reread of its table
+ *
+ * Context: any, including kprobe context.
+ * Return: the generation.
+ */
+u32 c2w_mounts_gen(void)
+{
+	return atomic_read(&mounts_gen);
 }
 
 /**

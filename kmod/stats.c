@@ -44,6 +44,8 @@ void c2w_stats_sum(struct c2w_stats *st)
 	st->exe_replaced = sum.c[C2W_ST_EXE_REPLACED];
 	st->exe_replaced_untracked = sum.c[C2W_ST_EXE_REPLACED_UNTRACKED];
 	st->uid_over = sum.c[C2W_ST_UID_OVER];
+	st->exe_cache_hits = sum.c[C2W_ST_EXE_CACHE_HIT];
+	st->exe_cache_misses = sum.c[C2W_ST_EXE_CACHE_MISS];
 	st->ignored = sum.c[C2W_ST_IGNORED];
 	st->evaluated = sum.c[C2W_ST_EVALUATED];
 	st->excluded = sum.c[C2W_ST_EXCLUDED];

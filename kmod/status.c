@@ -22,6 +22,7 @@ void c2w_status_stats(struct c2w_stats *st)
 	c2w_seen_gauges(st);
 	st->missed = c2w_probes_missed();
 	st->exe_replaced_live = c2w_exeswap_live();
+	st->exe_cache_live = c2w_execache_live();
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
 	st->rules = ar ? c2w_rs_count(ar->rs) : 0;

@@ -615,6 +615,12 @@ enum c2w_send_hook {
  * @uid_over: matches and alerts not recorded or queued because their uid
  *	held its share of the seen set or of the queue (summarised in
  *	%C2W_REC_UID_OVER records; a match counts in @dropped_alerts)
+ * @exe_cache_hits: evaluations whose executable came from the cache of
+ *	resolved executables (per process image; parameter exe_cache)
+ * @exe_cache_misses: evaluations that resolved it in full and could have
+ *	used the cache (stale, new, or the path is never cached)
+ * @exe_cache_live: process images cached now
+ * @reserved3: zero
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -653,6 +659,10 @@ struct c2w_stats {
 	__u32 exe_replaced_live;
 	__u32 reserved2;
 	__u64 uid_over;
+	__u64 exe_cache_hits;
+	__u64 exe_cache_misses;
+	__u32 exe_cache_live;
+	__u32 reserved3;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */

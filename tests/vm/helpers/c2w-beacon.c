@@ -24,6 +24,12 @@
  *                   before connecting, so exec and startup are spared
  *   -E              TCP: the connection must be established (not refused)
  *   -R              TCP: the connection must be refused (RST)
+ *   -s              step: one process, attempts on command, so that a test
+ *                   can change the world between two attempts of the same
+ *                   process image. Reads a byte from stdin per step: 'a'
+ *                   attempt, 'r' chroot into -r's DIR (deferred until then)
+ *                   and attempt; answers '0' (done) or '1' (failed) on
+ *                   stdout; ends at end of input
  *
  * Exit status 0 when every attempt reached the protocol connect function;
  * a refused TCP connection still counts (the SYN was sent).
@@ -153,14 +159,35 @@ static int attempt(const char *mode, struct sockaddr_storage *ss,
 	return ret;
 }
 
+/* -s: attempts on command, from one process image. */
+static int steps(const char *mode, struct sockaddr_storage *ss, socklen_t len,
+		 const char *root)
+{
+	char cmd, res;
+
+	while (read(0, &cmd, 1) == 1) {
+		int ret = 0;
+
+		if (cmd == 'r' && (!root || chroot(root) || chdir("/")))
+			ret = -1;
+		if (!ret)
+			ret = attempt(mode, ss, len);
+		res = ret ? '1' : '0';
+		if (write(1, &res, 1) != 1)
+			return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = "tcp", *comm = NULL, *root = NULL;
 	struct sockaddr_storage ss;
 	int opt, count = 1, unlink_self = 0, failed = 0, make_fail = 0;
+	int step = 0;
 	socklen_t len;
 
-	while ((opt = getopt(argc, argv, "m:n:c:ur:fER")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:c:ur:fERs")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
 		case 'n': count = atoi(optarg); break;
@@ -169,12 +196,13 @@ int main(int argc, char **argv)
 		case 'r': root = optarg; break;
 		case 'f': make_fail = 1; break;
 		case 'E': case 'R': expect = opt; break;
+		case 's': step = 1; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind != 2 ||
 	    parse_addr(argv[optind], atoi(argv[optind + 1]), &ss, &len)) {
-		fprintf(stderr, "usage: c2w-beacon [-m mode] [-n count] [-c comm] [-u] [-r dir] [-f] [-E|-R] ADDRESS PORT\n");
+		fprintf(stderr, "usage: c2w-beacon [-m mode] [-n count] [-c comm] [-u] [-r dir] [-f] [-E|-R] [-s] ADDRESS PORT\n");
 		return 2;
 	}
 	if (comm && prctl(PR_SET_NAME, comm))
@@ -189,6 +217,8 @@ int main(int argc, char **argv)
 		if (unlink(self))
 			return 3;
 	}
+	if (step)
+		return steps(mode, &ss, len, root);
 	if (root && (chroot(root) || chdir("/")))
 		return 3;
 	if (make_fail) {

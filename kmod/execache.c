@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The executable cache: what exe.c resolved for a process image, so that
+ * the next connects of that image skip d_path(), the chroot check (init's
+ * task lock) and the mount placement. A beaconing implant, or a trusted
+ * tool that sends to many destinations, would otherwise pay them on every
+ * attempt.
+ *
+ * Keyed by the mm: exec makes a new one, fork copies it, and an entry pins
+ * its mm (mmgrab(), the struct only: not its pages, not its exe_file, so no
+ * mount is kept busy), so the pointer cannot come back as another process
+ * while the entry lives. An entry is used only when everything its path was
+ * made of is unchanged (exe.c's &struct c2w_exe_key): the same exe_file,
+ * the same root, the same side of the initial mount namespace, and the same
+ * stamp, which every rename, every mount change in the initial namespace
+ * and every executable swap moves. Otherwise it is resolved again and the
+ * entry replaced.
+ *
+ * Lookups are lockless (RCU); inserts take only their bucket's lock and
+ * allocate with GFP_ATOMIC, bounded by exe_cache entries: past that, no new
+ * entry, the attempt is resolved in full as without a cache. A sweep, armed
+ * by inserts, drops the entries of exited processes and stale ones.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dcache.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/rhashtable.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "c2watch.h"
+
+#define SWEEP_INTERVAL	HZ
+
+/**
+ * struct cached - one process image's executable
+ * @node: in the table
+ * @rcu: freed after a grace period
+ * @gc: on the sweep's list of entries to free
+ * @mm: the key, pinned by mmgrab() (the pin moves to a replacing entry)
+ * @k: what the path was made of
+ * @flags: %C2W_AF_* of the path, but %C2W_AF_EXE_DELETED, checked each time
+ * @head: the path is only the leading part of the real one
+ * @len: length of @path
+ * @name_off: where the basename starts in @path
+ * @name_len: its length
+ * @path: the path, NUL-terminated
+ */
+struct cached {
+	struct rhash_head node;
+	struct rcu_head rcu;
+	struct list_head gc;
+	struct mm_struct *mm;
+	struct c2w_exe_key k;
+	u32 flags;
+	bool head;
+	u32 len;
+	u32 name_off;
+	u32 name_len;
+	char path[];
+};
+
+static const struct rhashtable_params cache_params = {
+	.head_offset		= offsetof(struct cached, node),
+	.key_offset		= offsetof(struct cached, mm),
+	.key_len		= sizeof(struct mm_struct *),
+	.automatic_shrinking	= true,
+};
+
+static struct rhashtable cache_tbl;
+static atomic_t cache_count;
+static struct delayed_work sweep_work;
+static bool cache_live;
+
+static unsigned int exe_cache = 1024;
+module_param(exe_cache, uint, 0444);
+MODULE_PARM_DESC(exe_cache, "Process images whose resolved executable is cached (default 1024, 0: no cache)");
+
+/**
+ * c2w_execache_stamp() - the stamp a path resolved from now will carry
+ * @s: filled in
+ *
+ * Read before anything the path is made of: a rename (rename_lock's
+ * sequence, which every d_move() advances), a mount change in the initial
+ * namespace or an executable swap after this moves the stamp on, and the
+ * entry made with it is stale.
+ *
+ * Context: any, including kprobe context.
+ * Return: false while a rename is in progress: nothing may be cached.
+ */
+bool c2w_execache_stamp(struct c2w_exe_stamp *s)
+{
+	s->rename = raw_read_seqcount(&rename_lock.seqcount);
+	s->vfs = c2w_mounts_gen() + c2w_exeswap_gen();
+	smp_rmb();	/* the stamp before what the path is read from */
+	return !(s->rename & 1);
+}
+
+static bool key_equal(const struct c2w_exe_key *a, const struct c2w_exe_key *b)
+{
+	return a->file == b->file && a->root.mnt == b->root.mnt &&
+	       a->root.dentry == b->root.dentry &&
+	       a->init_mntns == b->init_mntns &&
+	       a->stamp.rename == b->stamp.rename &&
+	       a->stamp.vfs == b->stamp.vfs;
+}
+
+/**
+ * c2w_execache_get() - the cached executable of @mm, when still valid
+ * @mm: the current task's mm
+ * @k: what its path would be made of now
+ * @exe: filled in on a hit, its strings pointing into @buf
+ * @buf: room for the path, %PATH_MAX bytes
+ *
+ * Context: kprobe context, @mm is current's.
+ * Return: true on a hit.
+ */
+bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
+		      struct c2w_exe *exe, char *buf)
+{
+	const struct cached *e;
+	bool hit = false;
+
+	if (!READ_ONCE(exe_cache))
+		return false;
+	rcu_read_lock();
+	e = rhashtable_lookup(&cache_tbl, &mm, cache_params);
+	if (e && key_equal(&e->k, k)) {
+		memcpy(buf, e->path, e->len + 1);
+		exe->path = buf;
+		exe->len = e->len;
+		exe->name = buf + e->name_off;
+		exe->name_len = e->name_len;
+		exe->flags |= e->flags;
+		exe->head = e->head;
+		hit = true;
+	}
+	rcu_read_unlock();
+	c2w_count(hit ? C2W_ST_EXE_CACHE_HIT : C2W_ST_EXE_CACHE_MISS, 1);
+	return hit;
+}
+
+static void sweep_arm(void)
+{
+	if (READ_ONCE(cache_live) && !delayed_work_pending(&sweep_work))
+		queue_delayed_work(system_unbound_wq, &sweep_work,
+				   SWEEP_INTERVAL);
+}
+
+/**
+ * c2w_execache_put() - remember what @exe resolved to for @mm
+ * @mm: the current task's mm
+ * @k: what the path was made of, taken before resolving it
+ * @exe: the resolved executable (a whole, placed path: exe.c decides)
+ *
+ * Replaces a stale entry of @mm; does nothing when the table is full or
+ * memory is short: the next attempt resolves in full again.
+ *
+ * Context: kprobe context, @mm is current's.
+ */
+void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
+		      const struct c2w_exe *exe)
+{
+	struct cached *e, *old;
+
+	if (!READ_ONCE(exe_cache) || !READ_ONCE(cache_live) ||
+	    exe->len >= PATH_MAX)
+		return;
+	e = kmalloc(struct_size(e, path, exe->len + 1),
+		    GFP_ATOMIC | __GFP_NOWARN);
+	if (!e)
+		return;
+	e->mm = mm;
+	e->k = *k;
+	e->flags = exe->flags & ~C2W_AF_EXE_DELETED;
+	e->head = exe->head;
+	e->len = exe->len;
+	e->name_off = exe->name - exe->path;
+	e->name_len = exe->name_len;
+	memcpy(e->path, exe->path, exe->len);
+	e->path[exe->len] = '\0';
+
+	rcu_read_lock();
+	old = rhashtable_lookup(&cache_tbl, &mm, cache_params);
+	if (old) {
+		/* The stale entry's pin moves to the new one. */
+		if (rhashtable_replace_fast(&cache_tbl, &old->node, &e->node,
+					    cache_params)) {
+			rcu_read_unlock();
+			kfree(e);	/* another CPU replaced it first */
+			return;
+		}
+		rcu_read_unlock();
+		kfree_rcu(old, rcu);
+		return;
+	}
+	if (atomic_inc_return(&cache_count) > READ_ONCE(exe_cache))
+		goto full;
+	mmgrab(mm);
+	old = rhashtable_lookup_get_insert_fast(&cache_tbl, &e->node,
+						cache_params);
+	if (old) {
+		/* Raced with another CPU's insert, or no memory. */
+		mmdrop(mm);	/* not the last reference: current holds one */
+		goto full;
+	}
+	rcu_read_unlock();
+	sweep_arm();
+	return;
+full:
+	rcu_read_unlock();
+	atomic_dec(&cache_count);
+	kfree(e);
+}
+
+/* Free entries out of the table: their pins, after a grace period. */
+static void free_list(struct list_head *dead)
+{
+	struct cached *e, *tmp;
+
+	if (list_empty(dead))
+		return;
+	synchronize_rcu();
+	list_for_each_entry_safe(e, tmp, dead, gc) {
+		mmdrop(e->mm);
+		kfree(e);
+		atomic_dec(&cache_count);
+	}
+}
+
+/*
+ * Drop the entries of images no task runs any more, and those whose stamp
+ * has moved on (they could only be replaced). Re-armed while entries are
+ * left.
+ */
+static void sweep(struct work_struct *work)
+{
+	struct c2w_exe_stamp now;
+	struct rhashtable_iter it;
+	struct cached *e;
+	LIST_HEAD(dead);
+
+	c2w_execache_stamp(&now);
+	rhashtable_walk_enter(&cache_tbl, &it);
+	rhashtable_walk_start(&it);
+	while ((e = rhashtable_walk_next(&it))) {
+		if (IS_ERR(e))
+			continue;
+		if ((!atomic_read(&e->mm->mm_users) ||
+		     e->k.stamp.rename != now.rename ||
+		     e->k.stamp.vfs != now.vfs) &&
+		    !rhashtable_remove_fast(&cache_tbl, &e->node, cache_params))
+			list_add(&e->gc, &dead);
+	}
+	rhashtable_walk_stop(&it);
+	rhashtable_walk_exit(&it);
+	free_list(&dead);
+	if (atomic_read(&cache_count))
+		sweep_arm();
+}
+
+/**
+ * c2w_execache_live() - process images cached now
+ *
+ * Return: the number of entries.
+ */
+u32 c2w_execache_live(void)
+{
+	return atomic_read(&cache_count);
+}
+
+/**
+ * c2w_execache_init() - the empty table
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int c2w_execache_init(void)
+{
+	int ret;
+
+	ret = rhashtable_init(&cache_tbl, &cache_params);
+	if (ret)
+		return ret;
+	atomic_set(&cache_count, 0);
+	INIT_DELAYED_WORK(&sweep_work, sweep);
+	WRITE_ONCE(cache_live, true);
+	return 0;
+}
+
+static void free_entry(void *ptr, void *arg)
+{
+	struct cached *e = ptr;
+
+	mmdrop(e->mm);
+	kfree(e);
+}
+
+/**
+ * c2w_execache_exit() - free every entry and its pin
+ *
+ * The probes, which look entries up and insert them, are gone already.
+ */
+void c2w_execache_exit(void)
+{
+	WRITE_ONCE(cache_live, false);
+	cancel_delayed_work_sync(&sweep_work);
+	synchronize_rcu();
+	rhashtable_free_and_destroy(&cache_tbl, free_entry, NULL);
+}

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Selftests of the executable cache (kmod/execache.c): a process image's
+ * resolved executable is reused by its next attempts, and resolved again
+ * whenever what its path is made of changes under the same process: a
+ * rename, a mount moved, a chroot, an unlink, a ruleset reload. Each test
+ * keeps one beacon process alive across the change (c2w-beacon -s) and
+ * checks what the attempt after it is judged as.
+ */
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "kselftest_harness.h"
+#include "c2w_test.h"
+
+FIXTURE(ec) {
+	int fd;
+	struct rec_list rl;
+};
+
+FIXTURE_SETUP(ec)
+{
+	struct rec_list drain;
+
+	self->fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (self->fd < 0 && errno == ENOENT)
+		NEED_DEVICE_FIXTURE();
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, load_seed(self->fd));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, collect(self->fd, &drain, 50));
+	rl_free(&drain);
+	memset(&self->rl, 0, sizeof(self->rl));
+}
+
+FIXTURE_TEARDOWN(ec)
+{
+	rl_free(&self->rl);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int alerts_after(struct __test_metadata *_metadata, int fd,
+			struct rec_list *rl)
+{
+	rl_free(rl);
+	ASSERT_EQ(0, collect(fd, rl, 200));
+	return rl->alerts;
+}
+
+static uint64_t cache_hits(int fd)
+{
+	struct c2w_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (ioctl(fd, C2W_IOC_GET_STATS, &st))
+		return 0;
+	return st.exe_cache_hits;
+}
+
+/* /var/tmp, a suspicious place on the root filesystem. */
+static int var_tmp(void)
+{
+	mkdir("/var", 0755);
+	mkdir("/var/tmp", 01777);
+	return access("/var/tmp", W_OK);
+}
+
+/* A beacon process taking attempts on command (c2w-beacon -s). */
+struct stepper {
+	pid_t pid;
+	int cmd;	/* its stdin */
+	int res;	/* its stdout */
+};
+
+/*
+ * Start @exe (a beacon) in step mode towards @addr:@port, chrooting into
+ * @root on 'r'; with @bind_src, in a private mount namespace where
+ * @bind_src is bound over @exe.
+ */
+static int stepper_start(struct stepper *s, const char *exe, const char *mode,
+			 const char *addr, const char *port, const char *root,
+			 const char *bind_src)
+{
+	char *argv[12];
+	int in[2], out[2], n = 0;
+
+	argv[n++] = (char *)exe;
+	argv[n++] = "-s";
+	argv[n++] = "-m";
+	argv[n++] = (char *)mode;
+	if (root) {
+		argv[n++] = "-r";
+		argv[n++] = (char *)root;
+	}
+	argv[n++] = (char *)addr;
+	argv[n++] = (char *)port;
+	argv[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+		return -1;
+	s->pid = fork();
+	if (s->pid < 0)
+		return -1;
+	if (!s->pid) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(126);
+		if (bind_src && (unshare(CLONE_NEWNS) ||
+				 mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
+				       NULL) ||
+				 mount(bind_src, exe, NULL, MS_BIND, NULL)))
+			_exit(125);
+		execv(exe, argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->cmd = in[1];
+	s->res = out[0];
+	return 0;
+}
+
+/* One attempt ('a'), or a chroot then one ('r'): 0 when it was made. */
+static int step(struct stepper *s, char cmd)
+{
+	char res;
+
+	if (write(s->cmd, &cmd, 1) != 1 || read(s->res, &res, 1) != 1)
+		return -1;
+	return res == '0' ? 0 : -1;
+}
+
+static int stepper_stop(struct stepper *s)
+{
+	int st;
+
+	close(s->cmd);
+	close(s->res);
+	if (waitpid(s->pid, &st, 0) != s->pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/*
+ * The point of the cache: a known suspicious executable's repeated
+ * attempts, and a trusted program's, are judged from it after the first.
+ * Still one alert, with the full identity.
+ */
+TEST_F(ec, repeated_attempts_use_the_cache)
+{
+	char *sus[] = { "/tmp/c2w-ec/rep", "-n", "20", "1.1.1.1", "443",
+			NULL };
+	char *tru[] = { "/opt/c2w-ec/rep", "-n", "20", "-m", "udp",
+			"9.9.9.9", "53", NULL };
+	struct c2w_alert *a;
+	uint64_t h0, h1;
+
+	ASSERT_EQ(0, install(BEACON, sus[0]));
+	ASSERT_EQ(0, install(BEACON, tru[0]));
+	h0 = cache_hits(self->fd);
+	ASSERT_EQ(0, run(sus[0], sus));
+	h1 = cache_hits(self->fd);
+	/* The first attempt fills the entry; a rename elsewhere may cost one. */
+	EXPECT_LE(h0 + 15, h1);
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ(sus[0], c2w_alert_exe_at(a));
+	EXPECT_STREQ("rep", (char *)a->comm);
+	EXPECT_EQ(0, a->flags & (C2W_AF_COMM_DIFFERS | C2W_AF_EXE_DELETED));
+	EXPECT_NE(0, a->pid);
+
+	/* A trusted program: excluded, from the cache too. */
+	ASSERT_EQ(0, run(tru[0], tru));
+	EXPECT_LE(h1 + 15, cache_hits(self->fd));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+}
+
+/*
+ * A cached trusted program whose directory is renamed into a suspicious
+ * place: its next attempt is judged at the new path.
+ */
+TEST_F(ec, rename_is_seen_by_a_cached_process)
+{
+	struct stepper s;
+	struct c2w_alert *a;
+	uint64_t h;
+
+	rmdir("/var/tmp/c2w-ren");
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-ren/tool"));
+	ASSERT_EQ(0, stepper_start(&s, "/opt/c2w-ren/tool", "tcp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	h = cache_hits(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_LT(h, cache_hits(self->fd));	/* cached, and excluded */
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	ASSERT_EQ(0, var_tmp());
+	ASSERT_EQ(0, rename("/opt/c2w-ren", "/var/tmp/c2w-ren"));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, stepper_stop(&s));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/var/tmp/c2w-ren/tool", c2w_alert_exe_at(a));
+	EXPECT_EQ(0, unlink("/var/tmp/c2w-ren/tool"));
+	EXPECT_EQ(0, rmdir("/var/tmp/c2w-ren"));
+}
+
+/*
+ * The same for a mount moved (no rename involved): the executable's
+ * filesystem mounted under /mnt, then moved to /var/tmp.
+ */
+TEST_F(ec, mount_move_is_seen_by_a_cached_process)
+{
+	struct stepper s;
+	struct c2w_alert *a;
+
+	mkdir("/mnt", 0755);
+	mkdir("/mnt/c2w-mv", 0755);
+	ASSERT_EQ(0, var_tmp());
+	mkdir("/var/tmp/c2w-mv", 0755);
+	ASSERT_EQ(0, mount("c2w", "/mnt/c2w-mv", "tmpfs", 0, NULL));
+	ASSERT_EQ(0, install(BEACON, "/mnt/c2w-mv/tool"));
+	ASSERT_EQ(0, stepper_start(&s, "/mnt/c2w-mv/tool", "tcp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	ASSERT_EQ(0, mount("/mnt/c2w-mv", "/var/tmp/c2w-mv", NULL, MS_MOVE,
+			   NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, stepper_stop(&s));
+	EXPECT_EQ(0, umount2("/var/tmp/c2w-mv", MNT_DETACH));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/var/tmp/c2w-mv/tool", c2w_alert_exe_at(a));
+}
+
+/*
+ * An unmount alone: a mount detached (umount -l) from under a cached
+ * process. Its executable's path is then what d_path() gives a detached
+ * mount, from that mount's root: /opt/c2w-um/tmp/x becomes /tmp/x. No
+ * rename is involved (attaching a mount takes rename_lock on some kernels,
+ * detaching never): only the mount generation tells the cache.
+ */
+TEST_F(ec, unmount_is_seen_by_a_cached_process)
+{
+	struct stepper s;
+	struct c2w_alert *a;
+
+	mkdir("/opt", 0755);
+	mkdir("/opt/c2w-um", 0755);
+	ASSERT_EQ(0, mount("c2w", "/opt/c2w-um", "tmpfs", 0, NULL));
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-um/tmp/x"));
+	ASSERT_EQ(0, stepper_start(&s, "/opt/c2w-um/tmp/x", "tcp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	ASSERT_EQ(0, umount2("/opt/c2w-um", MNT_DETACH));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, stepper_stop(&s));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/x", c2w_alert_exe_at(a));
+}
+
+/* A cached process that chroots: the next alert says so. */
+TEST_F(ec, chroot_after_caching_is_seen)
+{
+	struct stepper s;
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-jail/bin/x"));
+	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-jail/bin/x", "tcp",
+				   "1.1.1.1", "443", "/tmp/c2w-jail", NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_EQ(0, a->flags & C2W_AF_CHROOT);
+
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, step(&s, 'r'));
+	EXPECT_EQ(0, stepper_stop(&s));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/c2w-jail/bin/x", c2w_alert_exe_at(a));
+	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
+}
+
+/* Unlinked while cached: the next alert is flagged deleted. */
+TEST_F(ec, unlink_after_caching_is_flagged)
+{
+	struct stepper s;
+	struct c2w_alert *a;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-ec/gone"));
+	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-ec/gone", "udp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(0, nth_alert(&self->rl, 0)->flags & C2W_AF_EXE_DELETED);
+
+	ASSERT_EQ(0, unlink("/tmp/c2w-ec/gone"));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, stepper_stop(&s));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/c2w-ec/gone", c2w_alert_exe_at(a));
+	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
+}
+
+/*
+ * A cached trusted program, then rules that watch it: the identity is
+ * cached, never the verdict, so the reload applies at once.
+ */
+TEST_F(ec, rule_reload_applies_to_a_cached_process)
+{
+	struct stepper s;
+
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-rl/tool"));
+	ASSERT_EQ(0, stepper_start(&s, "/opt/c2w-rl/tool", "tcp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, load_kql(self->fd, "opt",
+			      "process.executable:/opt/c2w-rl/*",
+			      C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, stepper_stop(&s));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("/opt/c2w-rl/tool",
+		     c2w_alert_exe_at(nth_alert(&self->rl, 0)));
+}
+
+/*
+ * A process in a mount namespace of its own, judged from the cache: its
+ * own view (a bind mount over a trusted path) is still in the alert.
+ */
+TEST_F(ec, namespace_view_survives_the_cache)
+{
+	const char *tool = "/usr/local/bin/c2w-ec-tool";
+	struct stepper s;
+	struct c2w_alert *a;
+	uint32_t len;
+	uint64_t h;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/.c2w-ec/impl"));
+	ASSERT_EQ(0, install(BEACON, tool));
+	ASSERT_EQ(0, stepper_start(&s, tool, "tcp", "1.1.1.1", "443", NULL,
+				   "/tmp/.c2w-ec/impl"));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	h = cache_hits(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_LT(h, cache_hits(self->fd));
+	EXPECT_EQ(0, stepper_stop(&s));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = nth_alert(&self->rl, 0);
+	EXPECT_STREQ("/tmp/.c2w-ec/impl", c2w_alert_exe_at(a));
+	EXPECT_TRUE(a->flags & C2W_AF_MNTNS);
+	ASSERT_NE(NULL, c2w_alert_ns_exe(a, &len));
+	EXPECT_STREQ(tool, c2w_alert_ns_exe(a, &len));
+}
+
+/*
+ * Short-lived processes, alternately trusted and suspicious: exec makes a
+ * new process image every time, and an exited one's entry (its mm pinned)
+ * can never stand for the next one.
+ */
+TEST_F(ec, every_new_image_is_judged_afresh)
+{
+	char path[64];
+	int alerts = 0;
+
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-ec/t"));
+	for (int i = 0; i < 12; i++) {
+		char *argv[] = { path, "1.1.1.1", "443", NULL };
+
+		snprintf(path, sizeof(path), "/opt/c2w-ec/t");
+		ASSERT_EQ(0, run(path, argv));
+		snprintf(path, sizeof(path), "/tmp/c2w-ec/s%d", i);
+		ASSERT_EQ(0, install(BEACON, path));
+		ASSERT_EQ(0, run(path, argv));
+	}
+	rl_free(&self->rl);
+	ASSERT_EQ(0, collect(self->fd, &self->rl, 200));
+	for (int i = 0; i < 12; i++) {
+		struct c2w_alert *a = nth_alert(&self->rl, i);
+
+		ASSERT_NE(NULL, a);
+		snprintf(path, sizeof(path), "/tmp/c2w-ec/s%d", i);
+		EXPECT_STREQ(path, c2w_alert_exe_at(a));
+		alerts++;
+	}
+	EXPECT_EQ(12, self->rl.alerts);
+	EXPECT_EQ(12, alerts);
+}
+
+/* exe_cache=0: no cache at all, the same verdicts. */
+TEST(cache_can_be_switched_off)
+{
+	char *sus[] = { "/tmp/c2w-ec/off", "-n", "10", "1.1.1.1", "443",
+			NULL };
+	struct c2w_stats st;
+	struct rec_list rl;
+	int fd;
+
+	NEED_DEVICE();
+	ASSERT_EQ(0, reload_module("exe_cache=0"));
+	fd = open(C2W_DEV, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, load_seed(fd));
+	ASSERT_EQ(0, install(BEACON, sus[0]));
+	ASSERT_EQ(0, run(sus[0], sus));
+	ASSERT_EQ(0, collect(fd, &rl, 200));
+	EXPECT_EQ(1, rl.alerts);
+	rl_free(&rl);
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_GET_STATS, &st));
+	EXPECT_EQ(0, st.exe_cache_hits);
+	EXPECT_EQ(0, st.exe_cache_live);
+	EXPECT_LE(10, st.evaluated);
+	close(fd);
+	ASSERT_EQ(0, reload_module(""));
+}
+
+TEST_HARNESS_MAIN
