@@ -209,6 +209,7 @@ struct c2w_exe_buf {
 /* The initial mount namespace's view of a file (mounts.c). */
 int c2w_mounts_init(void);
 void c2w_mounts_exit(void);
+bool c2w_mounts_following(void);
 u32 c2w_mounts_gen(void);
 int c2w_mounts_place(dev_t dev, const char *rel, u32 rel_len, char *out,
 		     u32 cap, u32 *len);

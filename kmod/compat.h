@@ -7,6 +7,7 @@
 #ifndef _C2W_COMPAT_H
 #define _C2W_COMPAT_H
 
+#include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/mm_types.h>
@@ -152,6 +153,31 @@ static inline void c2w_fs_root(struct fs_struct *fs, struct path *root)
 		*root = fs->root;
 	} while (read_seqcount_retry(&fs->seq, seq));
 #endif
+}
+
+/*
+ * The count of @fs's root and cwd changes (odd during one): a path read
+ * with the root taken at one count is the root's only if the count is the
+ * same afterwards. Read without the PREEMPT_RT reader's lock.
+ */
+static inline unsigned int c2w_fs_seq(struct fs_struct *fs)
+{
+#if C2W_KERNEL_AT_LEAST(6, 17, 0)
+	return READ_ONCE(fs->seq.seqcount.seqcount.sequence);
+#else
+	return READ_ONCE(fs->seq.seqcount.sequence);
+#endif
+}
+
+/* ---- renames ---- */
+
+/*
+ * rename_lock's count: every d_move() on the host moves it (odd during
+ * one). Read without waiting, and without the PREEMPT_RT reader's lock.
+ */
+static inline unsigned int c2w_rename_seq(void)
+{
+	return READ_ONCE(rename_lock.seqcount.seqcount.sequence);
 }
 
 /* ---- generic netlink ---- */

@@ -333,7 +333,14 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 {
 	struct conn *c = &sc->conn;
 
-	memset(c, 0, sizeof(*c));
+	/*
+	 * Every evaluation, excluded ones too: not the event's value slots
+	 * (a kilobyte), which are read only below the counts in nv[].
+	 */
+	memset(&c->ev, 0, offsetof(struct c2w_event, sv));
+	c->ev.resolve = NULL;
+	memset((u8 *)c + offsetofend(struct conn, ev), 0,
+	       sizeof(*c) - offsetofend(struct conn, ev));
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;

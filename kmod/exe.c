@@ -201,7 +201,8 @@ static void own_view(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	if (IS_ERR(own))
 		return;
 	len = dpath_len(own, b->ns, PATH_MAX);
-	if ((exe->flags & C2W_AF_EXE_DELETED) && len >= 10 &&
+	if (((exe->flags & C2W_AF_EXE_DELETED) || d_unlinked(path->dentry)) &&
+	    len >= 10 &&
 	    !memcmp(own + len - 10, " (deleted)", 10))
 		len -= 10;
 	own[len] = '\0';
@@ -285,6 +286,9 @@ static bool resolve_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		exe->flags |= C2W_AF_PATH_TRUNCATED;
 		exe->head = true;
 	} else {
+		/* Unlinked since the check above: d_path() said so. */
+		if (d_unlinked(dentry))
+			exe->flags |= C2W_AF_EXE_DELETED;
 		len = dpath_len(p, b->path, PATH_MAX);
 		if ((exe->flags & C2W_AF_EXE_DELETED) && len >= 10 &&
 		    !memcmp(p + len - 10, " (deleted)", 10))
@@ -366,10 +370,12 @@ static bool resolve_exe_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns)
 {
+	struct fs_struct *fs = init_mntns ? current->fs : NULL;
 	struct c2w_exe_key k = { .init_mntns = init_mntns };
 	struct mm_struct *mm = current->mm;
 	struct file *file = NULL;
-	bool cache;
+	bool cache, plain;
+	int tries;
 
 	memset(exe, 0, sizeof(*exe));
 	cache = c2w_execache_stamp(&k.stamp);
@@ -379,25 +385,51 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		unresolved(exe, b);
 		return -ENOENT;
 	}
-	rcu_read_lock();
-	if (init_mntns && current->fs)
-		c2w_fs_root(current->fs, &k.root);
 	k.file = file;
 	/* Exec opens with __FMODE_EXEC: never a file a swap put there. */
 	cache = cache && (file->f_flags & __FMODE_EXEC) &&
-		(!init_mntns || k.root.mnt);
-	if (cache && c2w_execache_get(mm, &k, exe, b->path)) {
-		rcu_read_unlock();
-		if (d_unlinked(file->f_path.dentry))
-			exe->flags |= C2W_AF_EXE_DELETED;
-		/* Its own namespace's view only if an alert needs it. */
-		exe->own_view_due = !init_mntns;
-		fput(file);
-		return 0;
+		(!init_mntns || fs);
+	rcu_read_lock();
+	for (tries = 0;; tries++) {
+		unsigned int seq = 0;
+
+		if (fs) {
+			seq = c2w_fs_seq(fs);
+			smp_rmb();	/* the count, then the root */
+			c2w_fs_root(fs, &k.root);
+		}
+		if (!tries && cache &&
+		    c2w_execache_get(mm, &k, exe, b->path)) {
+			rcu_read_unlock();
+			if (d_unlinked(file->f_path.dentry))
+				exe->flags |= C2W_AF_EXE_DELETED;
+			/* Its own namespace's view only if an alert needs it. */
+			exe->own_view_due = !init_mntns;
+			fput(file);
+			return 0;
+		}
+		plain = resolve_exe_file(exe, b, file, &k.root, init_mntns);
+		if (!fs)
+			break;
+		/*
+		 * d_path() read the root again: the path is that root's only
+		 * if no chroot came in between (another thread sharing the
+		 * fs_struct can make one at any time).
+		 */
+		smp_rmb();
+		if (!(seq & 1) && c2w_fs_seq(fs) == seq)
+			break;
+		memset(exe, 0, sizeof(*exe));
+		if (tries == 2) {
+			/* A root that keeps changing: nothing to trust. */
+			unresolved(exe, b);
+			exe->flags |= C2W_AF_CHROOT;
+			plain = false;
+			break;
+		}
 	}
-	cache = resolve_exe_file(exe, b, file, &k.root, init_mntns) && cache;
 	rcu_read_unlock();
-	if (cache && !(exe->flags & C2W_EXE_UNCACHED))
+	if (cache && plain && !(exe->flags & C2W_EXE_UNCACHED))
 		c2w_execache_put(mm, &k, exe);
 	fput(file);
 	return exe->flags & C2W_AF_PATH_UNRESOLVED ? -ENOENT : 0;

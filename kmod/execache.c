@@ -7,9 +7,12 @@
  * attempt.
  *
  * Keyed by the mm: exec makes a new one, fork copies it, and an entry pins
- * its mm (mmgrab(), the struct only: not its pages, not its exe_file, so no
- * mount is kept busy), so the pointer cannot come back as another process
- * while the entry lives. An entry is used only when everything its path was
+ * its mm with mmgrab(), so the pointer cannot come back as another process
+ * while the entry lives. That keeps the mm_struct and what __mmdrop()
+ * frees (the top page table, the LDT, counters: some 10 to 20 KiB), not
+ * its pages or its exe_file: no file or mount is kept busy. At most
+ * exe_cache entries, for at most a sweep interval after the process is
+ * gone. An entry is used only when everything its path was
  * made of is unchanged (exe.c's &struct c2w_exe_key): the same exe_file,
  * the same root, the same side of the initial mount namespace, and the same
  * stamp, which every rename, every mount change in the initial namespace
@@ -32,8 +35,10 @@
 #include <linux/workqueue.h>
 
 #include "c2watch.h"
+#include "compat.h"
 
 #define SWEEP_INTERVAL	HZ
+#define EXE_CACHE_MAX	65536
 
 /**
  * struct cached - one process image's executable
@@ -43,7 +48,6 @@
  * @mm: the key, pinned by mmgrab() (the pin moves to a replacing entry)
  * @k: what the path was made of
  * @flags: %C2W_AF_* of the path, but %C2W_AF_EXE_DELETED, checked each time
- * @head: the path is only the leading part of the real one
  * @len: length of @path
  * @name_off: where the basename starts in @path
  * @name_len: its length
@@ -56,7 +60,6 @@ struct cached {
 	struct mm_struct *mm;
 	struct c2w_exe_key k;
 	u32 flags;
-	bool head;
 	u32 len;
 	u32 name_off;
 	u32 name_len;
@@ -77,7 +80,7 @@ static bool cache_live;
 
 static unsigned int exe_cache = 1024;
 module_param(exe_cache, uint, 0444);
-MODULE_PARM_DESC(exe_cache, "Process images whose resolved executable is cached (default 1024, 0: no cache)");
+MODULE_PARM_DESC(exe_cache, "Process images whose resolved executable is cached, 0..65536 (default 1024, 0: no cache)");
 
 /**
  * c2w_execache_stamp() - the stamp a path resolved from now will carry
@@ -89,14 +92,22 @@ MODULE_PARM_DESC(exe_cache, "Process images whose resolved executable is cached 
  * entry made with it is stale.
  *
  * Context: any, including kprobe context.
- * Return: false while a rename is in progress: nothing may be cached.
+ * Return: false while a rename is in progress, or when mount changes are
+ * not followed (mounts.c could not open the mount table): nothing may be
+ * cached.
  */
 bool c2w_execache_stamp(struct c2w_exe_stamp *s)
 {
-	s->rename = raw_read_seqcount(&rename_lock.seqcount);
+	s->rename = c2w_rename_seq();
 	s->vfs = c2w_mounts_gen() + c2w_exeswap_gen();
 	smp_rmb();	/* the stamp before what the path is read from */
-	return !(s->rename & 1);
+	return !(s->rename & 1) && c2w_mounts_following();
+}
+
+static bool stamp_equal(const struct c2w_exe_stamp *a,
+			const struct c2w_exe_stamp *b)
+{
+	return a->rename == b->rename && a->vfs == b->vfs;
 }
 
 static bool key_equal(const struct c2w_exe_key *a, const struct c2w_exe_key *b)
@@ -104,8 +115,7 @@ static bool key_equal(const struct c2w_exe_key *a, const struct c2w_exe_key *b)
 	return a->file == b->file && a->root.mnt == b->root.mnt &&
 	       a->root.dentry == b->root.dentry &&
 	       a->init_mntns == b->init_mntns &&
-	       a->stamp.rename == b->stamp.rename &&
-	       a->stamp.vfs == b->stamp.vfs;
+	       stamp_equal(&a->stamp, &b->stamp);
 }
 
 /**
@@ -127,6 +137,11 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 	if (!READ_ONCE(exe_cache))
 		return false;
 	rcu_read_lock();
+	/* Also reached from configuration records, before init or after exit. */
+	if (!smp_load_acquire(&cache_live)) {
+		rcu_read_unlock();
+		return false;
+	}
 	e = rhashtable_lookup(&cache_tbl, &mm, cache_params);
 	if (e && key_equal(&e->k, k)) {
 		memcpy(buf, e->path, e->len + 1);
@@ -135,7 +150,6 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		exe->name = buf + e->name_off;
 		exe->name_len = e->name_len;
 		exe->flags |= e->flags;
-		exe->head = e->head;
 		hit = true;
 	}
 	rcu_read_unlock();
@@ -143,9 +157,10 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 	return hit;
 }
 
+/* Under rcu_read_lock() with cache_live seen: exit waits for it. */
 static void sweep_arm(void)
 {
-	if (READ_ONCE(cache_live) && !delayed_work_pending(&sweep_work))
+	if (!delayed_work_pending(&sweep_work))
 		queue_delayed_work(system_unbound_wq, &sweep_work,
 				   SWEEP_INTERVAL);
 }
@@ -156,27 +171,32 @@ static void sweep_arm(void)
  * @k: what the path was made of, taken before resolving it
  * @exe: the resolved executable (a whole, placed path: exe.c decides)
  *
- * Replaces a stale entry of @mm; does nothing when the table is full or
- * memory is short: the next attempt resolves in full again.
+ * Replaces a stale entry of @mm; does nothing when the stamp moved while
+ * the path was resolved, when the table is full or memory is short (never
+ * from the atomic reserves): the next attempt resolves in full again.
  *
  * Context: kprobe context, @mm is current's.
  */
 void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      const struct c2w_exe *exe)
 {
+	struct c2w_exe_stamp now;
 	struct cached *e, *old;
 
-	if (!READ_ONCE(exe_cache) || !READ_ONCE(cache_live) ||
-	    exe->len >= PATH_MAX)
+	/* Whole paths only: a head's name lives outside the path. */
+	if (!READ_ONCE(exe_cache) || exe->head || exe->len >= PATH_MAX ||
+	    exe->name < exe->path || exe->name + exe->name_len !=
+	    exe->path + exe->len)
+		return;
+	if (!c2w_execache_stamp(&now) || !stamp_equal(&now, &k->stamp))
 		return;
 	e = kmalloc(struct_size(e, path, exe->len + 1),
-		    GFP_ATOMIC | __GFP_NOWARN);
+		    GFP_NOWAIT | __GFP_NOWARN);
 	if (!e)
 		return;
 	e->mm = mm;
 	e->k = *k;
 	e->flags = exe->flags & ~C2W_AF_EXE_DELETED;
-	e->head = exe->head;
 	e->len = exe->len;
 	e->name_off = exe->name - exe->path;
 	e->name_len = exe->name_len;
@@ -184,15 +204,14 @@ void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
 	e->path[exe->len] = '\0';
 
 	rcu_read_lock();
+	if (!smp_load_acquire(&cache_live))	/* pairs with init's release */
+		goto out;
 	old = rhashtable_lookup(&cache_tbl, &mm, cache_params);
 	if (old) {
 		/* The stale entry's pin moves to the new one. */
 		if (rhashtable_replace_fast(&cache_tbl, &old->node, &e->node,
-					    cache_params)) {
-			rcu_read_unlock();
-			kfree(e);	/* another CPU replaced it first */
-			return;
-		}
+					    cache_params))
+			goto out;	/* another CPU replaced it first */
 		rcu_read_unlock();
 		kfree_rcu(old, rcu);
 		return;
@@ -207,12 +226,13 @@ void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
 		mmdrop(mm);	/* not the last reference: current holds one */
 		goto full;
 	}
-	rcu_read_unlock();
 	sweep_arm();
+	rcu_read_unlock();
 	return;
 full:
-	rcu_read_unlock();
 	atomic_dec(&cache_count);
+out:
+	rcu_read_unlock();
 	kfree(e);
 }
 
@@ -250,8 +270,7 @@ static void sweep(struct work_struct *work)
 		if (IS_ERR(e))
 			continue;
 		if ((!atomic_read(&e->mm->mm_users) ||
-		     e->k.stamp.rename != now.rename ||
-		     e->k.stamp.vfs != now.vfs) &&
+		     !stamp_equal(&e->k.stamp, &now)) &&
 		    !rhashtable_remove_fast(&cache_tbl, &e->node, cache_params))
 			list_add(&e->gc, &dead);
 	}
@@ -275,18 +294,22 @@ u32 c2w_execache_live(void)
 /**
  * c2w_execache_init() - the empty table
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EINVAL (exe_cache out of range) or -ENOMEM.
  */
 int c2w_execache_init(void)
 {
 	int ret;
 
+	if (exe_cache > EXE_CACHE_MAX) {
+		pr_err("exe_cache must be 0..%u entries\n", EXE_CACHE_MAX);
+		return -EINVAL;
+	}
 	ret = rhashtable_init(&cache_tbl, &cache_params);
 	if (ret)
 		return ret;
 	atomic_set(&cache_count, 0);
 	INIT_DELAYED_WORK(&sweep_work, sweep);
-	WRITE_ONCE(cache_live, true);
+	smp_store_release(&cache_live, true);	/* the table, then live */
 	return 0;
 }
 
@@ -305,8 +328,9 @@ static void free_entry(void *ptr, void *arg)
  */
 void c2w_execache_exit(void)
 {
+	/* No lookup or insert starts from here; wait for those under way. */
 	WRITE_ONCE(cache_live, false);
-	cancel_delayed_work_sync(&sweep_work);
 	synchronize_rcu();
+	cancel_delayed_work_sync(&sweep_work);
 	rhashtable_free_and_destroy(&cache_tbl, free_entry, NULL);
 }

@@ -248,7 +248,7 @@ static int mi_wake(struct wait_queue_entry *wq, unsigned int mode, int sync,
 static void mi_queue(struct file *file, wait_queue_head_t *head,
 		     poll_table *pt)
 {
-	mi_head = head;
+	WRITE_ONCE(mi_head, head);
 	init_waitqueue_func_entry(&mi_wait, mi_wake);
 	add_wait_queue(head, &mi_wait);
 }
@@ -283,6 +283,18 @@ static const struct mnt_entry *find(const struct mnt_table *t, dev_t dev,
 			best = e;
 	}
 	return best;
+}
+
+/**
+ * c2w_mounts_following() - whether mount changes in the initial namespace
+ *	are seen (the mount table could be opened at load)
+ *
+ * Context: any, including kprobe context.
+ * Return: true when c2w_mounts_gen() moves with them.
+ */
+bool c2w_mounts_following(void)
+{
+	return !!READ_ONCE(mi_head);
 }
 
 /**
@@ -402,7 +414,7 @@ void c2w_mounts_exit(void)
 
 	if (mi_head)
 		remove_wait_queue(mi_head, &mi_wait);
-	mi_head = NULL;
+	WRITE_ONCE(mi_head, NULL);
 	cancel_work_sync(&refresh_work);
 	if (mountinfo)
 		fput(mountinfo);

@@ -5,7 +5,10 @@
  * PR_SET_MM_EXE_FILE) - /proc/self/exe then names that program - and
  * connects over TCP (optionally from a child forked after the swap).
  *
- *   c2w-exeswap [-f] NEW_EXE IPV4 PORT
+ *   c2w-exeswap [-b] [-f] NEW_EXE IPV4 PORT
+ *
+ *   -b  connect once before the swap too, as itself
+ *   -f  connect from a child forked after the swap
  *
  * The kernel refuses the swap while the old executable is still mapped, so
  * the end runs from an anonymous copy of stub(): it unmaps every mapping of
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,20 +119,33 @@ int main(int argc, char **argv)
 	size_t size = (size_t)((char *)stub_end - (char *)stub);
 	char self[4096];
 	void (*copy)(struct swap_args *);
-	int a = 1;
+	int a = 1, before = 0;
 	ssize_t n;
 
-	if (argc > 1 && !strcmp(argv[1], "-f")) {
-		args.fork_child = 1;
-		a++;
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "-f"))
+			args.fork_child = 1;
+		else if (!strcmp(argv[a], "-b"))
+			before = 1;
+		else
+			break;
 	}
 	if (argc - a != 3 || inet_pton(AF_INET, argv[a + 1],
 				       &args.sa.sin_addr) != 1) {
-		fprintf(stderr, "usage: c2w-exeswap [-f] NEW_EXE IPV4 PORT\n");
+		fprintf(stderr, "usage: c2w-exeswap [-b] [-f] NEW_EXE IPV4 PORT\n");
 		return 2;
 	}
 	args.sa.sin_family = AF_INET;
 	args.sa.sin_port = htons((unsigned short)atoi(argv[a + 2]));
+	if (before) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (s < 0)
+			return 3;
+		/* Refused or not: the attempt reached the kernel. */
+		(void)!connect(s, (struct sockaddr *)&args.sa, sizeof(args.sa));
+		close(s);
+	}
 	args.fd = open(argv[a], O_RDONLY | O_CLOEXEC);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (args.fd < 0 || n <= 0 || size == 0 || size > 4096)
