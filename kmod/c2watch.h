@@ -40,9 +40,12 @@
 /**
  * struct c2w_active_rules - the ruleset the probes evaluate, RCU-published
  * @rs: compiled ruleset
+ * @gen: the c2w_rules_gen it was published as (never 0): what per-process
+ *	memos of its clauses are kept under
  */
 struct c2w_active_rules {
 	struct c2w_ruleset *rs;
+	u64 gen;
 };
 
 extern struct c2w_active_rules __rcu *c2w_rules;
@@ -167,6 +170,30 @@ bool c2w_detect(const struct c2w_attempt *a);
 /* ---- the executable (exe.c) ---- */
 
 /**
+ * struct c2w_exe_stamp - the state of the world a path was resolved in
+ * @rename: rename_lock's sequence (even)
+ * @vfs: c2w_mounts_gen() + c2w_exeswap_gen()
+ */
+struct c2w_exe_stamp {
+	u32 rename;
+	u32 vfs;
+};
+
+/**
+ * struct c2w_exe_key - what a process image's executable path is made of
+ * @file: its mm->exe_file (compared, never dereferenced from the cache)
+ * @root: the task's root, in the initial mount namespace; else zero
+ * @init_mntns: the task is in the initial mount namespace
+ * @stamp: c2w_execache_stamp(), taken before resolving
+ */
+struct c2w_exe_key {
+	const struct file *file;
+	struct path root;
+	bool init_mntns;
+	struct c2w_exe_stamp stamp;
+};
+
+/**
  * struct c2w_exe - the executable of a task, as rules see it
  * @path: its path, NUL-terminated (empty when unresolved)
  * @len: length of @path
@@ -179,6 +206,12 @@ bool c2w_detect(const struct c2w_attempt *a);
  * @ns_len: length of @ns_path
  * @own_view_due: taken from the cache, @ns_path not looked at yet
  *	(c2w_exe_own_view())
+ * @cacheable: the path may be kept for the process image
+ *	(c2w_exe_remember()); @key says what it was made of
+ * @hit: taken from the cache, with @memo_gen and @memo
+ * @key: what the path was made of
+ * @memo_gen: the ruleset generation @memo was made under
+ * @memo: c2w_rs_proc_eval() of this executable under that ruleset
  */
 struct c2w_exe {
 	const char *path;
@@ -190,6 +223,11 @@ struct c2w_exe {
 	bool own_view_due;
 	const char *ns_path;
 	u32 ns_len;
+	bool cacheable;
+	bool hit;
+	struct c2w_exe_key key;
+	u64 memo_gen;
+	u64 memo;
 };
 
 /**
@@ -225,40 +263,17 @@ u32 c2w_exeswap_gen(void);
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
 void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b);
+void c2w_exe_remember(const struct c2w_exe *exe, u64 memo_gen, u64 memo);
 
 /* ---- the executable cache (execache.c) ---- */
-
-/**
- * struct c2w_exe_stamp - the state of the world a path was resolved in
- * @rename: rename_lock's sequence (even)
- * @vfs: c2w_mounts_gen() + c2w_exeswap_gen()
- */
-struct c2w_exe_stamp {
-	u32 rename;
-	u32 vfs;
-};
-
-/**
- * struct c2w_exe_key - what a process image's executable path is made of
- * @file: its mm->exe_file (compared, never dereferenced from the cache)
- * @root: the task's root, in the initial mount namespace; else zero
- * @init_mntns: the task is in the initial mount namespace
- * @stamp: c2w_execache_stamp(), taken before resolving
- */
-struct c2w_exe_key {
-	const struct file *file;
-	struct path root;
-	bool init_mntns;
-	struct c2w_exe_stamp stamp;
-};
 
 int c2w_execache_init(void);
 void c2w_execache_exit(void);
 bool c2w_execache_stamp(struct c2w_exe_stamp *s);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
-void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
-		      const struct c2w_exe *exe);
+void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe,
+		      u64 memo_gen, u64 memo);
 u32 c2w_execache_live(void);
 
 /* ---- seen set (seen.c) ---- */

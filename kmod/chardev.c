@@ -162,6 +162,7 @@ static long ioctl_set_rules(void __user *argp)
 		kfree(ar);
 		return -EPERM;
 	}
+	ar->gen = c2w_rules_gen + 1;
 	old = rcu_replace_pointer(c2w_rules, ar,
 				  lockdep_is_held(&c2w_config_lock));
 	/* After the pointer: pairs with the send memo's acquire. */

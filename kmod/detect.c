@@ -34,6 +34,7 @@ struct scratch;
  * struct conn - one attempt being evaluated
  * @ev: the rule core's view; string values point into the scratch area
  * @a: what the probe saw
+ * @ar: the ruleset being evaluated
  * @scratch: this CPU's scratch area (holds this struct)
  * @exe: the executable, once resolved (see resolve_exe())
  * @aflags: %C2W_AF_* gathered so far
@@ -54,6 +55,7 @@ struct scratch;
 struct conn {
 	struct c2w_event ev;
 	const struct c2w_attempt *a;
+	const struct c2w_active_rules *ar;
 	struct scratch *scratch;
 	struct c2w_exe exe;
 	u32 aflags;
@@ -139,6 +141,18 @@ static int resolve_exe(struct c2w_event *ev)
 		ev->head_only |= C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
 	if (exe->flags & C2W_AF_PATH_UNRESOLVED)
 		ev->head_only |= C2W_FBIT(C2W_FIELD_PROCESS_NAME);
+	/*
+	 * What the rules say of this executable alone is kept with it: the
+	 * next attempts of the process image match no glob (rules.c).
+	 */
+	if (exe->cacheable && c->ar) {
+		if (!exe->hit || exe->memo_gen != c->ar->gen) {
+			exe->memo = c2w_rs_proc_eval(c->ar->rs, ev);
+			c2w_exe_remember(exe, c->ar->gen, exe->memo);
+		}
+		ev->memo = exe->memo;
+		ev->memo_set = true;
+	}
 	return ret;
 }
 
@@ -380,6 +394,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 	c = conn_start(sc, a);
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
+	c->ar = ar;
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {
 		outcome = C2W_ST_EXCLUDED;

@@ -362,6 +362,10 @@ static bool resolve_exe_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
  *	can be undone; elsewhere the file is placed through that
  *	namespace's mounts)
  *
+ * Taken from the cache of resolved executables when nothing it was made
+ * of changed (@exe->hit); otherwise @exe->cacheable says whether
+ * c2w_exe_remember() may keep it.
+ *
  * Context: kprobe context, current is the connecting task.
  * Return: 0, or -ENOENT when the path could not be had (@exe then says
  * %C2W_AF_PATH_UNRESOLVED: an empty head, which still matches includes so
@@ -405,6 +409,9 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 				exe->flags |= C2W_AF_EXE_DELETED;
 			/* Its own namespace's view only if an alert needs it. */
 			exe->own_view_due = !init_mntns;
+			exe->hit = true;
+			exe->cacheable = true;
+			exe->key = k;
 			fput(file);
 			return 0;
 		}
@@ -429,8 +436,10 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		}
 	}
 	rcu_read_unlock();
-	if (cache && plain && !(exe->flags & C2W_EXE_UNCACHED))
-		c2w_execache_put(mm, &k, exe);
+	if (cache && plain && !(exe->flags & C2W_EXE_UNCACHED)) {
+		exe->cacheable = true;
+		exe->key = k;
+	}
 	fput(file);
 	return exe->flags & C2W_AF_PATH_UNRESOLVED ? -ENOENT : 0;
 }
@@ -457,4 +466,19 @@ void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b)
 		return;
 	own_view(exe, b, &file->f_path);
 	fput(file);
+}
+
+/**
+ * c2w_exe_remember() - keep a cacheable executable for the current process
+ *	image, with what the ruleset said of it
+ * @exe: from c2w_exe_resolve(), @exe->cacheable set
+ * @memo_gen: the ruleset generation @memo was made under
+ * @memo: c2w_rs_proc_eval() of @exe under it
+ *
+ * Context: kprobe context, current is the connecting task.
+ */
+void c2w_exe_remember(const struct c2w_exe *exe, u64 memo_gen, u64 memo)
+{
+	if (exe->cacheable && current->mm)
+		c2w_execache_put(current->mm, exe, memo_gen, memo);
 }

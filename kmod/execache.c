@@ -51,6 +51,9 @@
  * @len: length of @path
  * @name_off: where the basename starts in @path
  * @name_len: its length
+ * @memo_gen: the ruleset @memo was made under
+ * @memo: the outcome of the ruleset's clauses on the executable alone
+ *	(rules.c, c2w_rs_proc_eval()): a new ruleset makes a new entry
  * @path: the path, NUL-terminated
  */
 struct cached {
@@ -63,6 +66,8 @@ struct cached {
 	u32 len;
 	u32 name_off;
 	u32 name_len;
+	u64 memo_gen;
+	u64 memo;
 	char path[];
 };
 
@@ -150,6 +155,8 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		exe->name = buf + e->name_off;
 		exe->name_len = e->name_len;
 		exe->flags |= e->flags;
+		exe->memo_gen = e->memo_gen;
+		exe->memo = e->memo;
 		hit = true;
 	}
 	rcu_read_unlock();
@@ -168,18 +175,22 @@ static void sweep_arm(void)
 /**
  * c2w_execache_put() - remember what @exe resolved to for @mm
  * @mm: the current task's mm
- * @k: what the path was made of, taken before resolving it
- * @exe: the resolved executable (a whole, placed path: exe.c decides)
+ * @exe: the resolved executable, @exe->key what it was made of (taken
+ *	before resolving it); a whole, placed path: exe.c decides
+ * @memo_gen: the ruleset @memo was made under
+ * @memo: the outcome of its clauses on this executable alone
  *
- * Replaces a stale entry of @mm; does nothing when the stamp moved while
- * the path was resolved, when the table is full or memory is short (never
- * from the atomic reserves): the next attempt resolves in full again.
+ * Replaces a stale entry of @mm, or one with another ruleset's memo; does
+ * nothing when the stamp moved while the path was resolved, when the table
+ * is full or memory is short (never from the atomic reserves): the next
+ * attempt resolves in full again.
  *
  * Context: kprobe context, @mm is current's.
  */
-void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
-		      const struct c2w_exe *exe)
+void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe,
+		      u64 memo_gen, u64 memo)
 {
+	const struct c2w_exe_key *k = &exe->key;
 	struct c2w_exe_stamp now;
 	struct cached *e, *old;
 
@@ -200,6 +211,8 @@ void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe_key *k,
 	e->len = exe->len;
 	e->name_off = exe->name - exe->path;
 	e->name_len = exe->name_len;
+	e->memo_gen = memo_gen;
+	e->memo = memo;
 	memcpy(e->path, exe->path, exe->len);
 	e->path[exe->len] = '\0';
 

@@ -27,6 +27,7 @@ struct cclause {
 	u32 exists;		/* fields tested for existence */
 	u32 negate;
 	u32 cost;
+	u32 memo;		/* bit in c2w_event.memo, or NO_MEMO */
 #ifndef __KERNEL__
 	u32 blob_index;		/* c2watchctl eval --explain */
 #endif
@@ -45,9 +46,15 @@ struct crule {
 	u32 n_cl;
 };
 
+/* Clauses that test the executable alone: memoised per process image. */
+#define PROC_FIELDS	(C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) | \
+			 C2W_FBIT(C2W_FIELD_PROCESS_NAME))
+#define NO_MEMO		64
+
 struct c2w_ruleset {
 	struct crule *rules;
 	u32 n_rules;
+	u32 n_memo;		/* clauses with a memo bit */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
 };
@@ -623,6 +630,13 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 		}
 		cr->cl = cl;
 		cr->n_cl = r->n_clauses;
+		/* The first 64 executable-only clauses, in evaluation order. */
+		for (j = 0; j < r->n_clauses; j++) {
+			cl[j].memo = NO_MEMO;
+			if (cl[j].fields && !(cl[j].fields & ~PROC_FIELDS) &&
+			    rs->n_memo < NO_MEMO)
+				cl[j].memo = rs->n_memo++;
+		}
 	}
 	*out = rs;
 	return 0;
@@ -770,6 +784,9 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 		ev->lazy = 0;
 		have = ev->present & c->fields;
 	}
+	/* Known for this executable under this ruleset: no glob to match. */
+	if (c->memo != NO_MEMO && ev->memo_set)
+		return (ev->memo >> c->memo) & 1;
 	if (c->exists & have)
 		return true;
 	for (f = 1; f < C2W_FIELD_MAX; f++) {
@@ -814,6 +831,39 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 			hits |= 1ULL << i;
 	}
 	return hits;
+}
+
+/**
+ * c2w_rs_proc_eval() - the outcome of every clause on the executable alone
+ * @rs: ruleset
+ * @ev: event whose process.executable and process.name are resolved
+ *	(@ev->lazy clear)
+ *
+ * What the caller may keep for the same executable (path, name and their
+ * head flags) and the same @rs, and hand back in @ev->memo with
+ * @ev->memo_set: those clauses then cost a bit test. Their outcome depends
+ * on nothing else of the event.
+ *
+ * Return: bit i set when the clause with memo index i holds (before its
+ * negation).
+ */
+u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
+{
+	bool set = ev->memo_set;
+	u64 memo = 0;
+	u32 i, j;
+
+	ev->memo_set = false;
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct crule *r = &rs->rules[i];
+
+		for (j = 0; j < r->n_cl; j++)
+			if (r->cl[j].memo != NO_MEMO &&
+			    clause_holds(&r->cl[j], ev))
+				memo |= 1ULL << r->cl[j].memo;
+	}
+	ev->memo_set = set;
+	return memo;
 }
 
 #ifndef __KERNEL__

@@ -49,6 +49,11 @@ struct c2w_sv {
  * @dst: destination address, same layout
  * @nv: number of values of each string field
  * @sv: values of each string field
+ * @memo: with @memo_set, the outcome (before negation) of every clause on
+ *	process.executable and process.name only, by memo index: what
+ *	c2w_rs_proc_eval() gave for the same executable under the same
+ *	ruleset, taken instead of matching the globs again
+ * @memo_set: @memo holds
  * @resolve: fills @lazy fields (may set @present and @head_only bits);
  *	returns 0 or a negative errno; always clears @lazy
  * @ctx: for @resolve
@@ -63,6 +68,8 @@ struct c2w_event {
 	u16 dport;
 	u8 src[16];
 	u8 dst[16];
+	u64 memo;
+	bool memo_set;
 	u8 nv[C2W_FIELD_MAX];
 	struct c2w_sv sv[C2W_FIELD_MAX][C2W_EV_MAX_VALS];
 	int (*resolve)(struct c2w_event *ev);
@@ -160,6 +167,7 @@ u32 c2w_rs_count(const struct c2w_ruleset *rs);
 const struct c2w_rule_info *c2w_rs_rule(const struct c2w_ruleset *rs, u32 i);
 const void *c2w_rs_blob(const struct c2w_ruleset *rs, u32 *size);
 u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
+u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,
 		       const struct c2w_event *ev, char *buf, u32 cap,

@@ -503,6 +503,44 @@ static const char *const rand_cidrs[] = {
 	"172.16.0.0/12", "10.200.0.0/9", "100.64.0.0/10", "2606:4700::/31",
 };
 
+/* A random event: string, address and port fields, some absent. */
+static void rand_event(struct c2w_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	for (int f = 1; f < C2W_FIELD_MAX; f++) {
+		if (unit_rand() % 5 == 0)
+			continue;
+		switch (c2w_field_kind(f)) {
+		case C2W_KIND_STR: {
+			int nv = 1 + (int)(unit_rand() % 2);
+
+			for (int v = 0; v < nv; v++)
+				ev_str(ev, f, rand_strs[unit_rand() % 12]);
+			if (nv == 1 && unit_rand() % 6 == 0)
+				ev->head_only |= C2W_FBIT(f);
+			break;
+		}
+		case C2W_KIND_IP:
+			ev_ip(ev, f, unit_rand() % 2 ? "10.1.1.1" :
+			      unit_rand() % 2 ? "::1" :
+			      unit_rand() % 2 ? "1.1.1.1" :
+			      unit_rand() % 2 ? "192.168.200.1" :
+			      unit_rand() % 2 ? "172.31.9.9" :
+			      unit_rand() % 2 ? "10.200.1.1" :
+			      unit_rand() % 2 ? "100.127.0.1" :
+			      unit_rand() % 2 ? "2606:4701::1" :
+			      "2606:4700:4700::1111");
+			break;
+		default:
+			if (f == C2W_FIELD_SOURCE_PORT)
+				ev->sport = unit_rand() % 160;
+			else
+				ev->dport = unit_rand() % 160;
+			ev->present |= C2W_FBIT(f);
+		}
+	}
+}
+
 UNIT_TEST(rules_vs_reference)
 {
 	for (int round = 0; round < 400; round++) {
@@ -566,43 +604,33 @@ UNIT_TEST(rules_vs_reference)
 		if (!rs)
 			return;
 		for (int it = 0; it < 200; it++) {
-			struct c2w_event ev;
-			uint64_t got;
+			struct c2w_event ev, ev2;
+			uint64_t got, memo;
 
-			memset(&ev, 0, sizeof(ev));
-			for (int f = 1; f < C2W_FIELD_MAX; f++) {
-				if (unit_rand() % 5 == 0)
-					continue;
-				switch (c2w_field_kind(f)) {
-				case C2W_KIND_STR: {
-					int nv = 1 + (int)(unit_rand() % 2);
-
-					for (int v = 0; v < nv; v++)
-						ev_str(&ev, f, rand_strs[unit_rand() % 12]);
-					if (nv == 1 && unit_rand() % 6 == 0)
-						ev.head_only |= C2W_FBIT(f);
-					break;
-				}
-				case C2W_KIND_IP:
-					ev_ip(&ev, f, unit_rand() % 2 ? "10.1.1.1" :
-					      unit_rand() % 2 ? "::1" :
-					      unit_rand() % 2 ? "1.1.1.1" :
-					      unit_rand() % 2 ? "192.168.200.1" :
-					      unit_rand() % 2 ? "172.31.9.9" :
-					      unit_rand() % 2 ? "10.200.1.1" :
-					      unit_rand() % 2 ? "100.127.0.1" :
-					      unit_rand() % 2 ? "2606:4701::1" :
-					      "2606:4700:4700::1111");
-					break;
-				default:
-					if (f == C2W_FIELD_SOURCE_PORT)
-						ev.sport = unit_rand() % 160;
-					else
-						ev.dport = unit_rand() % 160;
-					ev.present |= C2W_FBIT(f);
-				}
-			}
+			rand_event(&ev);
 			got = c2w_rs_eval(rs, &ev);
+			/*
+			 * The memo of this executable serves any other event
+			 * of it: only clauses on the executable alone are in it.
+			 */
+			memo = c2w_rs_proc_eval(rs, &ev);
+			rand_event(&ev2);
+			for (int f = C2W_FIELD_PROCESS_EXECUTABLE;
+			     f <= C2W_FIELD_PROCESS_NAME; f++) {
+				ev2.nv[f] = ev.nv[f];
+				memcpy(ev2.sv[f], ev.sv[f], sizeof(ev.sv[f]));
+				ev2.present = (ev2.present & ~C2W_FBIT(f)) |
+					      (ev.present & C2W_FBIT(f));
+				ev2.head_only = (ev2.head_only & ~C2W_FBIT(f)) |
+						(ev.head_only & C2W_FBIT(f));
+			}
+			{
+				uint64_t plain = c2w_rs_eval(rs, &ev2);
+
+				ev2.memo = memo;
+				ev2.memo_set = true;
+				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
+			}
 			for (int r = 0; r < nr; r++) {
 				bool want = ref_rule_text(&ref[r], &ev);
 
