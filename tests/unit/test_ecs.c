@@ -4,16 +4,20 @@
  * connecting task still runs the program the alert names. The alerts here
  * describe this very process, then variants of it that no longer match.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "ecs.h"
 #include "record.h"
 #include "rulefile.h"
 #include "rules.h"
+
 #include "unit.h"
 
 struct alert_buf {
@@ -86,6 +90,50 @@ static json_object *doc_for(struct alert_buf *b)
 	doc = ecs_record(&b->a.hdr, &ctx);
 	ecs_ctx_free(&ctx);
 	return doc;
+}
+
+static const char *hash_of(json_object *doc)
+{
+	json_object *p, *h, *v;
+
+	if (!json_object_object_get_ex(doc, "process", &p) ||
+	    !json_object_object_get_ex(p, "hash", &h) ||
+	    !json_object_object_get_ex(h, "sha256", &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * The executable's hash is remembered by file identity (alerts of one
+ * beaconing program read it once): the remembered value is the file's.
+ */
+UNIT_TEST(ecs_executable_hash_remembered_is_the_files)
+{
+	unsigned char md[32], buf[65536];
+	char want[65];
+	unsigned int mdlen = 0;
+	struct alert_buf b;
+	json_object *d1, *d2;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	ssize_t n;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0 && c && EVP_DigestInit_ex(c, EVP_sha256(), NULL));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(c, buf, (size_t)n);
+	CHECK(EVP_DigestFinal_ex(c, md, &mdlen) && mdlen == 32);
+	EVP_MD_CTX_free(c);
+	close(fd);
+	for (int i = 0; i < 32; i++)
+		sprintf(want + 2 * i, "%02x", md[i]);
+
+	self_alert(&b, NULL);
+	d1 = doc_for(&b);
+	d2 = doc_for(&b);	/* the second from memory */
+	CHECK(hash_of(d1) && !strcmp(hash_of(d1), want));
+	CHECK(hash_of(d2) && !strcmp(hash_of(d2), want));
+	json_object_put(d1);
+	json_object_put(d2);
 }
 
 UNIT_TEST(ecs_enriches_only_the_task_that_connected)
