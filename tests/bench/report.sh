@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Turn the RESULT lines of the bench VM job into Markdown tables: median and
-# spread (min-max) per configuration, as a ratio to the baseline of the
-# same run.
+# Turn the RESULT lines of the bench VM job (tests/vm/job-bench.sh) into
+# Markdown tables: median and spread (min-max) per configuration, as a ratio
+# to the baseline of the same run; and the load held by the module and
+# c2watchd, step by step.
 awk '
 function median(arr, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
@@ -11,40 +12,75 @@ function median(arr, n,    i, j, t) {
 		}
 	return n % 2 ? arr[(n + 1) / 2] : (arr[n / 2] + arr[n / 2 + 1]) / 2
 }
-$1 == "RESULT" && $2 == "storm" {
-	k = $3 " " $4; n[k]++; us[k, n[k]] = $6; rate[k, n[k]] = $7
+# One row per configuration of cfgs (space-separated) measured under
+# group: median us, spread, median rate, ratio to the baseline row; with
+# memo, the share of sends the module evaluated.
+function storm_table(group, cfglist, memo,    cl, nc, c, k, i, m, mr, base, a, r) {
+	nc = split(cfglist, cl, " ")
+	base = 0
+	for (c = 1; c <= nc; c++) {
+		k = cl[c] " " group
+		if (!n[k]) continue
+		for (i = 1; i <= n[k]; i++) { a[i] = us[k, i]; r[i] = rate[k, i] }
+		m = median(a, n[k]); mr = median(r, n[k])
+		if (cl[c] == "baseline") base = m
+		printf "| %s | %.1f | %.1f-%.1f | %.0f | %+.1f%% |", name[cl[c]], m, lo[k], hi[k], mr, base ? (m / base - 1) * 100 : 0
+		if (memo)
+			printf " %s |", sends[k] ? sprintf("%.1f%%", evals[k] / sends[k] * 100) : "-"
+		printf "\n"
+	}
+}
+$1 == "RESULT" && ($2 == "storm" || $2 == "sendto") {
+	k = $3 " " ($2 == "sendto" ? "sendto-" : "") $4; n[k]++
+	us[k, n[k]] = $6; rate[k, n[k]] = $7
 	if (!(k in lo) || $6 < lo[k]) lo[k] = $6
 	if (!(k in hi) || $6 > hi[k]) hi[k] = $6
 }
+$1 == "RESULT" && $2 == "sendmemo" {
+	k = $3 " sendto-" $4; sends[k] += $6; evals[k] += $7
+}
 $1 == "RESULT" && $2 == "probe" { pn[$3]++; probe[$3, pn[$3]] = $5 }
 $1 == "RESULT" && $2 == "seen" { seen[++ns] = $0 }
+$1 == "RESULT" && $2 == "load" {
+	k = $3 " " $4
+	if (!(k in nl)) order[++nk] = k
+	load[k, ++nl[k]] = $0
+}
 END {
-	split("baseline bare early worst auditd", cfgs, " ")
 	name["baseline"] = "no module (baseline)"
 	name["bare"] = "bare kretprobes, empty handlers"
-	name["early"] = "c2watch, seed rule, excluded early (127.0.0.1)"
+	name["early"] = "c2watch, seed rule, excluded early (LAN 10.0.0.1)"
 	name["worst"] = "c2watch, seed rule, full evaluation (/tmp, seen, 1.1.1.1)"
+	name["nocache"] = "the same, exe_cache=0 (before the executable cache)"
 	name["auditd"] = "auditd, -S connect rule"
 	for (p = 1; p <= 2; p++) {
 		proto = p == 1 ? "tcp" : "udp"
-		base = 0
 		printf "\n%s connect storm (µs per socket+connect+close, median of %d rounds)\n\n", toupper(proto), n["baseline " proto]
 		print "| configuration | µs/connect | spread | connects/s | vs baseline |"
 		print "|---|---|---|---|---|"
-		for (c = 1; c <= 5; c++) {
-			k = cfgs[c] " " proto
-			if (!n[k]) continue
-			for (i = 1; i <= n[k]; i++) { a[i] = us[k, i]; r[i] = rate[k, i] }
-			m = median(a, n[k]); mr = median(r, n[k])
-			if (cfgs[c] == "baseline") base = m
-			printf "| %s | %.1f | %.1f-%.1f | %.0f | %+.1f%% |\n", name[cfgs[c]], m, lo[k], hi[k], mr, base ? (m / base - 1) * 100 : 0
-		}
+		storm_table(proto, "baseline bare early worst nocache auditd", 0)
 	}
+
+	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded by its path"
+	name["suspicious"] = "c2watch, seed rule, suspicious program (/tmp, seen), full evaluation"
+	name["auditd"] = "auditd, -S sendto rule"
+	for (p = 1; p <= 2; p++) {
+		pat = p == 1 ? "one" : "many"
+		if (!n["baseline sendto-" pat]) continue
+		printf "\nUDP sendto from one unconnected socket to %s (µs per datagram, median of %d rounds)\n\n", pat == "one" ? "one destination, 1.1.1.1" : "many destinations, more than the memo holds", n["baseline sendto-" pat]
+		print "| configuration | µs/send | spread | sends/s | vs baseline | sends evaluated |"
+		print "|---|---|---|---|---|---|"
+		storm_table("sendto-" pat, "baseline trusted suspicious auditd", 1)
+	}
+
+	name["trusted"] = "c2watch, trusted program, sendto (both destination patterns)"
+	name["suspicious"] = "c2watch, suspicious program, sendto (both destination patterns)"
 	print "\nIn-module probe cost (ns per evaluated attempt, median of rounds)\n"
 	print "| configuration | ns |"
 	print "|---|---|"
-	for (c = 3; c <= 4; c++) {
-		cf = cfgs[c]
+	split("early worst nocache trusted suspicious", pc, " ")
+	for (c = 1; c <= 5; c++) {
+		cf = pc[c]
 		for (i = 1; i <= pn[cf]; i++) b[i] = probe[cf, i]
 		if (pn[cf]) printf "| %s | %d |\n", name[cf], median(b, pn[cf])
 	}
@@ -54,5 +90,57 @@ END {
 	for (i = 1; i <= ns; i++) {
 		split(seen[i], f, " ")
 		printf "| %d | %d | %d | %d | %d | %s | %d |\n", f[3], f[4], f[5], f[6], f[7], f[3] ? sprintf("%.0f", f[7] / f[3]) : "-", f[8]
+	}
+
+	# RESULT load DAEMON PROTO OFFERED ACHIEVED ATTEMPTS ALERTED DROPPED
+	#   UID_OVER RECORDS_DROPPED MISSED WRITTEN BACKLOG
+	dname["enriched"] = "c2watchd as installed (reads /proc, hashes the executable per alert)"
+	dname["plain"] = "c2watchd --no-enrich"
+	dname["noshare"] = "c2watchd --no-enrich, module uid_share=100 (one uid may fill the queue)"
+	for (j = 1; j <= nk; j++) {
+		k = order[j]
+		split(k, kf, " ")
+		dn = kf[1]
+		if (dn in dname) dn = dname[dn]
+		printf "\nLoad held: alerting %s connects, %s\n\n", kf[2], dn
+		print "| rate offered /s | achieved /s | alerts | dropped by module | written by c2watchd | lost | backlog at end of step |"
+		print "|---|---|---|---|---|---|---|"
+		held = ""; past = ""; short = ""; kept = ""
+		for (i = 1; i <= nl[k]; i++) {
+			split(load[k, i], f, " ")
+			lost = f[7] - f[13]
+			drop = f[9]
+			if (f[10] || f[11]) {
+				drop = drop " ("
+				if (f[10]) drop = drop f[10] " past the uid share"
+				if (f[10] && f[11]) drop = drop ", "
+				if (f[11]) drop = drop f[11] " queue full"
+				drop = drop ")"
+			}
+			if (f[12]) drop = drop ", " f[12] " missed by the probes"
+			lc = lost
+			if (lost > 0) lc = sprintf("%d (%.1f%%)", lost, lost / f[7] * 100)
+			printf "| %d | %d | %d | %s | %d | %s | %d |\n", f[5], f[6], f[8], drop, f[13], lc, f[14]
+			if (past != "") continue
+			if (lost > 0) {
+				past = f[5] " /s offered, " f[6] " achieved: " lost " of " f[7] " lost"
+				continue
+			}
+			held = f[5] " /s offered, " f[6] " achieved"
+			# The queue absorbs a burst: keeping up is also ending
+			# the step with less than a second of alerts unread.
+			if (f[14] <= f[6]) kept = held
+			short = f[6] * 10 < f[5] * 9
+		}
+		if (held == "") {
+			printf "\nHeld: nothing; lost already at the lowest step, %s.\n", past
+			continue
+		}
+		printf "\nHeld with nothing lost: %s", held
+		if (past != "")
+			printf "; first step past it: %s", past
+		else
+			printf ", the last step%s", short ? " (the generator could not offer more)" : ""
+		printf ".\nKept up (nothing lost, under a second of alerts unread when the step ended): %s.\n", kept == "" ? "no step" : kept
 	}
 }' "$@"

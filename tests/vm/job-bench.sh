@@ -1,12 +1,29 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# VM job for "make bench": a connect storm under each configuration,
-# alternated round-robin so that drift cancels, plus seen-set lookup cost
-# and memory at 10k and 100k entries. Prints RESULT lines that
-# tests/bench/report.sh turns into tables.
+# VM job for "make bench": connect storms and datagram (sendto) storms
+# under each configuration, alternated round-robin so that drift cancels;
+# seen-set lookup cost and memory at 10k and 100k entries; and the alert
+# rate the module and c2watchd hold together. Prints RESULT lines that
+# tests/bench/report.sh turns into tables:
+#   RESULT storm CFG tcp|udp ROUND US_PER_CONNECT CONNECTS_PER_S
+#   RESULT sendto CFG one|many ROUND US_PER_SEND SENDS_PER_S
+#   RESULT sendmemo CFG one|many ROUND SENDS EVALUATED MEMO_HITS
+#   RESULT probe CFG ROUND NS
+#   RESULT seen ENTRIES PROBE_NS ENTRIES BYTES SLAB_BYTES QUEUE_BYTES
+#   RESULT load DAEMON PROTO OFFERED ACHIEVED ATTEMPTS ALERTED DROPPED
+#          UID_OVER RECORDS_DROPPED MISSED WRITTEN BACKLOG
+#
+# Numbers and argument lists are split into fields on purpose throughout.
+# shellcheck disable=SC2046,SC2086
+# The host's C2W_BENCH_* knobs, written by tests/vm/run.sh.
+[ -r /c2w/bench.env ] && . /c2w/bench.env
 N=${C2W_BENCH_N:-4000}
-ROUNDS=${C2W_BENCH_ROUNDS:-5}
+ROUNDS=${C2W_BENCH_ROUNDS:-7}
 cp /c2w/storm /tmp/storm
+# The trusted program of the datagram tables: the same binary, where the
+# seed rule does not look.
+mkdir -p /usr/local/bin
+cp /c2w/storm /usr/local/bin/storm
 mkdir -p /etc/audit /var/log/audit /var/run
 cat > /etc/audit/auditd.conf <<'CONF'
 log_file = /tmp/audit.log
@@ -29,8 +46,12 @@ CONF
 setup() {
 	case $1 in
 	bare) insmod /c2w/c2w_bare.ko ;;
-	early|worst)
+	early|worst|trusted|suspicious)
 		insmod /c2w/c2watch.ko
+		c2watchctl load /c2w/rules >/dev/null ;;
+	nocache)
+		# The worst case as it was before the executable cache.
+		insmod /c2w/c2watch.ko exe_cache=0
 		c2watchctl load /c2w/rules >/dev/null ;;
 	auditd)
 		auditd -n >/dev/null 2>&1 &
@@ -43,7 +64,7 @@ setup() {
 teardown() {
 	case $1 in
 	bare) rmmod c2w_bare ;;
-	early|worst)
+	early|worst|nocache|trusted|suspicious)
 		probe=$(c2watchctl status | sed -n 's/^probe cost: *\([0-9]*\).*/\1/p')
 		echo "RESULT probe $1 $round $probe"
 		rmmod c2watch ;;
@@ -57,22 +78,74 @@ teardown() {
 }
 
 storm() {
-	# early: loopback destination, excluded by the first clause;
+	# early: a LAN address behind the same veth and gateway as 1.1.1.1
+	# (the same path through the stack as the baseline's), excluded by
+	# the destination clause before anything about the process is read;
 	# worst: a /tmp executable already seen, to a public address.
 	dst=1.1.1.1
-	[ "$1" = early ] && dst=127.0.0.1
+	[ "$1" = early ] && dst=10.0.0.1
 	for proto in tcp udp; do
 		set -- $(/tmp/storm $proto $dst 9 $N)
 		echo "RESULT storm $cfg $proto $round $5 $4"
 	done
 }
 
+# The module's counters NAME... from c2watchctl status, in that order;
+# nothing when the module is not loaded.
+counters() {
+	st=$(c2watchctl status 2>/dev/null) || return 0
+	echo "$st" | awk -v want="$*" '
+	/^  evaluated:/ { v["evaluated"] = $2 }
+	/^  already judged:/ { v["memo"] = $3 }
+	/^    alerted:/ { v["alerted"] = $2 }
+	/^    dropped:/ { v["dropped"] = $2; v["uid_over"] = $NF + 0 }
+	/^  missed:/ { v["missed"] = $2 }
+	/^queue:/ {
+		v["queued"] = $6 + 0; v["read"] = $8 + 0
+		v["records_dropped"] = $10 + 0
+	}
+	END {
+		n = split(want, w, " ")
+		for (i = 1; i <= n; i++)
+			printf "%s%s", v[w[i]] + 0, i < n ? " " : "\n"
+	}'
+}
+
+# Datagrams from one socket that never connects: to one destination, and
+# to 3 addresses x 1366 ports, more than the module's per-CPU memo of
+# excluded sends holds (256 slots), so that the trusted program is
+# evaluated, its path resolved, on every send. Nothing listens on those
+# ports in the gateway: its port unreachables are rate limited, and an
+# unconnected socket without IP_RECVERR never hears of them.
+sends() {
+	prog=$1
+	[ "$cfg" = auditd ] && auditctl -D >/dev/null &&
+		auditctl -a always,exit -F arch=b64 -S sendto >/dev/null
+	for pat in one many; do
+		dst="1.1.1.1 1024 $N 1"
+		[ $pat = many ] && dst="1.1.1.1,8.8.8.8,9.9.9.9 1024 $N 1366"
+		c0=$(counters evaluated memo)
+		set -- $($prog sendto $dst)
+		echo "RESULT sendto $cfg $pat $round $5 $4"
+		# How many sends the module evaluated, how many its memo skipped.
+		[ "$c0" ] || continue
+		set -- $c0 $(counters evaluated memo)
+		echo "RESULT sendmemo $cfg $pat $round $N $(($3 - $1)) $(($4 - $2))"
+	done
+}
+
 /tmp/storm tcp 1.1.1.1 9 500 >/dev/null	# warm up
+/tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
 round=1
 while [ $round -le $ROUNDS ]; do
-	for cfg in baseline bare early worst auditd; do
+	for cfg in baseline bare early worst nocache trusted suspicious auditd; do
 		setup $cfg
-		storm $cfg
+		case $cfg in
+		baseline|auditd) storm $cfg; sends /tmp/storm ;;
+		trusted) sends /usr/local/bin/storm ;;
+		suspicious) sends /tmp/storm ;;
+		*) storm $cfg ;;
+		esac
 		teardown $cfg
 	done
 	round=$((round + 1))
@@ -94,3 +167,86 @@ for n in 0 10000 100000; do
 	echo "RESULT seen $n $probe $entries $bytes $(( (slab1 - slab0) * 1024 )) $queue"
 	rmmod c2watch
 done
+
+# Load held: the highest rate of alerting attempts a second that the
+# module and c2watchd hold together on the VM's 2 CPUs with nothing lost,
+# and the first step past it. Besides the seed rule, a query rule (no new
+# terms) alerts on every attempt of /tmp/loadgen; after a warm-up the seed
+# rule knows it, so each attempt is one alert. c2watchd writes NDJSON to
+# tmpfs, as it is, and with --no-enrich (no /proc reads, no SHA-256 of the
+# executable per alert), to tell its own cost from the module's. Each step
+# offers RATE attempts a second for LOAD_SECS seconds, then waits for the
+# daemon to drain; lost is attempts minus alerts written. The steps stop at
+# the first loss, or when the generator falls short of its rate.
+LOAD_RATES=${C2W_BENCH_LOAD_RATES:-20 50 100 200 500 1000 2000 5000 10000 20000}
+LOAD_SECS=${C2W_BENCH_LOAD_SECONDS:-5}
+LOAD_PROTOS=${C2W_BENCH_LOAD_PROTOS:-udp}
+out=/tmp/load.ndjson
+cp /c2w/storm /tmp/loadgen
+mkdir -p /tmp/load-rules
+cp /c2w/rules/*.ndjson /tmp/load-rules/
+cat > /tmp/load-rules/bench-load.ndjson <<'RULE'
+{"rule_id": "c2watch-bench-load", "name": "c2watch bench: every attempt of /tmp/loadgen", "description": "make bench only: alerts on every match (a query rule, no new terms), to measure the alert rate that the module and c2watchd hold.", "type": "query", "language": "kuery", "query": "process.executable : /tmp/loadgen*", "severity": "low", "risk_score": 21}
+RULE
+
+alerts_written() { grep -c '"kind":"alert"' $out; }
+
+# Until the daemon has read every queued record and its output has not
+# grown for a second; at most a minute.
+drain() {
+	last=-1 t=120
+	while [ $t -gt 0 ]; do
+		set -- $(counters queued read)
+		n=$(wc -l < $out)
+		[ "$1" = "$2" ] && [ "$n" = "$last" ] && return 0
+		last=$n t=$((t - 1))
+		sleep 0.5
+	done
+	echo "# load: c2watchd still writing after a minute"
+	return 1
+}
+
+# noshare: the same with uid_share=100, so that past the limit the queue
+# fills (records lost, counted in-band) rather than root's share.
+for daemon in enriched plain noshare; do
+	for proto in $LOAD_PROTOS; do
+		opt= param=
+		[ $daemon = enriched ] || opt=--no-enrich
+		[ $daemon = noshare ] && param=uid_share=100
+		insmod /c2w/c2watch.ko $param
+		rm -f $out /tmp/load-seen.ndjson
+		c2watchd -f -r /tmp/load-rules -o $out -s /tmp/load-seen.ndjson \
+			$opt 2>>/tmp/c2watchd-load.log &
+		pid=$!
+		t=60
+		until grep -q daemon_started $out 2>/dev/null; do
+			t=$((t - 1))
+			[ $t -gt 0 ] || { echo "# load: c2watchd did not start"; break; }
+			sleep 0.5
+		done
+		# The seed rule's one alert for /tmp/loadgen, out of the way.
+		/tmp/loadgen pace $proto 1.1.1.1 9 10 1 >/dev/null
+		drain
+		for rate in $LOAD_RATES; do
+			: > $out	# one step's documents at a time in RAM
+			c0=$(counters alerted dropped uid_over records_dropped missed)
+			set -- $(/tmp/loadgen pace $proto 1.1.1.1 9 $rate $LOAD_SECS)
+			attempts=$2 achieved=${4%.*}
+			# Queued, not yet read, when the generator stopped.
+			set -- $(counters queued read)
+			backlog=$(($1 - $2))
+			drain
+			written=$(alerts_written)
+			set -- $c0 $(counters alerted dropped uid_over records_dropped missed)
+			echo "RESULT load $daemon $proto $rate $achieved $attempts" \
+				"$(($6 - $1)) $(($7 - $2)) $(($8 - $3)) $(($9 - $4))" \
+				"$((${10} - $5)) $written $backlog"
+			[ "$written" -lt "$attempts" ] && break
+			[ $((achieved * 10)) -lt $((rate * 9)) ] && break
+		done
+		kill -TERM $pid
+		wait $pid
+		rmmod c2watch
+	done
+done
+sed -n "s/^/# /p" /tmp/c2watchd-load.log | tail -n 5

@@ -115,6 +115,11 @@ else
 		done
 		add_elf /usr/sbin/auditd
 		add_elf /usr/sbin/auditctl
+		# The knobs (C2W_BENCH_N, _ROUNDS, _LOAD_RATES, ...): the VM
+		# has no environment of ours, job-bench.sh reads this.
+		env | grep '^C2W_BENCH_[A-Z_]*=' |
+			sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/" \
+			> "$root/c2w/bench.env" || true
 	fi
 	cp "$top/tests/vm/init" "$root/init"
 	chmod +x "$root/init"
