@@ -17,6 +17,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/sort.h>
+#include <linux/bitops.h>
 
 #include "compat.h"		/* get_unaligned_be32() */
 
@@ -106,6 +107,12 @@ static inline u32 c2w_ip_text(int family, const u8 *addr, char *buf, u32 cap)
 	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, buf, cap))
 		return 0;
 	return (u32)strlen(buf);
+}
+
+/* The lowest set bit of a non-zero word, as <linux/bitops.h> has it. */
+static inline unsigned long __ffs(unsigned long word)
+{
+	return (unsigned long)__builtin_ctzl(word);
 }
 
 #ifndef likely

@@ -28,6 +28,7 @@ struct cclause {
 	u32 negate;
 	u32 cost;
 	u32 memo;		/* bit in c2w_event.memo, or NO_MEMO */
+	u32 strs;		/* C2W_FBIT of the fields with globs */
 #ifndef __KERNEL__
 	u32 blob_index;		/* c2watchctl eval --explain */
 #endif
@@ -46,7 +47,7 @@ struct crule {
 	u32 n_cl;
 };
 
-/* Clauses that test the executable alone: memoised per process image. */
+/* Tests on the executable: memoised per process image. */
 #define PROC_FIELDS	(C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) | \
 			 C2W_FBIT(C2W_FIELD_PROCESS_NAME))
 #define NO_MEMO		64
@@ -630,11 +631,13 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 		}
 		cr->cl = cl;
 		cr->n_cl = r->n_clauses;
-		/* The first 64 executable-only clauses, in evaluation order. */
+		/* The first 64 clauses testing the executable. */
 		for (j = 0; j < r->n_clauses; j++) {
+			for (k = 1; k < C2W_FIELD_MAX; k++)
+				if (cl[j].str[k].n)
+					cl[j].strs |= C2W_FBIT(k);
 			cl[j].memo = NO_MEMO;
-			if (cl[j].fields && !(cl[j].fields & ~PROC_FIELDS) &&
-			    rs->n_memo < NO_MEMO)
+			if ((cl[j].fields & PROC_FIELDS) && rs->n_memo < NO_MEMO)
 				cl[j].memo = rs->n_memo++;
 		}
 	}
@@ -758,10 +761,27 @@ static bool match_ip(const struct cclause *c, const struct c2w_event *ev,
 	       c2w_iv6_has(c->ip6[side], c->n_ip6[side], c2w_u128_get(addr));
 }
 
+/* Whether a test of the clause on the executable alone holds. */
+static bool proc_part_holds(const struct cclause *c,
+			    const struct c2w_event *ev, u32 have)
+{
+	int f;
+
+	if (c->exists & have & PROC_FIELDS)
+		return true;
+	for (f = C2W_FIELD_PROCESS_EXECUTABLE; f <= C2W_FIELD_PROCESS_NAME;
+	     f++) {
+		if (c->str[f].n && (have & C2W_FBIT(f)) &&
+		    match_strs(&c->str[f], ev, f, c->negate))
+			return true;
+	}
+	return false;
+}
+
 /* Whether at least one test of the clause holds (before negation). */
 static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 {
-	u32 f, have = ev->present & c->fields;
+	u32 f, m, have = ev->present & c->fields;
 
 	/* Cheap tests first: addresses and ports never need resolving. */
 	if ((have & C2W_FBIT(C2W_FIELD_DESTINATION_IP)) && match_ip(c, ev, 1))
@@ -774,6 +794,15 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 	if ((have & C2W_FBIT(C2W_FIELD_SOURCE_PORT)) &&
 	    c2w_port_has(c->port[0], c->n_port[0], ev->sport))
 		return true;
+	if (c->exists & have & ~PROC_FIELDS)
+		return true;
+	for (m = c->strs & have & ~PROC_FIELDS; m; m &= m - 1) {
+		f = __ffs(m);
+		if (match_strs(&c->str[f], ev, f, c->negate))
+			return true;
+	}
+	if (!(c->fields & PROC_FIELDS))
+		return false;
 	if (unlikely(c->fields & ev->lazy)) {
 		/*
 		 * The executable path: resolved once, only now that a
@@ -784,17 +813,14 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 		ev->lazy = 0;
 		have = ev->present & c->fields;
 	}
-	/* Known for this executable under this ruleset: no glob to match. */
+	/*
+	 * The tests on the executable: known for this executable under this
+	 * ruleset, no glob to match (an exclusion list of names and paths
+	 * beside addresses, in one clause, is the common case).
+	 */
 	if (c->memo != NO_MEMO && ev->memo_set)
 		return (ev->memo >> c->memo) & 1;
-	if (c->exists & have)
-		return true;
-	for (f = 1; f < C2W_FIELD_MAX; f++) {
-		if (c->str[f].n && (have & C2W_FBIT(f)) &&
-		    match_strs(&c->str[f], ev, f, c->negate))
-			return true;
-	}
-	return false;
+	return proc_part_holds(c, ev, have);
 }
 
 /* The first clause (in evaluation order) that fails; -1: the rule holds. */
@@ -834,18 +860,20 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 }
 
 /**
- * c2w_rs_proc_eval() - the outcome of every clause on the executable alone
+ * c2w_rs_proc_eval() - the outcome of every clause's tests on the executable
  * @rs: ruleset
  * @ev: event whose process.executable and process.name are resolved
  *	(@ev->lazy clear)
  *
  * What the caller may keep for the same executable (path, name and their
  * head flags) and the same @rs, and hand back in @ev->memo with
- * @ev->memo_set: those clauses then cost a bit test. Their outcome depends
- * on nothing else of the event.
+ * @ev->memo_set: the tests on process.executable and process.name then
+ * cost a bit test, whatever else their clause tests (an exclusion of
+ * names, paths and addresses in one clause). They depend on nothing else
+ * of the event.
  *
- * Return: bit i set when the clause with memo index i holds (before its
- * negation).
+ * Return: bit i set when, in the clause with memo index i, a test on the
+ * executable holds (before the clause's negation).
  */
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 {
@@ -857,10 +885,13 @@ u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct crule *r = &rs->rules[i];
 
-		for (j = 0; j < r->n_cl; j++)
-			if (r->cl[j].memo != NO_MEMO &&
-			    clause_holds(&r->cl[j], ev))
-				memo |= 1ULL << r->cl[j].memo;
+		for (j = 0; j < r->n_cl; j++) {
+			const struct cclause *c = &r->cl[j];
+
+			if (c->memo != NO_MEMO &&
+			    proc_part_holds(c, ev, ev->present & c->fields))
+				memo |= 1ULL << c->memo;
+		}
 	}
 	ev->memo_set = set;
 	return memo;

@@ -49,10 +49,10 @@ struct c2w_sv {
  * @dst: destination address, same layout
  * @nv: number of values of each string field
  * @sv: values of each string field
- * @memo: with @memo_set, the outcome (before negation) of every clause on
- *	process.executable and process.name only, by memo index: what
- *	c2w_rs_proc_eval() gave for the same executable under the same
- *	ruleset, taken instead of matching the globs again
+ * @memo: with @memo_set, whether each clause's tests on process.executable
+ *	and process.name hold, by memo index: what c2w_rs_proc_eval() gave
+ *	for the same executable under the same ruleset, taken instead of
+ *	matching the globs again
  * @memo_set: @memo holds
  * @resolve: fills @lazy fields (may set @present and @head_only bits);
  *	returns 0 or a negative errno; always clears @lazy
