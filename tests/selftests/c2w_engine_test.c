@@ -46,14 +46,6 @@ FIXTURE_TEARDOWN(eng)
 		close(self->fd);
 }
 
-static int alerts_after(struct __test_metadata *_metadata, int fd,
-			struct rec_list *rl)
-{
-	rl_free(rl);
-	ASSERT_EQ(0, collect(fd, rl, 200));
-	return rl->alerts;
-}
-
 TEST_F(eng, tmp_alerts_once_then_suppressed)
 {
 	struct c2w_alert *a;

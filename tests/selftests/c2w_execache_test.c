@@ -40,14 +40,6 @@ FIXTURE_TEARDOWN(ec)
 		close(self->fd);
 }
 
-static int alerts_after(struct __test_metadata *_metadata, int fd,
-			struct rec_list *rl)
-{
-	rl_free(rl);
-	ASSERT_EQ(0, collect(fd, rl, 200));
-	return rl->alerts;
-}
-
 static uint64_t cache_hits(int fd)
 {
 	struct c2w_stats st;

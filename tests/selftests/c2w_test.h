@@ -445,4 +445,13 @@ static inline void rl_free(struct rec_list *rl)
 	memset(rl, 0, sizeof(*rl));
 }
 
+/* The alerts collected from @fd from now on (a failed read fails the test). */
+static inline int alerts_after(struct __test_metadata *_metadata, int fd,
+			       struct rec_list *rl)
+{
+	rl_free(rl);
+	ASSERT_EQ(0, collect(fd, rl, 200));
+	return rl->alerts;
+}
+
 #endif

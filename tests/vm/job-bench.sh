@@ -17,7 +17,7 @@
 # shellcheck disable=SC2046,SC2086
 # The host's C2W_BENCH_* knobs, written by tests/vm/run.sh.
 [ -r /c2w/bench.env ] && . /c2w/bench.env
-N=${C2W_BENCH_N:-4000}
+N=${C2W_BENCH_N:-12000}
 ROUNDS=${C2W_BENCH_ROUNDS:-7}
 cp /c2w/storm /tmp/storm
 # The trusted program of the datagram tables: the same binary, where the
@@ -136,9 +136,22 @@ sends() {
 
 /tmp/storm tcp 1.1.1.1 9 500 >/dev/null	# warm up
 /tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
+# Each round starts one configuration further on, so that none always
+# follows the same one (a module just unloaded, auditd just stopped).
+CFGS="baseline bare early worst nocache trusted suspicious auditd"
+rotated() {
+	n=$1
+	set -- $CFGS
+	while [ $n -gt 0 ]; do
+		set -- "$@" "$1"
+		shift
+		n=$((n - 1))
+	done
+	echo "$*"
+}
 round=1
 while [ $round -le $ROUNDS ]; do
-	for cfg in baseline bare early worst nocache trusted suspicious auditd; do
+	for cfg in $(rotated $(( (round - 1) % 8 ))); do
 		setup $cfg
 		case $cfg in
 		baseline|auditd) storm $cfg; sends /tmp/storm ;;
@@ -210,7 +223,7 @@ drain() {
 # fills (records lost, counted in-band) rather than root's share.
 for daemon in enriched plain noshare; do
 	for proto in $LOAD_PROTOS; do
-		opt= param=
+		opt='' param=''
 		[ $daemon = enriched ] || opt=--no-enrich
 		[ $daemon = noshare ] && param=uid_share=100
 		insmod /c2w/c2watch.ko $param
