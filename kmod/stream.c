@@ -204,13 +204,13 @@ static ssize_t copy_records(char __user *buf, size_t count)
 	} ah;
 	struct c2w_record_hdr h;
 	u32 uid;
-
-	BUILD_BUG_ON(offsetof(typeof(ah), uid) !=
-		     offsetof(struct c2w_alert, uid));
 	unsigned long flags;
 	unsigned int copied;
 	size_t done = 0;
 	struct c2w_lost l;
+
+	BUILD_BUG_ON(offsetof(typeof(ah), uid) !=
+		     offsetof(struct c2w_alert, uid));
 
 	for (;;) {
 		if (kfifo_is_empty(&q.fifo)) {
