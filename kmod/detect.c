@@ -349,13 +349,17 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	struct conn *c = &sc->conn;
 
 	/*
-	 * Every evaluation, excluded ones too: not the event's value slots
-	 * (a kilobyte), which are read only below the counts in nv[].
+	 * Every evaluation, excluded ones too, so only what is read before
+	 * it is written: not the event's value slots (a kilobyte), read only
+	 * below the counts in nv[]; not the executable (c2w_exe_resolve()
+	 * fills it whole before anything reads it) or the identity
+	 * (fill_ns(), fill_identity()).
 	 */
 	memset(&c->ev, 0, offsetof(struct c2w_event, sv));
 	c->ev.resolve = NULL;
-	memset((u8 *)c + offsetofend(struct conn, ev), 0,
-	       sizeof(*c) - offsetofend(struct conn, ev));
+	c->aflags = 0;
+	c->ns_done = false;
+	c->id_done = false;
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;

@@ -52,13 +52,16 @@ END {
 	name["early"] = "c2watch, seed rule, excluded early (LAN 10.0.0.1)"
 	name["worst"] = "c2watch, seed rule, full evaluation (/tmp, seen, 1.1.1.1)"
 	name["nocache"] = "the same, exe_cache=0 (before the executable cache)"
+	name["lanbase"] = "no module, to the LAN address (10.0.0.1)"
+	name["disabled"] = "c2watch loaded, evaluation disabled (10.0.0.1)"
+	name["norules"] = "c2watch without rules: evaluated, excluded at once (10.0.0.1)"
 	name["auditd"] = "auditd, -S connect rule"
 	for (p = 1; p <= 2; p++) {
 		proto = p == 1 ? "tcp" : "udp"
 		printf "\n%s connect storm (µs per socket+connect+close, median of %d rounds)\n\n", toupper(proto), n["baseline " proto]
 		print "| configuration | µs/connect | spread | connects/s | vs baseline |"
 		print "|---|---|---|---|---|"
-		storm_table(proto, "baseline bare early worst nocache auditd", 0)
+		storm_table(proto, "baseline lanbase bare disabled norules early worst nocache auditd", 0)
 	}
 
 	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded by its path"
@@ -78,8 +81,8 @@ END {
 	print "\nIn-module probe cost (ns per evaluated attempt, median of rounds)\n"
 	print "| configuration | ns |"
 	print "|---|---|"
-	split("early worst nocache trusted suspicious", pc, " ")
-	for (c = 1; c <= 5; c++) {
+	split("norules early worst nocache trusted suspicious", pc, " ")
+	for (c = 1; c <= 6; c++) {
 		cf = pc[c]
 		for (i = 1; i <= pn[cf]; i++) b[i] = probe[cf, i]
 		if (pn[cf]) printf "| %s | %d |\n", name[cf], median(b, pn[cf])

@@ -49,6 +49,16 @@ setup() {
 	early|worst|trusted|suspicious)
 		insmod /c2w/c2watch.ko
 		c2watchctl load /c2w/rules >/dev/null ;;
+	disabled)
+		# Loaded, rules loaded, evaluation switched off: the hooks'
+		# entry handlers only (ignored attempts).
+		insmod /c2w/c2watch.ko
+		c2watchctl load /c2w/rules >/dev/null
+		c2watchctl disable >/dev/null ;;
+	norules)
+		# Loaded without rules: every attempt evaluated and excluded
+		# at once, the fixed cost of an evaluation.
+		insmod /c2w/c2watch.ko ;;
 	nocache)
 		# The worst case as it was before the executable cache.
 		insmod /c2w/c2watch.ko exe_cache=0
@@ -64,7 +74,8 @@ setup() {
 teardown() {
 	case $1 in
 	bare) rmmod c2w_bare ;;
-	early|worst|nocache|trusted|suspicious)
+	disabled) rmmod c2watch ;;
+	early|worst|nocache|trusted|suspicious|norules)
 		probe=$(c2watchctl status | sed -n 's/^probe cost: *\([0-9]*\).*/\1/p')
 		echo "RESULT probe $1 $round $probe"
 		rmmod c2watch ;;
@@ -83,7 +94,9 @@ storm() {
 	# the destination clause before anything about the process is read;
 	# worst: a /tmp executable already seen, to a public address.
 	dst=1.1.1.1
-	[ "$1" = early ] && dst=10.0.0.1
+	case $1 in
+	early|lanbase|disabled|norules) dst=10.0.0.1 ;;
+	esac
 	for proto in tcp udp; do
 		set -- $(/tmp/storm $proto $dst 9 $N)
 		echo "RESULT storm $cfg $proto $round $5 $4"
@@ -138,7 +151,7 @@ sends() {
 /tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
 # Each round starts one configuration further on, so that none always
 # follows the same one (a module just unloaded, auditd just stopped).
-CFGS="baseline bare early worst nocache trusted suspicious auditd"
+CFGS="baseline lanbase bare disabled norules early worst nocache trusted suspicious auditd"
 rotated() {
 	n=$1
 	set -- $CFGS
@@ -151,7 +164,7 @@ rotated() {
 }
 round=1
 while [ $round -le $ROUNDS ]; do
-	for cfg in $(rotated $(( (round - 1) % 8 ))); do
+	for cfg in $(rotated $(( (round - 1) % $(echo $CFGS | wc -w) ))); do
 		setup $cfg
 		case $cfg in
 		baseline|auditd) storm $cfg; sends /tmp/storm ;;
