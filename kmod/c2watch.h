@@ -68,7 +68,8 @@ enum c2w_stat {
 	C2W_ST_ALERTED,
 	C2W_ST_DROPPED_ALERTS,
 	C2W_ST_FAILED,
-	C2W_ST_PROBE_NS,
+	C2W_ST_PROBE_NS,		/* in the timed (sampled) evaluations */
+	C2W_ST_PROBE_SAMPLES,		/* evaluations timed */
 	C2W_ST_RECORDS_QUEUED,
 	C2W_ST_RECORDS_READ,
 	C2W_ST_RECORDS_DROPPED,
@@ -91,11 +92,13 @@ enum c2w_stat {
  * @hook: hits per &enum c2w_hook
  * @send: hits per &enum c2w_send_hook
  * @c: counters indexed by &enum c2w_stat
+ * @timer: evaluations since the last timed one (c2w_probe_timed())
  */
 struct c2w_pcpu_stats {
 	u64 hook[C2W_HOOK_MAX];
 	u64 send[C2W_SEND_MAX];
 	u64 c[C2W_ST_MAX];
+	u32 timer;
 };
 
 DECLARE_PER_CPU(struct c2w_pcpu_stats, c2w_pcpu_stats);
@@ -103,6 +106,19 @@ DECLARE_PER_CPU(struct c2w_pcpu_stats, c2w_pcpu_stats);
 static inline void c2w_count(enum c2w_stat s, u64 n)
 {
 	this_cpu_add(c2w_pcpu_stats.c[s], n);
+}
+
+/*
+ * One evaluation in C2W_PROBE_SAMPLE is timed: two clock reads on every
+ * attempt would cost more than a known executable's evaluation where the
+ * clock is slow to read (a VM's). Preemption is disabled (probe context).
+ */
+#define C2W_PROBE_SAMPLE	16
+
+static inline bool c2w_probe_timed(void)
+{
+	return !(this_cpu_inc_return(c2w_pcpu_stats.timer) %
+		 C2W_PROBE_SAMPLE);
 }
 
 static inline void c2w_count_hook(enum c2w_hook h)

@@ -386,12 +386,13 @@ bool c2w_detect(const struct c2w_attempt *a)
 	const struct c2w_active_rules *ar;
 	u32 events = READ_ONCE(c2w_events_interval);
 	/*
-	 * The CPU's own clock (sched_clock, the TSC): this runs on one CPU
-	 * with preemption disabled, and ktime_get_ns() reads the
-	 * clocksource, which on some hosts is a device (HPET) costing more
-	 * than the evaluation it measures.
+	 * Timed one evaluation in C2W_PROBE_SAMPLE, with the CPU's own clock
+	 * (sched_clock, the TSC): this runs on one CPU with preemption
+	 * disabled, and ktime_get_ns() reads the clocksource, which on some
+	 * hosts is a device (HPET) costing more than the evaluation.
 	 */
-	u64 t0 = local_clock(), hits;
+	bool timed = c2w_probe_timed();
+	u64 t0 = timed ? local_clock() : 0, hits;
 	int queued = 0, dropped = 0, reported = 0;
 	enum c2w_stat outcome;
 	struct conn *c;
@@ -467,7 +468,10 @@ out:
 	rcu_read_unlock();
 	c2w_count(C2W_ST_EVALUATED, 1);
 	c2w_count(outcome, 1);
-	c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
+	if (timed) {
+		c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
+		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
+	}
 	return outcome == C2W_ST_EXCLUDED;
 }
 

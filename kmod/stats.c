@@ -61,7 +61,9 @@ void c2w_stats_sum(struct c2w_stats *st)
 	st->seen_expired = sum.c[C2W_ST_SEEN_EXPIRED];
 	st->netlink_sent = sum.c[C2W_ST_NETLINK_SENT];
 	st->netlink_failed = sum.c[C2W_ST_NETLINK_FAILED];
-	st->probe_ns_total = sum.c[C2W_ST_PROBE_NS];
-	st->probe_ns_avg = st->evaluated ?
-			   div64_u64(st->probe_ns_total, st->evaluated) : 0;
+	/* Timed one in C2W_PROBE_SAMPLE: the average, and what it makes. */
+	st->probe_ns_avg = sum.c[C2W_ST_PROBE_SAMPLES] ?
+			   div64_u64(sum.c[C2W_ST_PROBE_NS],
+				     sum.c[C2W_ST_PROBE_SAMPLES]) : 0;
+	st->probe_ns_total = st->probe_ns_avg * st->evaluated;
 }
