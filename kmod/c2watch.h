@@ -286,6 +286,7 @@ void c2w_exe_remember(const struct c2w_exe *exe, u64 memo_gen, u64 memo);
 int c2w_execache_init(void);
 void c2w_execache_exit(void);
 bool c2w_execache_stamp(struct c2w_exe_stamp *s);
+bool c2w_execache_room(void);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
 void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe,

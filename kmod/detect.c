@@ -105,6 +105,7 @@ static void fill_ns(struct conn *c)
 	if (c->ns_done)
 		return;
 	c->ns_done = true;
+	c->mntns_ino = 0;
 	c->mntns_init = true;
 	if (ns && ns->mnt_ns) {
 		c->mntns_ino = c2w_mntns_inum(ns->mnt_ns);

@@ -436,7 +436,8 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		}
 	}
 	rcu_read_unlock();
-	if (cache && plain && !(exe->flags & C2W_EXE_UNCACHED)) {
+	if (cache && plain && !(exe->flags & C2W_EXE_UNCACHED) &&
+	    c2w_execache_room()) {
 		exe->cacheable = true;
 		exe->key = k;
 	}

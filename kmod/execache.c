@@ -124,6 +124,21 @@ static bool key_equal(const struct c2w_exe_key *a, const struct c2w_exe_key *b)
 }
 
 /**
+ * c2w_execache_room() - whether an entry could be kept now
+ *
+ * So that nothing is computed for an entry that cannot be stored (no
+ * cache, or a full one).
+ *
+ * Context: any, including kprobe context.
+ * Return: true when the cache is on and not full.
+ */
+bool c2w_execache_room(void)
+{
+	return READ_ONCE(cache_live) &&
+	       (u32)atomic_read(&cache_count) < READ_ONCE(exe_cache);
+}
+
+/**
  * c2w_execache_get() - the cached executable of @mm, when still valid
  * @mm: the current task's mm
  * @k: what its path would be made of now

@@ -885,6 +885,8 @@ u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct crule *r = &rs->rules[i];
 
+		if (r->info.flags & C2W_RULE_DISABLED)
+			continue;
 		for (j = 0; j < r->n_cl; j++) {
 			const struct cclause *c = &r->cl[j];
 

@@ -55,7 +55,9 @@ struct c2w_sv {
  *	matching the globs again
  * @memo_set: @memo holds
  * @resolve: fills @lazy fields (may set @present and @head_only bits);
- *	returns 0 or a negative errno; always clears @lazy
+ *	returns 0 or a negative errno; always clears @lazy. Only
+ *	process.executable and process.name may be lazy: a clause's other
+ *	tests run before it is called
  * @ctx: for @resolve
  */
 struct c2w_event {

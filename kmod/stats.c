@@ -65,5 +65,5 @@ void c2w_stats_sum(struct c2w_stats *st)
 	st->probe_ns_avg = sum.c[C2W_ST_PROBE_SAMPLES] ?
 			   div64_u64(sum.c[C2W_ST_PROBE_NS],
 				     sum.c[C2W_ST_PROBE_SAMPLES]) : 0;
-	st->probe_ns_total = st->probe_ns_avg * st->evaluated;
+	st->probe_ns_total = sum.c[C2W_ST_PROBE_NS] * C2W_PROBE_SAMPLE;
 }

@@ -383,9 +383,12 @@ static void proc_exe(json_object *doc, const char *key, uint32_t pid)
 
 /*
  * The hashes of the executables alerted on lately, by file identity: an
- * executable cannot be written while it runs (ETXTBSY), and any change
- * since moves its ctime, so a hit is the same content. Spares reading a
- * whole binary for every alert of a beaconing program.
+ * executable cannot be written while it runs (ETXTBSY, where the
+ * filesystem enforces it), and any change moves its ctime. A hash is kept
+ * only when the file did not change while it was read and its ctime is
+ * older than a coarse timestamp's tick (2 s: a rewrite within the tick
+ * would keep the ctime), as git treats "racy" index entries. Spares
+ * reading a whole binary for every alert of a beaconing program.
  */
 #define HASH_CACHE 64
 
@@ -415,8 +418,9 @@ static void proc_hash(json_object *doc, uint32_t pid)
 	char path[64], hex[2 * EVP_MAX_MD_SIZE + 1];
 	struct hash_memo *m = NULL;
 	unsigned int mdlen = 0;
+	struct stat st, after;
+	off_t total = 0;
 	EVP_MD_CTX *c;
-	struct stat st;
 	bool hit;
 	ssize_t n;
 	int fd, ok;
@@ -436,10 +440,20 @@ static void proc_hash(json_object *doc, uint32_t pid)
 	}
 	c = EVP_MD_CTX_new();
 	ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL);
-	while (ok && (n = read(fd, buf, sizeof(buf))) > 0)
+	while (ok && (n = read(fd, buf, sizeof(buf))) > 0) {
 		ok = EVP_DigestUpdate(c, buf, (size_t)n);
+		total += n;
+	}
 	ok = ok && n == 0 && EVP_DigestFinal_ex(c, md, &mdlen);
 	EVP_MD_CTX_free(c);
+	if (m && (fstat(fd, &after) || total != st.st_size ||
+		  after.st_size != st.st_size ||
+		  after.st_ctim.tv_sec != st.st_ctim.tv_sec ||
+		  after.st_ctim.tv_nsec != st.st_ctim.tv_nsec ||
+		  after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+		  after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
+		  time(NULL) - st.st_ctim.tv_sec < 2))
+		m = NULL;	/* changing, or changed too recently to trust */
 	close(fd);
 	if (!ok)
 		return;

@@ -333,8 +333,9 @@ TEST_F(ec, unlink_after_caching_is_flagged)
 }
 
 /*
- * A cached trusted program, then rules that watch it: the identity is
- * cached, never the verdict, so the reload applies at once.
+ * A cached trusted program, then rules that watch it: what the old rules
+ * said of the executable (the memo) is kept under their generation, so
+ * the reload applies at once.
  */
 TEST_F(ec, rule_reload_applies_to_a_cached_process)
 {

@@ -204,7 +204,7 @@ done
 # offers RATE attempts a second for LOAD_SECS seconds, then waits for the
 # daemon to drain; lost is attempts minus alerts written. The steps stop at
 # the first loss, or when the generator falls short of its rate.
-LOAD_RATES=${C2W_BENCH_LOAD_RATES:-20 50 100 200 500 1000 2000 5000 10000 20000}
+LOAD_RATES=${C2W_BENCH_LOAD_RATES:-20 100 500 1000 1500 2000 3000 4000 5000 10000 20000}
 LOAD_SECS=${C2W_BENCH_LOAD_SECONDS:-5}
 LOAD_PROTOS=${C2W_BENCH_LOAD_PROTOS:-udp}
 out=/tmp/load.ndjson

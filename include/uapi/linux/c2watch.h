@@ -591,8 +591,8 @@ enum c2w_send_hook {
  * @seen_bytes: memory held by seen-set entries
  * @seen_full: times the seen set was full and a detection failed open
  * @seen_expired: entries reaped after their window
- * @probe_ns_total: nanoseconds spent in evaluated hits (@probe_ns_avg
- *	times @evaluated)
+ * @probe_ns_total: nanoseconds spent in evaluated hits, estimated from
+ *	the timed ones (16 times their total)
  * @probe_ns_avg: nanoseconds per evaluation, averaged over the timed ones
  *	(one in 16)
  * @netlink_sent: records multicast to the generic netlink "alerts" group
