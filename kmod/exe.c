@@ -390,7 +390,12 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		return -ENOENT;
 	}
 	k.file = file;
-	/* Exec opens with __FMODE_EXEC: never a file a swap put there. */
+	/*
+	 * Exec opens with __FMODE_EXEC, open(2) cannot: a file a swap put
+	 * there lacks it (but for binfmt_misc's O flag, which hands an
+	 * interpreter the exec-opened file; the swap generation and the
+	 * file pointer still tell such a swap).
+	 */
 	cache = cache && (file->f_flags & __FMODE_EXEC) &&
 		(!init_mntns || fs);
 	rcu_read_lock();
