@@ -84,6 +84,7 @@ enum c2w_stat {
 	C2W_ST_UID_OVER,
 	C2W_ST_EXE_CACHE_HIT,
 	C2W_ST_EXE_CACHE_MISS,
+	C2W_ST_EXCLUDED_DST,		/* excluded by c2w_detect_dst() */
 	C2W_ST_MAX
 };
 
@@ -118,6 +119,13 @@ static inline void c2w_count(enum c2w_stat s, u64 n)
 static inline bool c2w_probe_timed(void)
 {
 	return !(this_cpu_inc_return(c2w_pcpu_stats.timer) %
+		 C2W_PROBE_SAMPLE);
+}
+
+/* Whether the next c2w_probe_timed() on this CPU says yes; no count. */
+static inline bool c2w_probe_timed_next(void)
+{
+	return !((this_cpu_read(c2w_pcpu_stats.timer) + 1) %
 		 C2W_PROBE_SAMPLE);
 }
 
@@ -182,6 +190,7 @@ struct c2w_attempt {
 int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
+bool c2w_detect_dst(int family, const void *daddr);
 
 /* ---- the executable (exe.c) ---- */
 

@@ -22,6 +22,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <net/ipv6.h>
 
 #include "c2watch.h"
 #include "compat.h"
@@ -474,6 +475,49 @@ out:
 		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
 	}
 	return outcome == C2W_ST_EXCLUDED;
+}
+
+/**
+ * c2w_detect_dst() - exclude an attempt by its destination alone
+ * @family: 4 or 6
+ * @daddr: the destination asked for, 4 or 16 bytes in network order
+ *
+ * Called by a probe as soon as it has the destination: when no rule can
+ * match an attempt to @daddr (c2w_rs_dst_excludes(); the seed rule's
+ * private and reserved networks), the attempt is counted evaluated and
+ * excluded here and nothing else of it is read (for a connect, no return
+ * handler runs). 0.0.0.0 and :: are left to c2w_detect(): the kernel
+ * connects them to loopback, and it reports where the attempt went.
+ *
+ * Context: kprobe context (preemption disabled).
+ * Return: true when the attempt was excluded and counted.
+ */
+bool c2w_detect_dst(int family, const void *daddr)
+{
+	const struct c2w_active_rules *ar;
+	bool timed = c2w_probe_timed_next();
+	u64 t0 = timed ? local_clock() : 0;
+	bool out;
+
+	if (family == 4 ? !*(const __be32 *)daddr :
+			  ipv6_addr_any((const struct in6_addr *)daddr))
+		return false;
+	rcu_read_lock();
+	ar = rcu_dereference(c2w_rules);
+	out = !ar || c2w_rs_dst_excludes(ar->rs, family, daddr);
+	rcu_read_unlock();
+	if (!out)
+		return false;
+	/* One count of the sampling timer per attempt, as c2w_detect(). */
+	c2w_probe_timed();
+	c2w_count(C2W_ST_EVALUATED, 1);
+	c2w_count(C2W_ST_EXCLUDED, 1);
+	c2w_count(C2W_ST_EXCLUDED_DST, 1);
+	if (timed) {
+		c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
+		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
+	}
+	return true;
 }
 
 /**

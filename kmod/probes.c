@@ -96,6 +96,9 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		memcpy(d->daddr, &sin6.sin6_addr, 16);
 		d->dport = ntohs(sin6.sin6_port);
 	}
+	/* Ruled out by the destination: counted, no return handler. */
+	if (c2w_detect_dst(family, d->daddr))
+		return 1;
 	return 0;
 
 ignore:

@@ -29,6 +29,7 @@ struct cclause {
 	u32 cost;
 	u32 memo;		/* bit in c2w_event.memo, or NO_MEMO */
 	u32 strs;		/* C2W_FBIT of the fields with globs */
+	bool dst_decides;	/* see c2w_rs_dst_excludes() */
 #ifndef __KERNEL__
 	u32 blob_index;		/* c2watchctl eval --explain */
 #endif
@@ -56,6 +57,7 @@ struct c2w_ruleset {
 	struct crule *rules;
 	u32 n_rules;
 	u32 n_memo;		/* clauses with a memo bit */
+	bool dst_all;		/* every enabled rule has a dst_decides clause */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
 };
@@ -528,6 +530,21 @@ static int compile_clause(const struct c2w_rs_view *l, u32 ci, struct cclause *c
 	return 0;
 }
 
+/*
+ * A clause the destination address decides alone, whatever else the event
+ * holds: a negated one with destination CIDRs fails when one of them holds
+ * the address; one that tests nothing but destination CIDRs fails when
+ * none does.
+ */
+static void set_dst_decides(struct cclause *c)
+{
+	if (c->negate)
+		c->dst_decides = c->n_ip4[1] || c->n_ip6[1];
+	else
+		c->dst_decides = c->fields == C2W_FBIT(C2W_FIELD_DESTINATION_IP) &&
+				 !c->exists;
+}
+
 static void set_info(const struct c2w_rs_view *l, const struct c2w_rs_rule *r,
 		     struct c2w_rule_info *in)
 {
@@ -568,6 +585,7 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 	struct c2w_rs_error dummy;
 	struct c2w_ruleset *rs;
 	struct c2w_rs_view l;
+	bool dst_all = true;
 	struct arena a;
 	size_t mem;
 	u32 i, j, k;
@@ -609,6 +627,7 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct c2w_rs_rule *r = &l.rules[i];
 		struct crule *cr = &rs->rules[i];
+		bool dst_rule = false;
 		struct cclause *cl;
 
 		set_info(&l, r, &cr->info);
@@ -639,8 +658,13 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			cl[j].memo = NO_MEMO;
 			if ((cl[j].fields & PROC_FIELDS) && rs->n_memo < NO_MEMO)
 				cl[j].memo = rs->n_memo++;
+			set_dst_decides(&cl[j]);
+			dst_rule |= cl[j].dst_decides;
 		}
+		if (!(cr->info.flags & C2W_RULE_DISABLED))
+			dst_all &= dst_rule;
 	}
+	rs->dst_all = dst_all;
 	*out = rs;
 	return 0;
 }
@@ -748,17 +772,21 @@ static bool match_strs(const struct globset *gs, const struct c2w_event *ev,
 	return false;
 }
 
-static bool match_ip(const struct cclause *c, const struct c2w_event *ev,
-		     int side)
+static bool match_addr(const struct cclause *c, int side, u8 fam,
+		       const u8 *addr)
 {
-	u8 fam = side ? ev->dst_family : ev->src_family;
-	const u8 *addr = side ? ev->dst : ev->src;
-
 	if (fam == 4)
 		return c->n_ip4[side] &&
 		       c2w_iv4_has(c->ip4[side], c->n_ip4[side], get_unaligned_be32(addr));
 	return c->n_ip6[side] &&
 	       c2w_iv6_has(c->ip6[side], c->n_ip6[side], c2w_u128_get(addr));
+}
+
+static bool match_ip(const struct cclause *c, const struct c2w_event *ev,
+		     int side)
+{
+	return side ? match_addr(c, 1, ev->dst_family, ev->dst) :
+		      match_addr(c, 0, ev->src_family, ev->src);
 }
 
 /* Whether a test of the clause on the executable alone holds. */
@@ -857,6 +885,52 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 			hits |= 1ULL << i;
 	}
 	return hits;
+}
+
+/**
+ * c2w_rs_dst_excludes() - whether the destination alone rules out every rule
+ * @rs: ruleset
+ * @family: 4 or 6
+ * @addr: the destination, 4 or 16 bytes in network order (IPv4-mapped is
+ *	folded to IPv4, as c2w_event_set_ip() does)
+ *
+ * For the probes, before anything else of an attempt is read: when every
+ * enabled rule has a clause that fails for this destination whatever the
+ * rest of the event holds (a negated clause one of whose destination CIDRs
+ * holds @addr, or a clause of destination CIDRs alone, none of which does),
+ * c2w_rs_eval() of any event to @addr returns 0. The seed rule's
+ * exclusion of private and reserved networks is such a clause.
+ *
+ * Context: any; no allocation, no sleeping.
+ * Return: true when no event to @addr can match a rule of @rs.
+ */
+bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
+			 const u8 *addr)
+{
+	u32 i, j;
+
+	if (!rs->dst_all)
+		return false;
+	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
+		family = 4;
+		addr += 12;
+	}
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct crule *r = &rs->rules[i];
+
+		if (r->info.flags & C2W_RULE_DISABLED)
+			continue;
+		for (j = 0; j < r->n_cl; j++) {
+			const struct cclause *c = &r->cl[j];
+
+			if (c->dst_decides &&
+			    match_addr(c, 1, family, addr) == !!c->negate)
+				break;
+		}
+		if (j == r->n_cl)
+			return false;
+	}
+	return true;
 }
 
 /**

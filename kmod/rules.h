@@ -169,6 +169,8 @@ u32 c2w_rs_count(const struct c2w_ruleset *rs);
 const struct c2w_rule_info *c2w_rs_rule(const struct c2w_ruleset *rs, u32 i);
 const void *c2w_rs_blob(const struct c2w_ruleset *rs, u32 *size);
 u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
+bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
+			 const u8 *addr);
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,

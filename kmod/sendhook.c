@@ -150,6 +150,8 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	/* Also the name udpv6_sendmsg() makes for a v4-mapped peer. */
 	if (to_peer(sk, &a))
 		goto ignore;
+	if (c2w_detect_dst(a.family, a.daddr))
+		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
 	 * after its ruleset was published, so a verdict is never stored

@@ -46,6 +46,7 @@ void c2w_stats_sum(struct c2w_stats *st)
 	st->uid_over = sum.c[C2W_ST_UID_OVER];
 	st->exe_cache_hits = sum.c[C2W_ST_EXE_CACHE_HIT];
 	st->exe_cache_misses = sum.c[C2W_ST_EXE_CACHE_MISS];
+	st->excluded_dst = sum.c[C2W_ST_EXCLUDED_DST];
 	st->ignored = sum.c[C2W_ST_IGNORED];
 	st->evaluated = sum.c[C2W_ST_EVALUATED];
 	st->excluded = sum.c[C2W_ST_EXCLUDED];

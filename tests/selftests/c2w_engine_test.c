@@ -193,8 +193,11 @@ TEST_F(eng, excluded_destinations)
 		"10.0.0.1", "127.0.0.1", "192.168.1.1", "::1", "fe80::1",
 		"::ffff:10.0.0.1", "0.0.0.0",
 	};
+	struct c2w_stats before, after;
+	const size_t n = sizeof(dsts) / sizeof(dsts[0]);
 
-	for (size_t i = 0; i < sizeof(dsts) / sizeof(dsts[0]); i++) {
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	for (size_t i = 0; i < n; i++) {
 		char path[64];
 
 		snprintf(path, sizeof(path), "/tmp/excl-%zu", i);
@@ -202,6 +205,46 @@ TEST_F(eng, excluded_destinations)
 		EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl))
 			TH_LOG("destination %s alerted", dsts[i]);
 	}
+	/* A datagram to the LAN from a /tmp program: the same at the probe. */
+	ASSERT_EQ(0, beacon_at("/tmp/excl-send", "sendto", "10.0.0.1", "53"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	/*
+	 * Decided by the destination alone, at the probe: all but 0.0.0.0,
+	 * which the kernel connects to loopback (judged where it went).
+	 */
+	EXPECT_EQ(n - 1 + 1, after.excluded_dst - before.excluded_dst);
+	EXPECT_EQ(n + 1, after.excluded - before.excluded);
+	EXPECT_EQ(n + 1, after.evaluated - before.evaluated);
+}
+
+/*
+ * A rule with no clause on the destination is evaluated for every address:
+ * the probe's early exclusion is the rules', not a list of its own.
+ */
+TEST_F(eng, destination_prefilter_follows_the_rules)
+{
+	struct c2w_stats before, after;
+
+	ASSERT_EQ(0, load_kql(self->fd, "any-dst",
+			      "process.executable:/tmp/anydst*",
+			      C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(0, beacon_at("/tmp/anydst", "tcp", "127.0.0.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/anydst-s", "sendto", "10.0.0.1", "53"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	/* Not new: matched and suppressed, still no early exclusion. */
+	ASSERT_EQ(0, beacon_at("/tmp/anydst", "udp", "192.168.1.1", "53"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	EXPECT_EQ(0, after.excluded_dst - before.excluded_dst);
+	EXPECT_EQ(3, after.matched - before.matched);
+	/* The same addresses once the shipped rule is back. */
+	ASSERT_EQ(0, load_seed(self->fd));
+	ASSERT_EQ(0, beacon_at("/tmp/anydst", "tcp", "127.0.0.1", "80"));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	EXPECT_EQ(1, before.excluded_dst - after.excluded_dst);
 }
 
 TEST_F(eng, v4mapped_is_one_ipv4_event)

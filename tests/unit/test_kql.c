@@ -575,3 +575,48 @@ UNIT_TEST(eval_seed_events)
 	free(out);
 	free(blob);
 }
+
+/*
+ * The probes' destination prefilter on the shipped rule and Elastic's: a
+ * private, loopback or reserved destination rules both out before anything
+ * else of the attempt is read; a public one never does.
+ */
+UNIT_TEST(shipped_rules_excluded_by_destination_alone)
+{
+	static const char *const out[] = {
+		"10.0.0.1", "192.168.1.1", "172.16.5.5", "127.0.0.1",
+		"169.254.1.1", "100.64.0.1", "224.0.0.251", "::1", "fe80::1",
+		"ff02::fb", "::ffff:10.1.1.1", "::ffff:192.168.0.1",
+	};
+	static const char *const in[] = {
+		"1.1.1.1", "8.8.8.8", "2606:4700:4700::1111", "fd00::1",
+		"::ffff:1.1.1.1", "11.0.0.1", "172.32.0.1",
+	};
+	const char *files[] = { SEED_FILE, LOCAL_FILE };
+
+	for (size_t f = 0; f < N(files); f++) {
+		struct c2w_ruleset *rs;
+		uint32_t size;
+		void *blob = load_file(files[f], &size);
+		uint8_t a[16];
+
+		if (!blob)
+			return;
+		CHECK_EQ_INT(c2w_rs_compile(blob, size, &rs, NULL), 0);
+		free(blob);
+		if (!rs)
+			return;
+		for (size_t i = 0; i < N(out) + N(in); i++) {
+			const char *t = i < N(out) ? out[i] : in[i - N(out)];
+			int fam = strchr(t, ':') ? 6 : 4;
+
+			CHECK_EQ_INT(inet_pton(fam == 4 ? AF_INET : AF_INET6,
+					       t, a), 1);
+			if (c2w_rs_dst_excludes(rs, fam, a) != (i < N(out)))
+				unit_fail(__FILE__, __LINE__, "%s: %s %s",
+					  files[f], t, i < N(out) ?
+					  "not excluded" : "excluded");
+		}
+		c2w_rs_free(rs);
+	}
+}

@@ -623,6 +623,9 @@ enum c2w_send_hook {
  *	used the cache (stale, new, or the path is never cached)
  * @exe_cache_live: process images cached now
  * @reserved3: zero
+ * @excluded_dst: of @excluded, attempts the destination alone ruled out,
+ *	decided by the probe at once (every enabled rule excludes that
+ *	address; nothing else of the attempt is read)
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -665,6 +668,7 @@ struct c2w_stats {
 	__u64 exe_cache_misses;
 	__u32 exe_cache_live;
 	__u32 reserved3;
+	__u64 excluded_dst;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
