@@ -42,10 +42,13 @@
  * @rs: compiled ruleset
  * @gen: the c2w_rules_gen it was published as (never 0): what per-process
  *	memos of its clauses are kept under
+ * @cmemo: c2w_rs_const_eval() of each address family and transport's
+ *	constant fields (c2w_detect_const_memo())
  */
 struct c2w_active_rules {
 	struct c2w_ruleset *rs;
 	u64 gen;
+	u64 cmemo[4];
 };
 
 extern struct c2w_active_rules __rcu *c2w_rules;
@@ -191,6 +194,7 @@ int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
 bool c2w_detect_dst(int family, const void *daddr);
+int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */
 

@@ -154,6 +154,12 @@ static long ioctl_set_rules(void __user *argp)
 		return -ENOMEM;
 	}
 	ar->rs = rs;
+	ret = c2w_detect_const_memo(ar);
+	if (ret) {
+		c2w_rs_free(rs);
+		kfree(ar);
+		return ret;
+	}
 
 	mutex_lock(&c2w_config_lock);
 	if (c2w_locked) {

@@ -165,6 +165,36 @@ static int resolve_exe(struct c2w_event *ev)
 #define add_const(ev, field, s) \
 	c2w_event_add_str(ev, field, s, sizeof(s) - 1)
 
+/*
+ * The fields an attempt's family and transport decide (C2W_CONST_FIELDS),
+ * for the probes and for the ruleset's constant memo alike.
+ */
+static void fill_const(struct c2w_event *ev, int family, int transport)
+{
+	add_const(ev, C2W_FIELD_EVENT_ACTION, "connection_attempted");
+	add_const(ev, C2W_FIELD_EVENT_CATEGORY, "network");
+	add_const(ev, C2W_FIELD_EVENT_TYPE, "connection");
+	add_const(ev, C2W_FIELD_EVENT_TYPE, "start");
+	add_const(ev, C2W_FIELD_HOST_OS_TYPE, "linux");
+	add_const(ev, C2W_FIELD_NETWORK_TRANSPORT,
+		  transport == C2W_TRANSPORT_TCP ? "tcp" : "udp");
+	if (family == 4) {
+		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv4");
+		add_const(ev, C2W_FIELD_EVENT_ACTION,
+			  "ipv4_connection_attempt_event");
+	} else {
+		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv6");
+		add_const(ev, C2W_FIELD_EVENT_ACTION,
+			  "ipv6_connection_attempt_event");
+	}
+}
+
+/* Which of c2w_active_rules.cmemo an attempt's constants are. */
+static u32 const_variant(int family, int transport)
+{
+	return (family == 6) * 2 + (transport == C2W_TRANSPORT_UDP);
+}
+
 /* Decimal without vsnprintf: this runs for every connection. */
 static u32 u32_to_dec(u32 v, char *buf)
 {
@@ -215,19 +245,14 @@ static void fill_identity(struct conn *c)
 
 /*
  * What every evaluation needs of the task: the fields a rule can test
- * without the path (user.id and the constants), and the lazy resolver for
- * the path; the rest is taken on a match.
+ * without the path (user.id), and the lazy resolver for the path; the rest
+ * is taken on a match.
  */
 static void fill_task(struct conn *c)
 {
 	struct c2w_event *ev = &c->ev;
 
 	c->uid = from_kuid(&init_user_ns, current_cred()->uid);
-	add_const(ev, C2W_FIELD_EVENT_ACTION, "connection_attempted");
-	add_const(ev, C2W_FIELD_EVENT_CATEGORY, "network");
-	add_const(ev, C2W_FIELD_EVENT_TYPE, "connection");
-	add_const(ev, C2W_FIELD_EVENT_TYPE, "start");
-	add_const(ev, C2W_FIELD_HOST_OS_TYPE, "linux");
 	c2w_event_add_str(ev, C2W_FIELD_USER_ID, c->scratch->uid,
 			  u32_to_dec(c->uid, c->scratch->uid));
 	ev->lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) |
@@ -235,7 +260,7 @@ static void fill_task(struct conn *c)
 	ev->resolve = resolve_exe;
 }
 
-/* Addresses, ports and transport (IPv4-mapped is folded by the core). */
+/* Addresses, ports and the constants (IPv4-mapped is folded by the core). */
 static void fill_net(struct conn *c)
 {
 	const struct c2w_attempt *a = c->a;
@@ -250,17 +275,7 @@ static void fill_net(struct conn *c)
 	}
 	ev->dport = a->dport;
 	ev->present |= C2W_FBIT(C2W_FIELD_DESTINATION_PORT);
-	add_const(ev, C2W_FIELD_NETWORK_TRANSPORT,
-		  a->transport == C2W_TRANSPORT_TCP ? "tcp" : "udp");
-	if (ev->dst_family == 4) {
-		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv4");
-		add_const(ev, C2W_FIELD_EVENT_ACTION,
-			  "ipv4_connection_attempt_event");
-	} else {
-		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv6");
-		add_const(ev, C2W_FIELD_EVENT_ACTION,
-			  "ipv6_connection_attempt_event");
-	}
+	fill_const(ev, ev->dst_family, a->transport);
 }
 
 /* ---- detection ---- */
@@ -409,6 +424,11 @@ bool c2w_detect(const struct c2w_attempt *a)
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
 	c->ar = ar;
+	if (ar) {
+		c->ev.cmemo = ar->cmemo[const_variant(c->ev.dst_family,
+						      a->transport)];
+		c->ev.cmemo_set = true;
+	}
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {
 		outcome = C2W_ST_EXCLUDED;
@@ -518,6 +538,40 @@ bool c2w_detect_dst(int family, const void *daddr)
 		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
 	}
 	return true;
+}
+
+/**
+ * c2w_detect_const_memo() - what @ar's clauses on constants say, per family
+ *	and transport
+ * @ar: rules about to be published
+ *
+ * Fills @ar->cmemo with c2w_rs_const_eval() of the constants fill_const()
+ * gives each family and transport, so that an evaluation tests those
+ * clauses (host.os.type, event.category, event.action...) with a bit.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int c2w_detect_const_memo(struct c2w_active_rules *ar)
+{
+	static const int families[] = { 4, 6 };
+	static const int transports[] = { C2W_TRANSPORT_TCP, C2W_TRANSPORT_UDP };
+	struct c2w_event *ev;
+	u32 f, t, v;
+
+	ev = kmalloc(sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return -ENOMEM;
+	for (f = 0; f < ARRAY_SIZE(families); f++) {
+		for (t = 0; t < ARRAY_SIZE(transports); t++) {
+			memset(ev, 0, sizeof(*ev));
+			fill_const(ev, families[f], transports[t]);
+			v = const_variant(families[f], transports[t]);
+			ar->cmemo[v] = c2w_rs_const_eval(ar->rs, ev);
+		}
+	}
+	kfree(ev);
+	return 0;
 }
 
 /**

@@ -28,6 +28,7 @@ struct cclause {
 	u32 negate;
 	u32 cost;
 	u32 memo;		/* bit in c2w_event.memo, or NO_MEMO */
+	u32 cmemo;		/* bit in c2w_event.cmemo, or NO_MEMO */
 	u32 strs;		/* C2W_FBIT of the fields with globs */
 	bool dst_decides;	/* see c2w_rs_dst_excludes() */
 #ifndef __KERNEL__
@@ -57,6 +58,7 @@ struct c2w_ruleset {
 	struct crule *rules;
 	u32 n_rules;
 	u32 n_memo;		/* clauses with a memo bit */
+	u32 n_cmemo;		/* clauses with a constant-memo bit */
 	bool dst_all;		/* every enabled rule has a dst_decides clause */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
@@ -658,6 +660,10 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			cl[j].memo = NO_MEMO;
 			if ((cl[j].fields & PROC_FIELDS) && rs->n_memo < NO_MEMO)
 				cl[j].memo = rs->n_memo++;
+			cl[j].cmemo = NO_MEMO;
+			if (!(cl[j].fields & ~C2W_CONST_FIELDS) &&
+			    rs->n_cmemo < NO_MEMO)
+				cl[j].cmemo = rs->n_cmemo++;
 			set_dst_decides(&cl[j]);
 			dst_rule |= cl[j].dst_decides;
 		}
@@ -811,6 +817,9 @@ static bool clause_holds(const struct cclause *c, struct c2w_event *ev)
 {
 	u32 f, m, have = ev->present & c->fields;
 
+	/* Known for this family and transport: event.*, host.os.type... */
+	if (c->cmemo != NO_MEMO && ev->cmemo_set)
+		return (ev->cmemo >> c->cmemo) & 1;
 	/* Cheap tests first: addresses and ports never need resolving. */
 	if ((have & C2W_FBIT(C2W_FIELD_DESTINATION_IP)) && match_ip(c, ev, 1))
 		return true;
@@ -931,6 +940,42 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 			return false;
 	}
 	return true;
+}
+
+/**
+ * c2w_rs_const_eval() - the outcome of every clause on constant fields only
+ * @rs: ruleset
+ * @ev: event holding the values of %C2W_CONST_FIELDS to evaluate for
+ *
+ * What the module keeps per ruleset, address family and transport, and
+ * hands back in @ev->cmemo with @ev->cmemo_set: a clause testing only
+ * those fields (host.os.type, event.category, event.action...) then
+ * costs a bit test.
+ *
+ * Return: bit i set when the clause with constant-memo index i holds
+ * (before its negation).
+ */
+u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
+{
+	bool set = ev->cmemo_set;
+	u64 memo = 0;
+	u32 i, j;
+
+	ev->cmemo_set = false;
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct crule *r = &rs->rules[i];
+
+		if (r->info.flags & C2W_RULE_DISABLED)
+			continue;
+		for (j = 0; j < r->n_cl; j++) {
+			const struct cclause *c = &r->cl[j];
+
+			if (c->cmemo != NO_MEMO && clause_holds(c, ev))
+				memo |= 1ULL << c->cmemo;
+		}
+	}
+	ev->cmemo_set = set;
+	return memo;
 }
 
 /**

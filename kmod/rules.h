@@ -31,6 +31,18 @@ struct c2w_sv {
 
 #define C2W_FBIT(f) (1U << (f))
 
+/*
+ * The fields whose values the module's events take from the attempt's
+ * address family and transport alone: a clause testing nothing else has
+ * one outcome per family and transport (c2w_rs_const_eval()).
+ */
+#define C2W_CONST_FIELDS (C2W_FBIT(C2W_FIELD_EVENT_ACTION) |		\
+			  C2W_FBIT(C2W_FIELD_EVENT_CATEGORY) |		\
+			  C2W_FBIT(C2W_FIELD_EVENT_TYPE) |		\
+			  C2W_FBIT(C2W_FIELD_HOST_OS_TYPE) |		\
+			  C2W_FBIT(C2W_FIELD_NETWORK_TRANSPORT) |	\
+			  C2W_FBIT(C2W_FIELD_NETWORK_TYPE))
+
 /**
  * struct c2w_event - the fields of one event, as the rule core sees them
  * @present: C2W_FBIT(field) for every field the event has
@@ -54,6 +66,11 @@ struct c2w_sv {
  *	for the same executable under the same ruleset, taken instead of
  *	matching the globs again
  * @memo_set: @memo holds
+ * @cmemo: with @cmemo_set, whether each clause testing only
+ *	%C2W_CONST_FIELDS holds, by its constant-memo index: what
+ *	c2w_rs_const_eval() gave for an event with the same values of those
+ *	fields under the same ruleset
+ * @cmemo_set: @cmemo holds
  * @resolve: fills @lazy fields (may set @present and @head_only bits);
  *	returns 0 or a negative errno; always clears @lazy. Only
  *	process.executable and process.name may be lazy: a clause's other
@@ -72,6 +89,8 @@ struct c2w_event {
 	u8 dst[16];
 	u64 memo;
 	bool memo_set;
+	bool cmemo_set;
+	u64 cmemo;
 	u8 nv[C2W_FIELD_MAX];
 	struct c2w_sv sv[C2W_FIELD_MAX][C2W_EV_MAX_VALS];
 	int (*resolve)(struct c2w_event *ev);
@@ -171,6 +190,7 @@ const void *c2w_rs_blob(const struct c2w_ruleset *rs, u32 *size);
 u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 			 const u8 *addr);
+u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,

@@ -543,7 +543,7 @@ static void rand_event(struct c2w_event *ev)
 
 UNIT_TEST(rules_vs_reference)
 {
-	int prefiltered = 0;
+	int prefiltered = 0, cmemo_used = 0;
 
 	for (int round = 0; round < 400; round++) {
 		struct rsb *b = rsb_new();
@@ -650,6 +650,30 @@ UNIT_TEST(rules_vs_reference)
 				ev2.memo_set = true;
 				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
 			}
+			/*
+			 * The constant memo likewise serves any event with the
+			 * same values of the constant fields.
+			 */
+			memo = c2w_rs_const_eval(rs, &ev);
+			rand_event(&ev2);
+			for (int f = 1; f < C2W_FIELD_MAX; f++) {
+				if (!(C2W_CONST_FIELDS & C2W_FBIT(f)))
+					continue;
+				ev2.nv[f] = ev.nv[f];
+				memcpy(ev2.sv[f], ev.sv[f], sizeof(ev.sv[f]));
+				ev2.present = (ev2.present & ~C2W_FBIT(f)) |
+					      (ev.present & C2W_FBIT(f));
+				ev2.head_only = (ev2.head_only & ~C2W_FBIT(f)) |
+						(ev.head_only & C2W_FBIT(f));
+			}
+			{
+				uint64_t plain = c2w_rs_eval(rs, &ev2);
+
+				ev2.cmemo = memo;
+				ev2.cmemo_set = true;
+				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
+				cmemo_used += memo != 0;
+			}
 			for (int r = 0; r < nr; r++) {
 				bool want = ref_rule_text(&ref[r], &ev);
 
@@ -666,8 +690,9 @@ UNIT_TEST(rules_vs_reference)
 		c2w_rs_free(rs);
 		free(blob);
 	}
-	/* Random rules give it something to decide often enough. */
+	/* Random rules give both something to decide often enough. */
 	CHECK(prefiltered > 100);
+	CHECK(cmemo_used > 100);
 }
 
 /* ---- truncated paths and lazy resolution --------------------------------------- */

@@ -6,8 +6,8 @@
 # rate the module and c2watchd hold together. Prints RESULT lines that
 # tests/bench/report.sh turns into tables:
 #   RESULT storm CFG tcp|udp ROUND US_PER_CONNECT CONNECTS_PER_S
-#   RESULT sendto CFG one|many ROUND US_PER_SEND SENDS_PER_S
-#   RESULT sendmemo CFG one|many ROUND SENDS EVALUATED MEMO_HITS
+#   RESULT sendto CFG one|many|lan ROUND US_PER_SEND SENDS_PER_S
+#   RESULT sendmemo CFG one|many|lan ROUND SENDS EVALUATED_IN_FULL MEMO_HITS
 #   RESULT probe CFG ROUND NS
 #   RESULT seen ENTRIES PROBE_NS ENTRIES BYTES SLAB_BYTES QUEUE_BYTES
 #   RESULT load DAEMON PROTO OFFERED ACHIEVED ATTEMPTS ALERTED DROPPED
@@ -46,7 +46,7 @@ CONF
 setup() {
 	case $1 in
 	bare) insmod /c2w/c2w_bare.ko ;;
-	early|worst|trusted|suspicious)
+	early|worst|trusted|suspicious|lansend)
 		insmod /c2w/c2watch.ko
 		c2watchctl load /c2w/rules >/dev/null ;;
 	disabled)
@@ -56,8 +56,8 @@ setup() {
 		c2watchctl load /c2w/rules >/dev/null
 		c2watchctl disable >/dev/null ;;
 	norules)
-		# Loaded without rules: every attempt evaluated and excluded
-		# at once, the fixed cost of an evaluation.
+		# Loaded without rules: nothing can match, every attempt is
+		# excluded at the probe.
 		insmod /c2w/c2watch.ko ;;
 	nocache)
 		# The worst case as it was before the executable cache.
@@ -75,7 +75,7 @@ teardown() {
 	case $1 in
 	bare) rmmod c2w_bare ;;
 	disabled) rmmod c2watch ;;
-	early|worst|nocache|trusted|suspicious|norules)
+	early|worst|nocache|trusted|suspicious|lansend|norules)
 		probe=$(c2watchctl status | sed -n 's/^probe cost: *\([0-9]*\).*/\1/p')
 		echo "RESULT probe $1 $round $probe"
 		rmmod c2watch ;;
@@ -109,6 +109,7 @@ counters() {
 	st=$(c2watchctl status 2>/dev/null) || return 0
 	echo "$st" | awk -v want="$*" '
 	/^  evaluated:/ { v["evaluated"] = $2 }
+	/^    excluded:/ { v["dst"] = substr($3, 2) + 0 }
 	/^  already judged:/ { v["memo"] = $3 }
 	/^    alerted:/ { v["alerted"] = $2 }
 	/^    dropped:/ { v["dropped"] = $2; v["uid_over"] = $NF + 0 }
@@ -130,20 +131,27 @@ counters() {
 # evaluated, its path resolved, on every send. Nothing listens on those
 # ports in the gateway: its port unreachables are rate limited, and an
 # unconnected socket without IP_RECVERR never hears of them.
+# And to one LAN address, which the seed rule excludes by the destination
+# alone: early exclusion, decided in the probe before the memo.
 sends() {
 	prog=$1
 	[ "$cfg" = auditd ] && auditctl -D >/dev/null &&
 		auditctl -a always,exit -F arch=b64 -S sendto >/dev/null
-	for pat in one many; do
-		dst="1.1.1.1 1024 $N 1"
-		[ $pat = many ] && dst="1.1.1.1,8.8.8.8,9.9.9.9 1024 $N 1366"
-		c0=$(counters evaluated memo)
+	for pat in $2; do
+		case $pat in
+		one) dst="1.1.1.1 1024 $N 1" ;;
+		many) dst="1.1.1.1,8.8.8.8,9.9.9.9 1024 $N 1366" ;;
+		lan) dst="10.0.0.1 1024 $N 1" ;;
+		esac
+		c0=$(counters evaluated memo dst)
 		set -- $($prog sendto $dst)
 		echo "RESULT sendto $cfg $pat $round $5 $4"
-		# How many sends the module evaluated, how many its memo skipped.
+		# How many sends the module evaluated in full, how many its
+		# memo skipped (those the destination excluded at the probe are
+		# neither).
 		[ "$c0" ] || continue
-		set -- $c0 $(counters evaluated memo)
-		echo "RESULT sendmemo $cfg $pat $round $N $(($3 - $1)) $(($4 - $2))"
+		set -- $c0 $(counters evaluated memo dst)
+		echo "RESULT sendmemo $cfg $pat $round $N $(($4 - $1 - $6 + $3)) $(($5 - $2))"
 	done
 }
 
@@ -151,7 +159,7 @@ sends() {
 /tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
 # Each round starts one configuration further on, so that none always
 # follows the same one (a module just unloaded, auditd just stopped).
-CFGS="baseline lanbase bare disabled norules early worst nocache trusted suspicious auditd"
+CFGS="baseline lanbase bare disabled norules early worst nocache trusted suspicious lansend auditd"
 rotated() {
 	n=$1
 	set -- $CFGS
@@ -167,9 +175,11 @@ while [ $round -le $ROUNDS ]; do
 	for cfg in $(rotated $(( (round - 1) % $(echo $CFGS | wc -w) ))); do
 		setup $cfg
 		case $cfg in
-		baseline|auditd) storm $cfg; sends /tmp/storm ;;
-		trusted) sends /usr/local/bin/storm ;;
-		suspicious) sends /tmp/storm ;;
+		baseline|bare) storm $cfg; sends /tmp/storm "one many lan" ;;
+		auditd) storm $cfg; sends /tmp/storm "one many" ;;
+		trusted) sends /usr/local/bin/storm "one many" ;;
+		suspicious) sends /tmp/storm "one many" ;;
+		lansend) sends /tmp/storm lan ;;
 		*) storm $cfg ;;
 		esac
 		teardown $cfg
