@@ -161,9 +161,10 @@ static int resolve_exe(struct c2w_event *ev)
 
 /* ---- the event ---- */
 
-/* Constants: the length is known at compile time. */
+/* Constants: the length is known at compile time (@s a string literal). */
 #define add_const(ev, field, s) \
-	c2w_event_add_str(ev, field, s, sizeof(s) - 1)
+	c2w_event_add_str(ev, field, s, sizeof(s) - 1 +			\
+			  BUILD_BUG_ON_ZERO(!__same_type(s, char[sizeof(s)])))
 
 /*
  * The fields an attempt's family and transport decide (C2W_CONST_FIELDS),
@@ -176,8 +177,11 @@ static void fill_const(struct c2w_event *ev, int family, int transport)
 	add_const(ev, C2W_FIELD_EVENT_TYPE, "connection");
 	add_const(ev, C2W_FIELD_EVENT_TYPE, "start");
 	add_const(ev, C2W_FIELD_HOST_OS_TYPE, "linux");
-	add_const(ev, C2W_FIELD_NETWORK_TRANSPORT,
-		  transport == C2W_TRANSPORT_TCP ? "tcp" : "udp");
+	/* Not a conditional inside add_const(): sizeof would be a pointer's. */
+	if (transport == C2W_TRANSPORT_TCP)
+		add_const(ev, C2W_FIELD_NETWORK_TRANSPORT, "tcp");
+	else
+		add_const(ev, C2W_FIELD_NETWORK_TRANSPORT, "udp");
 	if (family == 4) {
 		add_const(ev, C2W_FIELD_NETWORK_TYPE, "ipv4");
 		add_const(ev, C2W_FIELD_EVENT_ACTION,
@@ -506,8 +510,10 @@ out:
  * match an attempt to @daddr (c2w_rs_dst_excludes(); the seed rule's
  * private and reserved networks), the attempt is counted evaluated and
  * excluded here and nothing else of it is read (for a connect, no return
- * handler runs). 0.0.0.0 and :: are left to c2w_detect(): the kernel
- * connects them to loopback, and it reports where the attempt went.
+ * handler runs). 0.0.0.0 and :: (and ::ffff:0.0.0.0) are left to
+ * c2w_detect(): the kernel connects them to loopback, and it reports where
+ * the attempt went. Without a ruleset nothing is decided here: rules
+ * loaded while a connect runs judge it at its return, as before.
  *
  * Context: kprobe context (preemption disabled).
  * Return: true when the attempt was excluded and counted.
@@ -519,12 +525,16 @@ bool c2w_detect_dst(int family, const void *daddr)
 	u64 t0 = timed ? local_clock() : 0;
 	bool out;
 
+	if (family == 6 && ipv6_addr_v4mapped(daddr)) {
+		family = 4;
+		daddr = &((const struct in6_addr *)daddr)->s6_addr32[3];
+	}
 	if (family == 4 ? !*(const __be32 *)daddr :
 			  ipv6_addr_any((const struct in6_addr *)daddr))
 		return false;
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
-	out = !ar || c2w_rs_dst_excludes(ar->rs, family, daddr);
+	out = ar && c2w_rs_dst_excludes(ar->rs, family, daddr);
 	rcu_read_unlock();
 	if (!out)
 		return false;

@@ -56,7 +56,7 @@ END {
 	name["nocache"] = "the same, exe_cache=0 (before the executable cache)"
 	name["lanbase"] = "no module, to the LAN address (10.0.0.1)"
 	name["disabled"] = "c2watch loaded, evaluation disabled (10.0.0.1)"
-	name["norules"] = "c2watch without rules: excluded at the probe (10.0.0.1)"
+	name["norules"] = "c2watch without rules: evaluated, excluded at once (10.0.0.1)"
 	name["auditd"] = "auditd, -S connect rule"
 	for (p = 1; p <= 2; p++) {
 		proto = p == 1 ? "tcp" : "udp"

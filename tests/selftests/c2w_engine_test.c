@@ -308,6 +308,40 @@ TEST_F(eng, connect_from_another_network_namespace)
 	EXPECT_EQ(-ENETUNREACH, a->connect_ret);
 }
 
+/*
+ * The constant fields (decided once per ruleset, family and transport):
+ * each of the four combinations is told apart by its own rule.
+ */
+TEST_F(eng, constant_fields_per_family_and_transport)
+{
+	static const char *const v6 = "2606:4700:4700::1111";
+
+	ASSERT_EQ(0, load_kql(self->fd, "udp6",
+			      "network.transport:udp and network.type:ipv6 and "
+			      "event.action:ipv6_connection_attempt_event and "
+			      "process.executable:/tmp/cf*",
+			      C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, beacon_at("/tmp/cf-tcp6", "tcp", v6, "80"));
+	ASSERT_EQ(0, beacon_at("/tmp/cf-udp4", "udp", "1.1.1.1", "53"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/cf-udp6", "udp", v6, "53"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	ASSERT_EQ(0, load_kql(self->fd, "tcp4",
+			      "network.transport:tcp and network.type:ipv4 and "
+			      "event.action:ipv4_connection_attempt_event and "
+			      "event.action:connection_attempted and "
+			      "event.category:network and event.type:start and "
+			      "event.type:connection and host.os.type:linux and "
+			      "process.executable:/tmp/cg*",
+			      C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, beacon_at("/tmp/cg-tcp6", "tcp", v6, "80"));
+	ASSERT_EQ(0, beacon_at("/tmp/cg-udp4", "udp", "1.1.1.1", "53"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/cg-tcp4", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+}
+
 TEST_F(eng, ipv6_public_alerts)
 {
 	struct c2w_alert *a;

@@ -695,6 +695,46 @@ UNIT_TEST(rules_vs_reference)
 	CHECK(cmemo_used > 100);
 }
 
+/*
+ * The constant memo is used, not just harmless: an event whose constants
+ * say otherwise is judged by the memo it is handed (as the module hands
+ * each attempt the memo of its family and transport).
+ */
+UNIT_TEST(constant_memo_decides_constant_clauses)
+{
+	struct rsb *b = rsb_new();
+	struct rsb_rule_desc d = { .id = "c" };
+	struct c2w_ruleset *rs;
+	struct c2w_event ev;
+	uint64_t linux_memo;
+	void *blob;
+
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_HOST_OS_TYPE, "linux", 5);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_NETWORK_TRANSPORT, "udp", 3);
+	rs = build(b, &blob);
+	if (!rs)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev_str(&ev, C2W_FIELD_HOST_OS_TYPE, "linux");
+	ev_str(&ev, C2W_FIELD_NETWORK_TRANSPORT, "udp");
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev) == 1, 1);
+	linux_memo = c2w_rs_const_eval(rs, &ev);
+	CHECK_EQ_INT(linux_memo == 3, 1);
+
+	memset(&ev, 0, sizeof(ev));
+	ev_str(&ev, C2W_FIELD_HOST_OS_TYPE, "windows");
+	ev_str(&ev, C2W_FIELD_NETWORK_TRANSPORT, "tcp");
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev) == 0, 1);
+	CHECK_EQ_INT(c2w_rs_const_eval(rs, &ev) == 0, 1);
+	ev.cmemo = linux_memo;
+	ev.cmemo_set = true;
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev) == 1, 1);
+	c2w_rs_free(rs);
+	free(blob);
+}
 /* ---- truncated paths and lazy resolution --------------------------------------- */
 
 static int resolve_calls;

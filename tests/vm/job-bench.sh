@@ -56,8 +56,9 @@ setup() {
 		c2watchctl load /c2w/rules >/dev/null
 		c2watchctl disable >/dev/null ;;
 	norules)
-		# Loaded without rules: nothing can match, every attempt is
-		# excluded at the probe.
+		# Loaded without rules: every attempt evaluated and excluded
+		# at once, the fixed cost of an evaluation (no ruleset decides
+		# nothing at the probe).
 		insmod /c2w/c2watch.ko ;;
 	nocache)
 		# The worst case as it was before the executable cache.
