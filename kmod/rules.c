@@ -942,6 +942,32 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 	return true;
 }
 
+/* The memo bits of every enabled rule's clauses, of one memo or the other. */
+static u64 memo_bits(const struct c2w_ruleset *rs, struct c2w_event *ev,
+		     bool proc)
+{
+	u64 memo = 0;
+	u32 i, j;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct crule *r = &rs->rules[i];
+
+		if (r->info.flags & C2W_RULE_DISABLED)
+			continue;
+		for (j = 0; j < r->n_cl; j++) {
+			const struct cclause *c = &r->cl[j];
+			u32 bit = proc ? c->memo : c->cmemo;
+
+			if (bit == NO_MEMO)
+				continue;
+			if (proc ? proc_part_holds(c, ev, ev->present & c->fields) :
+				   clause_holds(c, ev))
+				memo |= 1ULL << bit;
+		}
+	}
+	return memo;
+}
+
 /**
  * c2w_rs_const_eval() - the outcome of every clause on constant fields only
  * @rs: ruleset
@@ -958,22 +984,10 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 {
 	bool set = ev->cmemo_set;
-	u64 memo = 0;
-	u32 i, j;
+	u64 memo;
 
 	ev->cmemo_set = false;
-	for (i = 0; i < rs->n_rules; i++) {
-		const struct crule *r = &rs->rules[i];
-
-		if (r->info.flags & C2W_RULE_DISABLED)
-			continue;
-		for (j = 0; j < r->n_cl; j++) {
-			const struct cclause *c = &r->cl[j];
-
-			if (c->cmemo != NO_MEMO && clause_holds(c, ev))
-				memo |= 1ULL << c->cmemo;
-		}
-	}
+	memo = memo_bits(rs, ev, false);
 	ev->cmemo_set = set;
 	return memo;
 }
@@ -996,26 +1010,7 @@ u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
  */
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 {
-	bool set = ev->memo_set;
-	u64 memo = 0;
-	u32 i, j;
-
-	ev->memo_set = false;
-	for (i = 0; i < rs->n_rules; i++) {
-		const struct crule *r = &rs->rules[i];
-
-		if (r->info.flags & C2W_RULE_DISABLED)
-			continue;
-		for (j = 0; j < r->n_cl; j++) {
-			const struct cclause *c = &r->cl[j];
-
-			if (c->memo != NO_MEMO &&
-			    proc_part_holds(c, ev, ev->present & c->fields))
-				memo |= 1ULL << c->memo;
-		}
-	}
-	ev->memo_set = set;
-	return memo;
+	return memo_bits(rs, ev, true);
 }
 
 #ifndef __KERNEL__

@@ -541,6 +541,22 @@ static void rand_event(struct c2w_event *ev)
 	}
 }
 
+/* The string fields of @mask, values and flags, from @src into @dst. */
+static void copy_fields(struct c2w_event *dst, const struct c2w_event *src,
+			uint32_t mask)
+{
+	for (int f = 1; f < C2W_FIELD_MAX; f++) {
+		if (!(mask & C2W_FBIT(f)))
+			continue;
+		dst->nv[f] = src->nv[f];
+		memcpy(dst->sv[f], src->sv[f], sizeof(src->sv[f]));
+		dst->present = (dst->present & ~C2W_FBIT(f)) |
+			       (src->present & C2W_FBIT(f));
+		dst->head_only = (dst->head_only & ~C2W_FBIT(f)) |
+				 (src->head_only & C2W_FBIT(f));
+	}
+}
+
 UNIT_TEST(rules_vs_reference)
 {
 	int prefiltered = 0, cmemo_used = 0;
@@ -634,15 +650,9 @@ UNIT_TEST(rules_vs_reference)
 			 */
 			memo = c2w_rs_proc_eval(rs, &ev);
 			rand_event(&ev2);
-			for (int f = C2W_FIELD_PROCESS_EXECUTABLE;
-			     f <= C2W_FIELD_PROCESS_NAME; f++) {
-				ev2.nv[f] = ev.nv[f];
-				memcpy(ev2.sv[f], ev.sv[f], sizeof(ev.sv[f]));
-				ev2.present = (ev2.present & ~C2W_FBIT(f)) |
-					      (ev.present & C2W_FBIT(f));
-				ev2.head_only = (ev2.head_only & ~C2W_FBIT(f)) |
-						(ev.head_only & C2W_FBIT(f));
-			}
+			copy_fields(&ev2, &ev,
+				    C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) |
+				    C2W_FBIT(C2W_FIELD_PROCESS_NAME));
 			{
 				uint64_t plain = c2w_rs_eval(rs, &ev2);
 
@@ -656,16 +666,7 @@ UNIT_TEST(rules_vs_reference)
 			 */
 			memo = c2w_rs_const_eval(rs, &ev);
 			rand_event(&ev2);
-			for (int f = 1; f < C2W_FIELD_MAX; f++) {
-				if (!(C2W_CONST_FIELDS & C2W_FBIT(f)))
-					continue;
-				ev2.nv[f] = ev.nv[f];
-				memcpy(ev2.sv[f], ev.sv[f], sizeof(ev.sv[f]));
-				ev2.present = (ev2.present & ~C2W_FBIT(f)) |
-					      (ev.present & C2W_FBIT(f));
-				ev2.head_only = (ev2.head_only & ~C2W_FBIT(f)) |
-						(ev.head_only & C2W_FBIT(f));
-			}
+			copy_fields(&ev2, &ev, C2W_CONST_FIELDS);
 			{
 				uint64_t plain = c2w_rs_eval(rs, &ev2);
 
