@@ -391,6 +391,17 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	return c;
 }
 
+/* How an evaluation ended, and its time when it was the timed one. */
+static void count_evaluated(enum c2w_stat outcome, bool timed, u64 t0)
+{
+	c2w_count(C2W_ST_EVALUATED, 1);
+	c2w_count(outcome, 1);
+	if (timed) {
+		c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
+		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
+	}
+}
+
 /**
  * c2w_detect() - evaluate one outbound attempt and alert on what is new
  * @a: what the probe saw of the attempt; the task is current
@@ -422,8 +433,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 	u32 i;
 
 	if (unlikely(!sc)) {
-		c2w_count(C2W_ST_EVALUATED, 1);
-		c2w_count(C2W_ST_FAILED, 1);
+		count_evaluated(C2W_ST_FAILED, false, 0);
 		return false;
 	}
 	c = conn_start(sc, a);
@@ -494,12 +504,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 		outcome = C2W_ST_SUPPRESSED;
 out:
 	rcu_read_unlock();
-	c2w_count(C2W_ST_EVALUATED, 1);
-	c2w_count(outcome, 1);
-	if (timed) {
-		c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
-		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
-	}
+	count_evaluated(outcome, timed, t0);
 	return outcome == C2W_ST_EXCLUDED;
 }
 
@@ -542,13 +547,8 @@ bool c2w_detect_dst(int family, const void *daddr)
 		return false;
 	/* One count of the sampling timer per attempt, as c2w_detect(). */
 	c2w_probe_timed();
-	c2w_count(C2W_ST_EVALUATED, 1);
-	c2w_count(C2W_ST_EXCLUDED, 1);
 	c2w_count(C2W_ST_EXCLUDED_DST, 1);
-	if (timed) {
-		c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
-		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
-	}
+	count_evaluated(C2W_ST_EXCLUDED, timed, t0);
 	return true;
 }
 
