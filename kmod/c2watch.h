@@ -44,11 +44,14 @@
  *	memos of its clauses are kept under
  * @cmemo: c2w_rs_const_eval() of each address family and transport's
  *	constant fields (c2w_detect_const_memo())
+ * @const_fields: some clause still reads the constant fields' values
+ *	(c2w_rs_needs_const()); otherwise an attempt's event goes without them
  */
 struct c2w_active_rules {
 	struct c2w_ruleset *rs;
 	u64 gen;
 	u64 cmemo[4];
+	bool const_fields;
 };
 
 extern struct c2w_active_rules __rcu *c2w_rules;
@@ -88,6 +91,7 @@ enum c2w_stat {
 	C2W_ST_EXE_CACHE_HIT,
 	C2W_ST_EXE_CACHE_MISS,
 	C2W_ST_EXCLUDED_DST,		/* excluded by c2w_detect_dst() */
+	C2W_ST_SEEN_HINTED,		/* c2w_seen_check_hint() decided */
 	C2W_ST_MAX
 };
 
@@ -198,6 +202,23 @@ int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */
 
+struct seen_entry;
+
+/**
+ * struct c2w_seen_hint - where a new-terms key sits in the seen set
+ * @entry: its entry (seen.c), or NULL; good while @removed holds
+ * @removed: the seen set's count of removed entries before @entry was
+ *	found (c2w_seen_hint_holds())
+ * @rules_gen: the ruleset generation @rule indexes (detect.c)
+ * @rule: the rule whose key it is, by index in that ruleset
+ */
+struct c2w_seen_hint {
+	struct seen_entry *entry;
+	u64 removed;
+	u64 rules_gen;
+	u32 rule;
+};
+
 /**
  * struct c2w_exe_stamp - the state of the world a path was resolved in
  * @rename: rename_lock's sequence (even)
@@ -241,6 +262,8 @@ struct c2w_exe_key {
  * @key: what the path was made of
  * @memo_gen: the ruleset generation @memo was made under
  * @memo: c2w_rs_proc_eval() of this executable under that ruleset
+ * @seen: where a rule's new-terms key of this executable sits in the seen
+ *	set (detect.c), kept with it in the cache
  */
 struct c2w_exe {
 	const char *path;
@@ -257,6 +280,7 @@ struct c2w_exe {
 	struct c2w_exe_key key;
 	u64 memo_gen;
 	u64 memo;
+	struct c2w_seen_hint seen;
 };
 
 /**
@@ -292,7 +316,7 @@ u32 c2w_exeswap_gen(void);
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
 void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b);
-void c2w_exe_remember(const struct c2w_exe *exe, u64 memo_gen, u64 memo);
+void c2w_exe_remember(const struct c2w_exe *exe);
 
 /* ---- the executable cache (execache.c) ---- */
 
@@ -302,8 +326,7 @@ bool c2w_execache_stamp(struct c2w_exe_stamp *s);
 bool c2w_execache_room(void);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
-void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe,
-		      u64 memo_gen, u64 memo);
+void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe);
 u32 c2w_execache_live(void);
 
 /* ---- seen set (seen.c) ---- */
@@ -321,7 +344,11 @@ void c2w_seen_stop(void);
 void c2w_seen_exit(void);
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     const char *key, u32 key_len, u32 window,
-				     u32 events, u32 uid);
+				     u32 events, u32 uid,
+				     struct c2w_seen_hint *hint);
+bool c2w_seen_hint_holds(const struct c2w_seen_hint *hint);
+bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
+			 u32 events, enum c2w_seen_verdict *v);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_gauges(struct c2w_stats *st);

@@ -52,6 +52,8 @@ struct scratch;
  * @mntns_init: the task is in the initial mount namespace
  * @ns_done: @mntns_ino and @mntns_init are filled in
  * @id_done: the identity (fill_identity()) is filled in
+ * @exe_due: @exe has something new for the cache (its memo, its seen
+ *	hint): c2w_exe_remember() once the evaluation is done
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {
@@ -73,6 +75,7 @@ struct conn {
 	bool mntns_init;
 	bool ns_done;
 	bool id_done;
+	bool exe_due;
 	u64 time_ns;
 };
 
@@ -151,7 +154,8 @@ static int resolve_exe(struct c2w_event *ev)
 	if (exe->cacheable && c->ar) {
 		if (!exe->hit || exe->memo_gen != c->ar->gen) {
 			exe->memo = c2w_rs_proc_eval(c->ar->rs, ev);
-			c2w_exe_remember(exe, c->ar->gen, exe->memo);
+			exe->memo_gen = c->ar->gen;
+			c->exe_due = true;
 		}
 		ev->memo = exe->memo;
 		ev->memo_set = true;
@@ -281,7 +285,6 @@ static void fill_net(struct conn *c)
 	}
 	ev->dport = a->dport;
 	ev->present |= C2W_FBIT(C2W_FIELD_DESTINATION_PORT);
-	fill_const(ev, ev->dst_family, a->transport);
 }
 
 /* ---- detection ---- */
@@ -383,12 +386,49 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->aflags = 0;
 	c->ns_done = false;
 	c->id_done = false;
+	c->exe_due = false;
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;
 	fill_task(c);
 	fill_net(c);
 	return c;
+}
+
+/*
+ * The seen set's verdict on the key of rule @i. An executable from the cache
+ * keeps where its key sits, for one rule whose key is made of the
+ * executable alone: its next matches refresh that entry without hashing
+ * and looking up the key, until an entry is removed (forget, clear,
+ * expiry) or the rules change.
+ */
+static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
+					const struct c2w_rule_info *rule,
+					u32 window, u32 events)
+{
+	struct c2w_seen_hint *h = &c->exe.seen, found;
+	bool exe_key = c->exe.cacheable &&
+		       !(rule->new_terms & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME));
+	enum c2w_seen_verdict v;
+	const char *key;
+	u32 klen;
+
+	if (exe_key && h->rule == i && h->rules_gen == c->ar->gen &&
+	    c2w_seen_check_hint(h, window, events, &v))
+		return v;
+	key = nt_key(c, rule, &klen);
+	v = c2w_seen_check(rule, key, klen, window, events, c->uid,
+			   exe_key ? &found : NULL);
+	/* One hint per executable: the first rule's keeps it. */
+	if (exe_key && found.entry &&
+	    (h->rule == i || h->rules_gen != c->ar->gen ||
+	     !c2w_seen_hint_holds(h))) {
+		found.rule = i;
+		found.rules_gen = c->ar->gen;
+		*h = found;
+		c->exe_due = true;
+	}
+	return v;
 }
 
 /* How an evaluation ended, and its time when it was the timed one. */
@@ -444,6 +484,9 @@ bool c2w_detect(const struct c2w_attempt *a)
 		c->ev.cmemo = ar->cmemo[const_variant(c->ev.dst_family,
 						      a->transport)];
 		c->ev.cmemo_set = true;
+		/* Every clause on them has its memo bit: seldom needed. */
+		if (ar->const_fields)
+			fill_const(&c->ev, c->ev.dst_family, a->transport);
 	}
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {
@@ -463,12 +506,8 @@ bool c2w_detect(const struct c2w_attempt *a)
 		if (rule->flags & C2W_RULE_NEW_TERMS) {
 			u32 window = rule->window_secs ?:
 				     READ_ONCE(c2w_default_window);
-			const char *key;
-			u32 klen;
 
-			key = nt_key(c, rule, &klen);
-			switch (c2w_seen_check(rule, key, klen, window,
-					       events, c->uid)) {
+			switch (seen_check(c, i, rule, window, events)) {
 			case C2W_SEEN_KNOWN:
 				continue;
 			case C2W_SEEN_OVER:
@@ -504,6 +543,8 @@ bool c2w_detect(const struct c2w_attempt *a)
 		outcome = C2W_ST_SUPPRESSED;
 out:
 	rcu_read_unlock();
+	if (c->exe_due)
+		c2w_exe_remember(&c->exe);
 	count_evaluated(outcome, timed, t0);
 	return outcome == C2W_ST_EXCLUDED;
 }
@@ -559,7 +600,9 @@ bool c2w_detect_dst(int family, const void *daddr)
  *
  * Fills @ar->cmemo with c2w_rs_const_eval() of the constants fill_const()
  * gives each family and transport, so that an evaluation tests those
- * clauses (host.os.type, event.category, event.action...) with a bit.
+ * clauses (host.os.type, event.category, event.action...) with a bit,
+ * and @ar->const_fields, whether an attempt's event still needs their
+ * values (c2w_rs_needs_const()).
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
@@ -582,6 +625,7 @@ int c2w_detect_const_memo(struct c2w_active_rules *ar)
 			ar->cmemo[v] = c2w_rs_const_eval(ar->rs, ev);
 		}
 	}
+	ar->const_fields = c2w_rs_needs_const(ar->rs);
 	kfree(ev);
 	return 0;
 }

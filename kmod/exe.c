@@ -477,14 +477,14 @@ void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b)
 /**
  * c2w_exe_remember() - keep a cacheable executable for the current process
  *	image, with what the ruleset said of it
- * @exe: from c2w_exe_resolve(), @exe->cacheable set
- * @memo_gen: the ruleset generation @memo was made under
- * @memo: c2w_rs_proc_eval() of @exe under it
+ * @exe: from c2w_exe_resolve(), @exe->cacheable set; @exe->memo is
+ *	c2w_rs_proc_eval() of it under ruleset @exe->memo_gen, @exe->seen
+ *	where its key sits in the seen set
  *
  * Context: kprobe context, current is the connecting task.
  */
-void c2w_exe_remember(const struct c2w_exe *exe, u64 memo_gen, u64 memo)
+void c2w_exe_remember(const struct c2w_exe *exe)
 {
 	if (exe->cacheable && current->mm)
-		c2w_execache_put(current->mm, exe, memo_gen, memo);
+		c2w_execache_put(current->mm, exe);
 }

@@ -54,6 +54,8 @@
  * @memo_gen: the ruleset @memo was made under
  * @memo: the outcome of the ruleset's clauses on the executable alone
  *	(rules.c, c2w_rs_proc_eval()): a new ruleset makes a new entry
+ * @seen: where its new-terms key sits in the seen set (detect.c): a new
+ *	hint makes a new entry; an entry never changes once in the table
  * @path: the path, NUL-terminated
  */
 struct cached {
@@ -68,6 +70,7 @@ struct cached {
 	u32 name_len;
 	u64 memo_gen;
 	u64 memo;
+	struct c2w_seen_hint seen;
 	char path[];
 };
 
@@ -172,6 +175,7 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		exe->flags |= e->flags;
 		exe->memo_gen = e->memo_gen;
 		exe->memo = e->memo;
+		exe->seen = e->seen;
 		hit = true;
 	}
 	rcu_read_unlock();
@@ -191,9 +195,9 @@ static void sweep_arm(void)
  * c2w_execache_put() - remember what @exe resolved to for @mm
  * @mm: the current task's mm
  * @exe: the resolved executable, @exe->key what it was made of (taken
- *	before resolving it); a whole, placed path: exe.c decides
- * @memo_gen: the ruleset @memo was made under
- * @memo: the outcome of its clauses on this executable alone
+ *	before resolving it); a whole, placed path: exe.c decides. Kept with
+ *	it: @exe->memo (its clauses' outcome under ruleset @exe->memo_gen)
+ *	and @exe->seen (where its key sits in the seen set)
  *
  * Replaces a stale entry of @mm, or one with another ruleset's memo; does
  * nothing when the stamp moved while the path was resolved, when the table
@@ -202,8 +206,7 @@ static void sweep_arm(void)
  *
  * Context: kprobe context, @mm is current's.
  */
-void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe,
-		      u64 memo_gen, u64 memo)
+void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe)
 {
 	const struct c2w_exe_key *k = &exe->key;
 	struct c2w_exe_stamp now;
@@ -226,8 +229,9 @@ void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe,
 	e->len = exe->len;
 	e->name_off = exe->name - exe->path;
 	e->name_len = exe->name_len;
-	e->memo_gen = memo_gen;
-	e->memo = memo;
+	e->memo_gen = exe->memo_gen;
+	e->memo = exe->memo;
+	e->seen = exe->seen;
 	memcpy(e->path, exe->path, exe->len);
 	e->path[exe->len] = '\0';
 

@@ -60,6 +60,7 @@ struct c2w_ruleset {
 	u32 n_memo;		/* clauses with a memo bit */
 	u32 n_cmemo;		/* clauses with a constant-memo bit */
 	bool dst_all;		/* every enabled rule has a dst_decides clause */
+	bool needs_const;	/* see c2w_rs_needs_const() */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
 };
@@ -664,6 +665,9 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			if (!(cl[j].fields & ~C2W_CONST_FIELDS) &&
 			    rs->n_cmemo < NO_MEMO)
 				cl[j].cmemo = rs->n_cmemo++;
+			if ((cl[j].fields & C2W_CONST_FIELDS) &&
+			    cl[j].cmemo == NO_MEMO)
+				rs->needs_const = true;
 			set_dst_decides(&cl[j]);
 			dst_rule |= cl[j].dst_decides;
 		}
@@ -966,6 +970,22 @@ static u64 memo_bits(const struct c2w_ruleset *rs, struct c2w_event *ev,
 		}
 	}
 	return memo;
+}
+
+/**
+ * c2w_rs_needs_const() - whether evaluating @rs reads the constant fields
+ * @rs: ruleset
+ *
+ * False when every clause testing one of %C2W_CONST_FIELDS tests nothing
+ * else and has its constant-memo bit: with @ev->cmemo_set, c2w_rs_eval()
+ * then never reads their values, and an event may go without them (no
+ * new-terms key is made of them: c2w_nt_key()).
+ *
+ * Return: true when some clause still reads them.
+ */
+bool c2w_rs_needs_const(const struct c2w_ruleset *rs)
+{
+	return rs->needs_const;
 }
 
 /**

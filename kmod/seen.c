@@ -51,6 +51,12 @@ struct seen_lookup {
 
 static struct rhashtable seen_tbl;
 static atomic_t seen_count;
+/*
+ * Entries removed so far. A hint (struct c2w_seen_hint) names an entry
+ * without the table: it holds while this count is what it was before the
+ * lookup that found the entry.
+ */
+static atomic64_t seen_removed;
 static atomic64_t seen_bytes;
 static u32 seen_capacity_max;
 static unsigned long seen_max_bytes = 64UL << 20;
@@ -186,6 +192,14 @@ static void entry_remove(struct seen_entry *e)
 {
 	if (rhashtable_remove_fast(&seen_tbl, &e->node, seen_params))
 		return;	/* someone else removed it */
+	/*
+	 * Out of the table, then counted, then freed: a lookup that reads
+	 * the count after this cannot find @e; a hint taken before it stops
+	 * holding, and a reader who saw the old count is within a grace
+	 * period that kfree_rcu() waits for.
+	 */
+	smp_mb__before_atomic();
+	atomic64_inc(&seen_removed);
 	c2w_uid_seen_put(e->uid);
 	atomic_dec(&seen_count);
 	atomic64_sub(entry_size(e->id_len, e->key_len), &seen_bytes);
@@ -247,6 +261,8 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window,
  * @window: the rule's window in seconds
  * @events: seconds between reports of a known key's matches, 0 for none
  * @uid: whose share a new entry counts against
+ * @hint: NULL, or where the key sits when the set holds it afterwards
+ *	(@hint->entry is NULL otherwise), for c2w_seen_check_hint()
  *
  * Context: any, including kprobe context; never sleeps.
  * Return: %C2W_SEEN_NEW (alert), %C2W_SEEN_KNOWN (suppress),
@@ -256,21 +272,29 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window,
  */
 enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     const char *key, u32 key_len, u32 window,
-				     u32 events, u32 uid)
+				     u32 events, u32 uid,
+				     struct c2w_seen_hint *hint)
 {
 	struct seen_lookup k = {
 		.id = rule->id, .id_len = rule->id_len,
 		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
 	};
 	u64 now = ktime_get_real_seconds();
+	struct c2w_seen_hint dummy;
 	enum c2w_seen_verdict v;
 	struct seen_entry *e, *old;
 
+	if (!hint)
+		hint = &dummy;
+	hint->entry = NULL;
+	hint->removed = atomic64_read(&seen_removed);
+	smp_rmb();	/* the count before the lookup: see entry_remove() */
 	rcu_read_lock();
 	e = rhashtable_lookup(&seen_tbl, &k, seen_params);
 	if (e) {
 		v = touch(e, now, window, events);
 		rcu_read_unlock();
+		hint->entry = e;
 		return v;
 	}
 	rcu_read_unlock();
@@ -297,10 +321,50 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 		v = touch(old, now, window, events);
 		rcu_read_unlock();
 		entry_free_now(e);
+		hint->entry = old;
 		return v;
 	}
 	rcu_read_unlock();
+	hint->entry = e;
 	return C2W_SEEN_NEW;
+}
+
+/**
+ * c2w_seen_hint_holds() - whether @hint still names its key's entry
+ * @hint: from c2w_seen_check()
+ *
+ * Context: under rcu_read_lock(), which must also cover any use of the
+ * entry after this returns true.
+ */
+bool c2w_seen_hint_holds(const struct c2w_seen_hint *hint)
+{
+	return hint->entry &&
+	       hint->removed == (u64)atomic64_read(&seen_removed);
+}
+
+/**
+ * c2w_seen_check_hint() - c2w_seen_check() of a key whose entry is known
+ * @hint: from c2w_seen_check() of the same rule and key
+ * @window: as c2w_seen_check()
+ * @events: as c2w_seen_check()
+ * @v: out: the verdict, when the hint held
+ *
+ * The same refresh and verdict as the lookup would give, without hashing
+ * the key: for an executable's repeated matches (detect.c keeps the hint
+ * in the executable cache). No entry has been removed since the hint was
+ * taken, so its entry is the key's.
+ *
+ * Context: under rcu_read_lock(), any context; never sleeps.
+ * Return: false when the hint no longer holds (look the key up).
+ */
+bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
+			 u32 events, enum c2w_seen_verdict *v)
+{
+	if (!c2w_seen_hint_holds(hint))
+		return false;
+	*v = touch(hint->entry, ktime_get_real_seconds(), window, events);
+	c2w_count(C2W_ST_SEEN_HINTED, 1);
+	return true;
 }
 
 /* Walk every entry; @fn returns false to stop. Process context. */

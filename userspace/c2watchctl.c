@@ -331,6 +331,8 @@ static int status_main(int argc, char **argv)
 	printf("seen set:         %llu of %llu entries, %llu bytes; full %llu times, %llu expired\n",
 	       U(st.seen_entries), U(st.seen_capacity), U(st.seen_bytes),
 	       U(st.seen_full), U(st.seen_expired));
+	printf("                  %llu matches found through the exe cache, not looked up\n",
+	       U(st.seen_hinted));
 	printf("replaced exes:    %llu (prctl PR_SET_MM), %u followed now, %llu not followed (table full)\n",
 	       U(st.exe_replaced), st.exe_replaced_live,
 	       U(st.exe_replaced_untracked));

@@ -340,6 +340,16 @@ TEST_F(eng, constant_fields_per_family_and_transport)
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 	ASSERT_EQ(0, beacon_at("/tmp/cg-tcp4", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* A clause of a constant and another field reads the values. */
+	ASSERT_EQ(0, load_kql(self->fd, "mixed",
+			      "(network.transport:udp or destination.port:9) "
+			      "and process.executable:/tmp/ch*",
+			      C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, beacon_at("/tmp/ch-tcp4", "tcp", "1.1.1.1", "80"));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, beacon_at("/tmp/ch-udp4", "udp", "1.1.1.1", "53"));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 }
 
 TEST_F(eng, ipv6_public_alerts)

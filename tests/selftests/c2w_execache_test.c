@@ -40,24 +40,30 @@ FIXTURE_TEARDOWN(ec)
 		close(self->fd);
 }
 
-static uint64_t cache_hits(int fd)
+/* The counters; all ones when they cannot be read. */
+static struct c2w_stats stats(int fd)
 {
 	struct c2w_stats st;
 
 	memset(&st, 0, sizeof(st));
 	if (ioctl(fd, C2W_IOC_GET_STATS, &st))
-		return 0;
-	return st.exe_cache_hits;
+		memset(&st, 0xff, sizeof(st));
+	return st;
+}
+
+static uint64_t cache_hits(int fd)
+{
+	return stats(fd).exe_cache_hits;
 }
 
 static uint32_t cache_live(int fd)
 {
-	struct c2w_stats st;
+	return stats(fd).exe_cache_live;
+}
 
-	memset(&st, 0, sizeof(st));
-	if (ioctl(fd, C2W_IOC_GET_STATS, &st))
-		return (uint32_t)-1;
-	return st.exe_cache_live;
+static uint64_t seen_hinted(int fd)
+{
+	return stats(fd).seen_hinted;
 }
 
 /* Two attempts of @s: the second one must come from the cache. */
@@ -192,6 +198,76 @@ TEST_F(ec, repeated_attempts_use_the_cache)
 	for (int i = 0; i < 50 && cache_live(self->fd) > live0; i++)
 		sleep_ms(100);
 	EXPECT_GE(live0, cache_live(self->fd));
+}
+
+/*
+ * A known executable's repeated matches are decided through the cache's
+ * hint to its seen-set entry, without looking the key up. Whatever makes
+ * the key new again still does: forgetting it, clearing the set, its
+ * window running out; and after a reload the hint is not another rule's.
+ */
+TEST_F(ec, known_key_found_through_the_cache)
+{
+	const char *exe = "/tmp/c2w-sh/beacon";
+	struct c2w_seen_forget f;
+	struct stepper s;
+	uint64_t h;
+
+	ASSERT_EQ(0, install(BEACON, exe));
+	ASSERT_EQ(0, load_kql(self->fd, "sh-a",
+			      "process.executable:/tmp/c2w-sh/*",
+			      C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, stepper_start(&s, exe, "tcp", "1.1.1.1", "443", NULL,
+				   NULL));
+	/* New: the insert leaves the hint; the next ones are known by it. */
+	h = seen_hinted(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(h, seen_hinted(self->fd));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(3, seen_hinted(self->fd) - h);
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Forgotten: new again, not decided by the hint. */
+	memset(&f, 0, sizeof(f));
+	f.key = (uintptr_t)exe;
+	f.key_len = strlen(exe);
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
+	EXPECT_EQ(1, f.removed);
+	h = seen_hinted(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(h, seen_hinted(self->fd));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(h + 2, seen_hinted(self->fd));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Cleared: the same. */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Another rule at the same index: its own key, its own alert. */
+	ASSERT_EQ(0, load_kql(self->fd, "sh-b",
+			      "process.executable:/tmp/c2w-sh/*",
+			      C2W_NT_EXECUTABLE, 2));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("sh-b", (char *)nth_alert(&self->rl, 0)->rule_id);
+
+	/* Its window (2 s) run out, the hint still in hand: new again. */
+	h = seen_hinted(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(h + 1, seen_hinted(self->fd));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	sleep(4);
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(0, stepper_stop(&s));
 }
 
 /*

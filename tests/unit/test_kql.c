@@ -606,6 +606,8 @@ UNIT_TEST(shipped_rules_excluded_by_destination_alone)
 		free(blob);
 		if (!rs)
 			return;
+		/* And their clauses on constants go by the memo alone. */
+		CHECK_EQ_INT(c2w_rs_needs_const(rs), 0);
 		for (size_t i = 0; i < N(out) + N(in); i++) {
 			const char *t = i < N(out) ? out[i] : in[i - N(out)];
 			int fam = strchr(t, ':') ? 6 : 4;

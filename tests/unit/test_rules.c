@@ -733,8 +733,26 @@ UNIT_TEST(constant_memo_decides_constant_clauses)
 	ev.cmemo = linux_memo;
 	ev.cmemo_set = true;
 	CHECK_EQ_INT(c2w_rs_eval(rs, &ev) == 1, 1);
+	/* Every clause on constants has its bit: their values go unread. */
+	CHECK_EQ_INT(c2w_rs_needs_const(rs), 0);
+	ev.nv[C2W_FIELD_HOST_OS_TYPE] = 0;
+	ev.nv[C2W_FIELD_NETWORK_TRANSPORT] = 0;
+	ev.present = 0;
+	CHECK_EQ_INT(c2w_rs_eval(rs, &ev) == 1, 1);
 	c2w_rs_free(rs);
 	free(blob);
+
+	/* A constant and a port in one clause: the values are read. */
+	b = rsb_new();
+	rsb_rule(b, &d);
+	rsb_clause(b, 0);
+	rsb_glob(b, C2W_FIELD_NETWORK_TRANSPORT, "udp", 3);
+	rsb_range(b, C2W_FIELD_DESTINATION_PORT, 9, 9);
+	rs = build(b, NULL);
+	if (!rs)
+		return;
+	CHECK_EQ_INT(c2w_rs_needs_const(rs), 1);
+	c2w_rs_free(rs);
 }
 /* ---- truncated paths and lazy resolution --------------------------------------- */
 

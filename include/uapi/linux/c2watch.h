@@ -626,6 +626,9 @@ enum c2w_send_hook {
  * @excluded_dst: of @excluded, attempts the destination alone ruled out,
  *	decided by the probe at once (every enabled rule excludes that
  *	address; nothing else of the attempt is read)
+ * @seen_hinted: of the matches looked up in the seen set, those decided
+ *	by where the executable cache said the key sits, without hashing
+ *	and looking up the key (a known executable's repeated matches)
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -669,6 +672,7 @@ struct c2w_stats {
 	__u32 exe_cache_live;
 	__u32 reserved3;
 	__u64 excluded_dst;
+	__u64 seen_hinted;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
