@@ -258,7 +258,7 @@ struct c2w_exe_key {
  *	(c2w_exe_own_view())
  * @cacheable: the path may be kept for the process image
  *	(c2w_exe_remember()); @key says what it was made of
- * @hit: taken from the cache, with @memo_gen and @memo
+ * @hit: taken from the cache, with @memo_gen, @memo and @seen
  * @key: what the path was made of
  * @memo_gen: the ruleset generation @memo was made under
  * @memo: c2w_rs_proc_eval() of this executable under that ruleset

@@ -270,7 +270,10 @@ static void fill_task(struct conn *c)
 	ev->resolve = resolve_exe;
 }
 
-/* Addresses, ports and the constants (IPv4-mapped is folded by the core). */
+/*
+ * Addresses and ports (IPv4-mapped is folded by the core); the constants
+ * are c2w_detect()'s, when a clause reads them.
+ */
 static void fill_net(struct conn *c)
 {
 	const struct c2w_attempt *a = c->a;
@@ -400,7 +403,8 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
  * keeps where its key sits, for one rule whose key is made of the
  * executable alone: its next matches refresh that entry without hashing
  * and looking up the key, until an entry is removed (forget, clear,
- * expiry) or the rules change.
+ * expiry), the rules change or the executable is resolved again (a
+ * rename, a mount change: a cache miss starts without a hint).
  */
 static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 					const struct c2w_rule_info *rule,
@@ -419,7 +423,10 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 	key = nt_key(c, rule, &klen);
 	v = c2w_seen_check(rule, key, klen, window, events, c->uid,
 			   exe_key ? &found : NULL);
-	/* One hint per executable: the first rule's keeps it. */
+	/*
+	 * One hint per executable: a rule's, kept until it stops holding;
+	 * then the next rule looked up (in index order) takes it.
+	 */
 	if (exe_key && found.entry &&
 	    (h->rule == i || h->rules_gen != c->ar->gen ||
 	     !c2w_seen_hint_holds(h))) {

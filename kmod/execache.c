@@ -199,10 +199,11 @@ static void sweep_arm(void)
  *	it: @exe->memo (its clauses' outcome under ruleset @exe->memo_gen)
  *	and @exe->seen (where its key sits in the seen set)
  *
- * Replaces a stale entry of @mm, or one with another ruleset's memo; does
- * nothing when the stamp moved while the path was resolved, when the table
- * is full or memory is short (never from the atomic reserves): the next
- * attempt resolves in full again.
+ * Replaces a stale entry of @mm, or one with another ruleset's memo or
+ * another seen hint; does nothing when the stamp moved since the path was
+ * resolved (at the end of the evaluation: a rename anywhere meanwhile),
+ * when the table is full or memory is short (never from the atomic
+ * reserves): the next attempt resolves in full again.
  *
  * Context: kprobe context, @mm is current's.
  */

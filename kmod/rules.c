@@ -666,7 +666,8 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			    rs->n_cmemo < NO_MEMO)
 				cl[j].cmemo = rs->n_cmemo++;
 			if ((cl[j].fields & C2W_CONST_FIELDS) &&
-			    cl[j].cmemo == NO_MEMO)
+			    cl[j].cmemo == NO_MEMO &&
+			    !(cr->info.flags & C2W_RULE_DISABLED))
 				rs->needs_const = true;
 			set_dst_decides(&cl[j]);
 			dst_rule |= cl[j].dst_decides;

@@ -54,7 +54,8 @@ static atomic_t seen_count;
 /*
  * Entries removed so far. A hint (struct c2w_seen_hint) names an entry
  * without the table: it holds while this count is what it was before the
- * lookup that found the entry.
+ * lookup that found the entry. Every removal from seen_tbl must go
+ * through entry_remove(), which counts it.
  */
 static atomic64_t seen_removed;
 static atomic64_t seen_bytes;
@@ -195,8 +196,9 @@ static void entry_remove(struct seen_entry *e)
 	/*
 	 * Out of the table, then counted, then freed: a lookup that reads
 	 * the count after this cannot find @e; a hint taken before it stops
-	 * holding, and a reader who saw the old count is within a grace
-	 * period that kfree_rcu() waits for.
+	 * holding; and a reader who saw the old count and uses @e in the
+	 * same RCU read-side section (c2w_seen_check_hint()) is within the
+	 * grace period that kfree_rcu() waits for.
 	 */
 	smp_mb__before_atomic();
 	atomic64_inc(&seen_removed);
