@@ -92,6 +92,7 @@ enum c2w_stat {
 	C2W_ST_EXE_CACHE_MISS,
 	C2W_ST_EXCLUDED_DST,		/* excluded by c2w_detect_dst() */
 	C2W_ST_SEEN_HINTED,		/* c2w_seen_check_hint() decided */
+	C2W_ST_EXCLUDED_EXE,		/* excluded by c2w_detect_exe() */
 	C2W_ST_MAX
 };
 
@@ -198,6 +199,7 @@ int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
 bool c2w_detect_dst(int family, const void *daddr);
+bool c2w_detect_exe(void);
 int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */
@@ -317,6 +319,7 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
 void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b);
 void c2w_exe_remember(const struct c2w_exe *exe);
+bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo);
 
 /* ---- the executable cache (execache.c) ---- */
 
@@ -326,6 +329,8 @@ bool c2w_execache_stamp(struct c2w_exe_stamp *s);
 bool c2w_execache_room(void);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
+bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
+		       u64 *memo_gen, u64 *memo);
 void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe);
 u32 c2w_execache_live(void);
 

@@ -101,6 +101,17 @@ struct scratch {
 
 static struct scratch **scratch;
 
+/*
+ * Per CPU, the last process image its cached memo did not exclude
+ * (c2w_detect_exe()): compared, never dereferenced.
+ */
+struct exe_kept {
+	const struct mm_struct *mm;
+	u64 gen;
+};
+
+static DEFINE_PER_CPU(struct exe_kept, exe_kept);
+
 /* The mount namespace: needed to resolve the path, and for alerts. */
 static void fill_ns(struct conn *c)
 {
@@ -596,6 +607,66 @@ bool c2w_detect_dst(int family, const void *daddr)
 	/* One count of the sampling timer per attempt, as c2w_detect(). */
 	c2w_probe_timed();
 	c2w_count(C2W_ST_EXCLUDED_DST, 1);
+	count_evaluated(C2W_ST_EXCLUDED, timed, t0);
+	return true;
+}
+
+/**
+ * c2w_detect_exe() - exclude an attempt by its executable alone
+ *
+ * Called by a probe once the destination has not excluded the attempt:
+ * when the executable cache holds the current process image's executable
+ * with the memo of the rules now loaded, and by that memo every enabled
+ * rule has a clause this executable fails whatever else the attempt holds
+ * (c2w_rs_memo_excludes(); the seed rule's suspicious places, for a
+ * trusted program), the attempt is counted evaluated and excluded here and
+ * nothing else of it is read (for a connect, no return handler runs: as
+ * with the destination, it is judged under the rules and the paths of its
+ * entry). The first attempt of a process image, and the first after
+ * anything its path is made of changed (a rename or mount change anywhere
+ * on the host), is evaluated in full, which fills the cache; paths never
+ * cached are always evaluated in full.
+ *
+ * A process image the memo does not exclude (a suspicious program's
+ * repeated attempts) is remembered per CPU, so that its next attempts on
+ * that CPU go to the full evaluation without looking the cache up twice.
+ * That can only send an attempt to the full evaluation, never exclude one.
+ *
+ * Context: kprobe context (preemption disabled).
+ * Return: true when the attempt was excluded and counted.
+ */
+bool c2w_detect_exe(void)
+{
+	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+	struct nsproxy *ns = current->nsproxy;
+	const struct c2w_active_rules *ar;
+	bool timed = c2w_probe_timed_next();
+	u64 t0 = timed ? local_clock() : 0;
+	bool out = false;
+	u64 gen, memo;
+
+	rcu_read_lock();
+	ar = rcu_dereference(c2w_rules);
+	/* As fill_ns(): no namespace counts as the initial one. */
+	if (ar && c2w_rs_memo_decides(ar->rs) &&
+	    (kept->mm != current->mm || kept->gen != ar->gen) &&
+	    c2w_exe_peek(!ns || !ns->mnt_ns ||
+			 ns->mnt_ns == init_task.nsproxy->mnt_ns,
+			 &gen, &memo) &&
+	    gen == ar->gen) {
+		out = c2w_rs_memo_excludes(ar->rs, memo);
+		if (!out) {
+			kept->mm = current->mm;
+			kept->gen = gen;
+		}
+	}
+	rcu_read_unlock();
+	if (!out)
+		return false;
+	/* One count of the sampling timer per attempt, as c2w_detect(). */
+	c2w_probe_timed();
+	c2w_count(C2W_ST_EXCLUDED_EXE, 1);
+	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	count_evaluated(C2W_ST_EXCLUDED, timed, t0);
 	return true;
 }

@@ -451,6 +451,43 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 }
 
 /**
+ * c2w_exe_peek() - what the ruleset said of the current task's executable,
+ *	from the cache
+ * @init_mntns: the task is in the initial mount namespace
+ * @memo_gen: out: the ruleset generation @memo was made under
+ * @memo: out: c2w_rs_proc_eval() of the executable under it
+ *
+ * What c2w_exe_resolve() would take from the cache, but the path: for a
+ * probe that decides by the executable alone before building the event.
+ *
+ * Context: kprobe context, current is the connecting task.
+ * Return: true when the cache holds it and nothing it was made of changed.
+ */
+bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo)
+{
+	struct fs_struct *fs = init_mntns ? current->fs : NULL;
+	struct c2w_exe_key k = { .init_mntns = init_mntns };
+	struct mm_struct *mm = current->mm;
+	struct file *file;
+	bool hit = false;
+
+	if (!mm || (init_mntns && !fs) || !c2w_execache_stamp(&k.stamp))
+		return false;
+	file = c2w_get_exe_file(mm);
+	if (!file)
+		return false;
+	/* As c2w_exe_resolve(): an exec-opened file, the root read whole. */
+	if (file->f_flags & __FMODE_EXEC) {
+		k.file = file;
+		if (fs)
+			c2w_fs_root(fs, &k.root);
+		hit = c2w_execache_memo(mm, &k, memo_gen, memo);
+	}
+	fput(file);
+	return hit;
+}
+
+/**
  * c2w_exe_own_view() - for an executable taken from the cache, the path its
  *	task's own mount namespace gives it, when that differs
  * @exe: from c2w_exe_resolve() for the current task

@@ -183,6 +183,41 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 	return hit;
 }
 
+/**
+ * c2w_execache_memo() - what the ruleset said of @mm's cached executable
+ * @mm: the current task's mm
+ * @k: what its path would be made of now
+ * @memo_gen: out: the ruleset generation @memo was made under
+ * @memo: out: the outcome of its clauses on the executable alone
+ *
+ * c2w_execache_get() but the path, and not counted: the caller counts
+ * what it decides with it.
+ *
+ * Context: kprobe context, @mm is current's.
+ * Return: true on a hit.
+ */
+bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
+		       u64 *memo_gen, u64 *memo)
+{
+	const struct cached *e;
+	bool hit = false;
+
+	if (!READ_ONCE(exe_cache))
+		return false;
+	rcu_read_lock();
+	/* Pairs with init's release, as in c2w_execache_get(). */
+	if (smp_load_acquire(&cache_live)) {
+		e = rhashtable_lookup(&cache_tbl, &mm, cache_params);
+		if (e && key_equal(&e->k, k)) {
+			*memo_gen = e->memo_gen;
+			*memo = e->memo;
+			hit = true;
+		}
+	}
+	rcu_read_unlock();
+	return hit;
+}
+
 /* Under rcu_read_lock() with cache_live seen: exit waits for it. */
 static void sweep_arm(void)
 {

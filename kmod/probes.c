@@ -96,8 +96,8 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		memcpy(d->daddr, &sin6.sin6_addr, 16);
 		d->dport = ntohs(sin6.sin6_port);
 	}
-	/* Ruled out by the destination: counted, no return handler. */
-	if (c2w_detect_dst(family, d->daddr))
+	/* Ruled out by the destination or the executable: no return handler. */
+	if (c2w_detect_dst(family, d->daddr) || c2w_detect_exe())
 		return 1;
 	return 0;
 

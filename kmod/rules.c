@@ -31,6 +31,7 @@ struct cclause {
 	u32 cmemo;		/* bit in c2w_event.cmemo, or NO_MEMO */
 	u32 strs;		/* C2W_FBIT of the fields with globs */
 	bool dst_decides;	/* see c2w_rs_dst_excludes() */
+	bool proc_decides;	/* see c2w_rs_memo_excludes() */
 #ifndef __KERNEL__
 	u32 blob_index;		/* c2watchctl eval --explain */
 #endif
@@ -60,6 +61,7 @@ struct c2w_ruleset {
 	u32 n_memo;		/* clauses with a memo bit */
 	u32 n_cmemo;		/* clauses with a constant-memo bit */
 	bool dst_all;		/* every enabled rule has a dst_decides clause */
+	bool proc_all;		/* every enabled rule has a proc_decides one */
 	bool needs_const;	/* see c2w_rs_needs_const() */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
@@ -588,7 +590,7 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 	struct c2w_rs_error dummy;
 	struct c2w_ruleset *rs;
 	struct c2w_rs_view l;
-	bool dst_all = true;
+	bool dst_all = true, proc_all = true;
 	struct arena a;
 	size_t mem;
 	u32 i, j, k;
@@ -630,7 +632,7 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct c2w_rs_rule *r = &l.rules[i];
 		struct crule *cr = &rs->rules[i];
-		bool dst_rule = false;
+		bool dst_rule = false, proc_rule = false;
 		struct cclause *cl;
 
 		set_info(&l, r, &cr->info);
@@ -671,11 +673,23 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 				rs->needs_const = true;
 			set_dst_decides(&cl[j]);
 			dst_rule |= cl[j].dst_decides;
+			/*
+			 * The memo bit can fail it alone: a negated clause
+			 * whose tests on the executable hold, or a clause of
+			 * tests on the executable alone, none of which holds.
+			 */
+			cl[j].proc_decides = cl[j].memo != NO_MEMO &&
+					     (cl[j].negate ||
+					      !(cl[j].fields & ~PROC_FIELDS));
+			proc_rule |= cl[j].proc_decides;
 		}
-		if (!(cr->info.flags & C2W_RULE_DISABLED))
+		if (!(cr->info.flags & C2W_RULE_DISABLED)) {
 			dst_all &= dst_rule;
+			proc_all &= proc_rule;
+		}
 	}
 	rs->dst_all = dst_all;
+	rs->proc_all = proc_all;
 	*out = rs;
 	return 0;
 }
@@ -901,6 +915,41 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 	return hits;
 }
 
+/*
+ * Whether every enabled rule has a clause that fails by the destination
+ * @addr alone (@by_memo false) or by the executable's memo @memo alone:
+ * one walk for both.
+ */
+static inline bool every_rule_fails(const struct c2w_ruleset *rs, int family,
+				    const u8 *addr, u64 memo, bool by_memo)
+{
+	u32 i, j;
+
+	for (i = 0; i < rs->n_rules; i++) {
+		const struct crule *r = &rs->rules[i];
+
+		if (r->info.flags & C2W_RULE_DISABLED)
+			continue;
+		for (j = 0; j < r->n_cl; j++) {
+			const struct cclause *c = &r->cl[j];
+			bool fails;
+
+			if (by_memo)
+				fails = c->proc_decides &&
+					((memo >> c->memo) & 1) == !!c->negate;
+			else
+				fails = c->dst_decides &&
+					match_addr(c, 1, family, addr) ==
+					!!c->negate;
+			if (fails)
+				break;
+		}
+		if (j == r->n_cl)
+			return false;
+	}
+	return true;
+}
+
 /**
  * c2w_rs_dst_excludes() - whether the destination alone rules out every rule
  * @rs: ruleset
@@ -921,30 +970,47 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 			 const u8 *addr)
 {
-	u32 i, j;
-
 	if (!rs->dst_all)
 		return false;
 	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
 		family = 4;
 		addr += 12;
 	}
-	for (i = 0; i < rs->n_rules; i++) {
-		const struct crule *r = &rs->rules[i];
+	return every_rule_fails(rs, family, addr, 0, false);
+}
 
-		if (r->info.flags & C2W_RULE_DISABLED)
-			continue;
-		for (j = 0; j < r->n_cl; j++) {
-			const struct cclause *c = &r->cl[j];
+/**
+ * c2w_rs_memo_excludes() - whether an executable alone rules out every rule
+ * @rs: ruleset
+ * @memo: c2w_rs_proc_eval() of the executable under @rs
+ *
+ * For the probes, from an executable's cached memo before anything else
+ * of an attempt is read: when every enabled rule has a clause that fails
+ * for this executable whatever else the event holds, c2w_rs_eval() of any
+ * event of this executable returns 0. Such a clause tests only
+ * process.executable and process.name, none of which holds (the seed
+ * rule's list of suspicious places, for a program elsewhere), or is
+ * negated and one of its tests on them holds (its list of trusted paths
+ * and names, for /tmp/go-build* or a curl).
+ *
+ * Context: any; no allocation, no sleeping.
+ * Return: true when no event of the executable can match a rule of @rs.
+ */
+bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo)
+{
+	return rs->proc_all && every_rule_fails(rs, 0, NULL, memo, true);
+}
 
-			if (c->dst_decides &&
-			    match_addr(c, 1, family, addr) == !!c->negate)
-				break;
-		}
-		if (j == r->n_cl)
-			return false;
-	}
-	return true;
+/**
+ * c2w_rs_memo_decides() - whether c2w_rs_memo_excludes() can ever be true
+ * @rs: ruleset
+ *
+ * Return: true when every enabled rule has a clause that the executable
+ * alone may fail.
+ */
+bool c2w_rs_memo_decides(const struct c2w_ruleset *rs)
+{
+	return rs->proc_all;
 }
 
 /* The memo bits of every enabled rule's clauses, of one memo or the other. */

@@ -192,6 +192,8 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 			 const u8 *addr);
 u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 bool c2w_rs_needs_const(const struct c2w_ruleset *rs);
+bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo);
+bool c2w_rs_memo_decides(const struct c2w_ruleset *rs);
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,

@@ -163,7 +163,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	if (c2w_detect(&a))
+	if (c2w_detect_exe() || c2w_detect(&a))
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 

@@ -48,6 +48,7 @@ void c2w_stats_sum(struct c2w_stats *st)
 	st->exe_cache_misses = sum.c[C2W_ST_EXE_CACHE_MISS];
 	st->excluded_dst = sum.c[C2W_ST_EXCLUDED_DST];
 	st->seen_hinted = sum.c[C2W_ST_SEEN_HINTED];
+	st->excluded_exe = sum.c[C2W_ST_EXCLUDED_EXE];
 	st->ignored = sum.c[C2W_ST_IGNORED];
 	st->evaluated = sum.c[C2W_ST_EVALUATED];
 	st->excluded = sum.c[C2W_ST_EXCLUDED];

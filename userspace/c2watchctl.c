@@ -308,8 +308,8 @@ static int status_main(int argc, char **argv)
 	printf("  already judged: %llu (datagrams to a destination this socket was evaluated for)\n",
 	       U(st.send_memo));
 	printf("  evaluated:      %llu\n", U(st.evaluated));
-	printf("    excluded:     %llu (%llu by the destination alone, at the probe)\n",
-	       U(st.excluded), U(st.excluded_dst));
+	printf("    excluded:     %llu (at the probe: %llu by the destination alone, %llu by the executable alone)\n",
+	       U(st.excluded), U(st.excluded_dst), U(st.excluded_exe));
 	printf("    suppressed:   %llu (matched, already seen; %llu reported as events)\n",
 	       U(st.suppressed), U(st.events));
 	printf("    alerted:      %llu\n", U(st.alerted));

@@ -211,7 +211,7 @@ TEST_F(ec, known_key_found_through_the_cache)
 	const char *exe = "/tmp/c2w-sh/beacon";
 	struct c2w_seen_forget f;
 	struct stepper s;
-	uint64_t h;
+	uint64_t h, x;
 
 	ASSERT_EQ(0, install(BEACON, exe));
 	ASSERT_EQ(0, load_kql(self->fd, "sh-a",
@@ -219,13 +219,18 @@ TEST_F(ec, known_key_found_through_the_cache)
 			      C2W_NT_EXECUTABLE, 0));
 	ASSERT_EQ(0, stepper_start(&s, exe, "tcp", "1.1.1.1", "443", NULL,
 				   NULL));
-	/* New: the insert leaves the hint; the next ones are known by it. */
+	/*
+	 * New: the insert leaves the hint; the next ones are known by it,
+	 * each evaluated in full (its executable excludes nothing).
+	 */
 	h = seen_hinted(self->fd);
 	ASSERT_EQ(0, step(&s, 'a'));
 	EXPECT_EQ(h, seen_hinted(self->fd));
+	x = stats(self->fd).excluded_exe;
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(0, step(&s, 'a'));
 	EXPECT_EQ(3, seen_hinted(self->fd) - h);
+	EXPECT_EQ(x, stats(self->fd).excluded_exe);
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 
 	/* Forgotten: new again, not decided by the hint. */
@@ -267,6 +272,71 @@ TEST_F(ec, known_key_found_through_the_cache)
 	sleep(4);
 	ASSERT_EQ(0, step(&s, 'a'));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(0, stepper_stop(&s));
+}
+
+/*
+ * A trusted program's attempts are excluded at the probe by its cached
+ * executable once its first one has been evaluated in full, connects and
+ * datagrams alike; moved into a suspicious place it is judged again; and a
+ * rule that no executable alone can fail leaves every attempt to the full
+ * evaluation.
+ */
+TEST_F(ec, trusted_program_excluded_by_its_executable)
+{
+	struct c2w_stats a, b;
+	struct stepper s, d;
+
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-tx/tool"));
+	ASSERT_EQ(0, stepper_start(&s, "/opt/c2w-tx/tool", "tcp", "1.1.1.1",
+				   "443", NULL, NULL));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, b.excluded - a.excluded);
+	EXPECT_EQ(0, b.excluded_exe - a.excluded_exe);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(3, a.evaluated - b.evaluated);
+	EXPECT_EQ(3, a.excluded_exe - b.excluded_exe);
+	EXPECT_EQ(3, a.excluded - b.excluded);
+
+	/* Datagrams, each to a port the send memo has not seen. */
+	ASSERT_EQ(0, stepper_start(&d, "/opt/c2w-tx/tool", "sendto-ports",
+				   "1.1.1.1", "5300", NULL, NULL));
+	ASSERT_EQ(0, step(&d, 'a'));
+	a = stats(self->fd);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&d, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, b.send_memo - a.send_memo);
+	EXPECT_EQ(3, b.evaluated - a.evaluated);
+	EXPECT_EQ(3, b.excluded_exe - a.excluded_exe);
+	EXPECT_EQ(0, stepper_stop(&d));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Moved to /var/tmp: the cache is stale, the attempt judged in full. */
+	ASSERT_EQ(0, var_tmp());
+	ASSERT_EQ(0, rename("/opt/c2w-tx", "/var/tmp/c2w-tx"));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, b.excluded_exe - a.excluded_exe);
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("/var/tmp/c2w-tx/tool",
+		     c2w_alert_exe_at(nth_alert(&self->rl, 0)));
+	EXPECT_EQ(0, rename("/var/tmp/c2w-tx", "/opt/c2w-tx"));
+
+	/* A rule on the destination alone: every attempt evaluated in full. */
+	ASSERT_EQ(0, load_kql(self->fd, "dst", "destination.ip:1.1.1.1", 0,
+			      0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, b.excluded_exe - a.excluded_exe);
+	EXPECT_EQ(2, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(0, stepper_stop(&s));
 }
 

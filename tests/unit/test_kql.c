@@ -576,6 +576,64 @@ UNIT_TEST(eval_seed_events)
 	free(blob);
 }
 
+/* A rule file compiled, or NULL (the failure reported). */
+static struct c2w_ruleset *compile_file(const char *path)
+{
+	struct c2w_ruleset *rs = NULL;
+	uint32_t size;
+	void *blob = load_file(path, &size);
+
+	if (!blob)
+		return NULL;
+	CHECK_EQ_INT(c2w_rs_compile(blob, size, &rs, NULL), 0);
+	free(blob);
+	return rs;
+}
+
+/*
+ * The shipped rules by the executable alone (the probe's decision from the
+ * executable cache): a trusted place, or a trusted name or path under a
+ * suspicious place, is out whatever the destination; a suspicious one not.
+ */
+UNIT_TEST(shipped_rules_excluded_by_executable_alone)
+{
+	static const char *const out[] = {
+		"/usr/bin/ssh", "/usr/local/bin/tool", "/opt/app/bin/agent",
+		"/tmp/curl", "/tmp/go-build123/b001/x.test",
+		"/home/u/.local/share/containers/x",
+	};
+	static const char *const in[] = {
+		"/tmp/x", "/dev/shm/.k", "/var/tmp/a", "/home/u/.cache/x",
+		"/etc/cron.daily/job",
+	};
+	const char *files[] = { SEED_FILE, LOCAL_FILE };
+
+	for (size_t f = 0; f < N(files); f++) {
+		struct c2w_ruleset *rs = compile_file(files[f]);
+
+		if (!rs)
+			return;
+		CHECK_EQ_INT(c2w_rs_memo_decides(rs), 1);
+		for (size_t i = 0; i < N(out) + N(in); i++) {
+			const char *p = i < N(out) ? out[i] : in[i - N(out)];
+			const char *name = strrchr(p, '/') + 1;
+			struct c2w_event ev;
+
+			memset(&ev, 0, sizeof(ev));
+			c2w_event_add_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE,
+					  p, strlen(p));
+			c2w_event_add_str(&ev, C2W_FIELD_PROCESS_NAME, name,
+					  strlen(name));
+			if (c2w_rs_memo_excludes(rs, c2w_rs_proc_eval(rs, &ev)) !=
+			    (i < N(out)))
+				unit_fail(__FILE__, __LINE__, "%s: %s %s",
+					  files[f], p, i < N(out) ?
+					  "not excluded" : "excluded");
+		}
+		c2w_rs_free(rs);
+	}
+}
+
 /*
  * The probes' destination prefilter on the shipped rule and Elastic's: a
  * private, loopback or reserved destination rules both out before anything
@@ -595,15 +653,9 @@ UNIT_TEST(shipped_rules_excluded_by_destination_alone)
 	const char *files[] = { SEED_FILE, LOCAL_FILE };
 
 	for (size_t f = 0; f < N(files); f++) {
-		struct c2w_ruleset *rs;
-		uint32_t size;
-		void *blob = load_file(files[f], &size);
+		struct c2w_ruleset *rs = compile_file(files[f]);
 		uint8_t a[16];
 
-		if (!blob)
-			return;
-		CHECK_EQ_INT(c2w_rs_compile(blob, size, &rs, NULL), 0);
-		free(blob);
 		if (!rs)
 			return;
 		/* And their clauses on constants go by the memo alone. */

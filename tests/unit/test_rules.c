@@ -559,7 +559,7 @@ static void copy_fields(struct c2w_event *dst, const struct c2w_event *src,
 
 UNIT_TEST(rules_vs_reference)
 {
-	int prefiltered = 0, cmemo_used = 0;
+	int prefiltered = 0, cmemo_used = 0, memo_excluded = 0;
 
 	for (int round = 0; round < 400; round++) {
 		struct rsb *b = rsb_new();
@@ -659,6 +659,15 @@ UNIT_TEST(rules_vs_reference)
 				ev2.memo = memo;
 				ev2.memo_set = true;
 				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
+				/*
+				 * And when the memo alone rules this executable
+				 * out, none of its events matches.
+				 */
+				if (c2w_rs_memo_excludes(rs, memo)) {
+					memo_excluded++;
+					CHECK_EQ_INT(got == 0, 1);
+					CHECK_EQ_INT(plain == 0, 1);
+				}
 			}
 			/*
 			 * The constant memo likewise serves any event with the
@@ -694,6 +703,9 @@ UNIT_TEST(rules_vs_reference)
 	/* Random rules give both something to decide often enough. */
 	CHECK(prefiltered > 100);
 	CHECK(cmemo_used > 100);
+	CHECK(memo_excluded > 100);
+	printf("# decided early: %d by the destination, %d by the executable\n",
+	       prefiltered, memo_excluded);
 }
 
 /*

@@ -629,6 +629,11 @@ enum c2w_send_hook {
  * @seen_hinted: of the matches looked up in the seen set, those decided
  *	by where the executable cache said the key sits, without hashing
  *	and looking up the key (a known executable's repeated matches)
+ * @excluded_exe: of @excluded, attempts the executable alone ruled out,
+ *	decided by the probe at once from the executable cache (every
+ *	enabled rule has a clause that this executable fails whatever else
+ *	the attempt holds; nothing else of it is read). Also counted in
+ *	@exe_cache_hits
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -673,6 +678,7 @@ struct c2w_stats {
 	__u32 reserved3;
 	__u64 excluded_dst;
 	__u64 seen_hinted;
+	__u64 excluded_exe;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */

@@ -101,6 +101,18 @@ static int attempt(const char *mode, struct sockaddr_storage *ss,
 		if (sendto(fd, &byte, 1, 0, (struct sockaddr *)&sin,
 			   sizeof(sin)) != 1)
 			ret = -1;
+	} else if (!strcmp(mode, "sendto-ports")) {
+		/*
+		 * The next port each time, so that no send is one the send
+		 * memo knows (sin_port and sin6_port share an offset).
+		 */
+		static unsigned int next;
+		struct sockaddr_storage to = *ss;
+		struct sockaddr_in *p = (struct sockaddr_in *)&to;
+
+		p->sin_port = htons(ntohs(p->sin_port) + next++);
+		if (sendto(fd, &byte, 1, 0, (struct sockaddr *)&to, len) != 1)
+			ret = -1;
 	} else if (!strcmp(mode, "sendto-burst")) {
 		for (int i = 0; i < burst; i++)
 			if (sendto(fd, &byte, 1, 0, (struct sockaddr *)ss,
