@@ -57,16 +57,17 @@ END {
 	name["lanbase"] = "no module, to the LAN address (10.0.0.1)"
 	name["disabled"] = "c2watch loaded, evaluation disabled (10.0.0.1)"
 	name["norules"] = "c2watch without rules: evaluated, excluded at once (10.0.0.1)"
+	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin, 1.1.1.1), excluded early by its executable"
 	name["auditd"] = "auditd, -S connect rule"
 	for (p = 1; p <= 2; p++) {
 		proto = p == 1 ? "tcp" : "udp"
 		printf "\n%s connect storm (µs per socket+connect+close, median of %d rounds)\n\n", toupper(proto), n["baseline " proto]
 		print "| configuration | µs/connect | spread | connects/s | vs baseline | best vs best |"
 		print "|---|---|---|---|---|---|"
-		storm_table(proto, "baseline lanbase bare disabled norules early worst nocache auditd", 0)
+		storm_table(proto, "baseline lanbase bare disabled norules early trusted worst nocache auditd", 0)
 	}
 
-	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded by its path"
+	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded early by its executable"
 	name["suspicious"] = "c2watch, seed rule, suspicious program (/tmp, seen), full evaluation"
 	name["lansend"] = "c2watch, seed rule, suspicious program (/tmp), excluded early by the destination"
 	name["auditd"] = "auditd, -S sendto rule"
@@ -83,7 +84,7 @@ END {
 		storm_table("sendto-" pat, "baseline bare trusted suspicious lansend auditd", 1)
 	}
 
-	name["trusted"] = "c2watch, trusted program, sendto (one and many destinations)"
+	name["trusted"] = "c2watch, trusted program, connects and sendto (excluded early by its executable)"
 	name["suspicious"] = "c2watch, suspicious program, sendto (one and many destinations)"
 	name["lansend"] = "c2watch, suspicious program, sendto to the LAN (excluded early by the destination)"
 	print "\nIn-module probe cost (ns per evaluated attempt, median of rounds)\n"

@@ -93,13 +93,15 @@ storm() {
 	# early: a LAN address behind the same veth and gateway as 1.1.1.1
 	# (the same path through the stack as the baseline's), excluded by
 	# the destination clause before anything about the process is read;
-	# worst: a /tmp executable already seen, to a public address.
+	# worst: a /tmp executable already seen, to a public address;
+	# trusted: the same from /usr/local/bin, excluded by the executable.
+	prog=${2:-/tmp/storm}
 	dst=1.1.1.1
 	case $1 in
 	early|lanbase|disabled|norules) dst=10.0.0.1 ;;
 	esac
 	for proto in tcp udp; do
-		set -- $(/tmp/storm $proto $dst 9 $N)
+		set -- $($prog $proto $dst 9 $N)
 		echo "RESULT storm $cfg $proto $round $5 $4"
 	done
 }
@@ -110,7 +112,9 @@ counters() {
 	st=$(c2watchctl status 2>/dev/null) || return 0
 	echo "$st" | awk -v want="$*" '
 	/^  evaluated:/ { v["evaluated"] = $2 }
-	/^    excluded:/ { v["dst"] = substr($3, 2) + 0 }
+	# excluded: N (at the probe: D by the destination alone, E by the
+	# executable alone)
+	/^    excluded:/ { v["dst"] = $6 + 0; v["exe"] = $11 + 0 }
 	/^  already judged:/ { v["memo"] = $3 }
 	/^    alerted:/ { v["alerted"] = $2 }
 	/^    dropped:/ { v["dropped"] = $2; v["uid_over"] = $NF + 0 }
@@ -144,15 +148,15 @@ sends() {
 		many) dst="1.1.1.1,8.8.8.8,9.9.9.9 1024 $N 1366" ;;
 		lan) dst="10.0.0.1 1024 $N 1" ;;
 		esac
-		c0=$(counters evaluated memo dst)
+		c0=$(counters evaluated memo dst exe)
 		set -- $($prog sendto $dst)
 		echo "RESULT sendto $cfg $pat $round $5 $4"
 		# How many sends the module evaluated in full, how many its
-		# memo skipped (those the destination excluded at the probe are
-		# neither).
+		# memo skipped (those the destination or the executable
+		# excluded at the probe are neither).
 		[ "$c0" ] || continue
-		set -- $c0 $(counters evaluated memo dst)
-		echo "RESULT sendmemo $cfg $pat $round $N $(($4 - $1 - $6 + $3)) $(($5 - $2))"
+		set -- $c0 $(counters evaluated memo dst exe)
+		echo "RESULT sendmemo $cfg $pat $round $N $(($5 - $1 - $7 + $3 - $8 + $4)) $(($6 - $2))"
 	done
 }
 
@@ -178,7 +182,9 @@ while [ $round -le $ROUNDS ]; do
 		case $cfg in
 		baseline|bare) storm $cfg; sends /tmp/storm "one many lan" ;;
 		auditd) storm $cfg; sends /tmp/storm "one many" ;;
-		trusted) sends /usr/local/bin/storm "one many" ;;
+		trusted)
+			storm $cfg /usr/local/bin/storm
+			sends /usr/local/bin/storm "one many" ;;
 		suspicious) sends /tmp/storm "one many" ;;
 		lansend) sends /tmp/storm lan ;;
 		*) storm $cfg ;;
