@@ -326,6 +326,7 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo);
 int c2w_execache_init(void);
 void c2w_execache_exit(void);
 bool c2w_execache_stamp(struct c2w_exe_stamp *s);
+bool c2w_execache_on(void);
 bool c2w_execache_room(void);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);

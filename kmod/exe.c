@@ -471,7 +471,9 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo)
 	struct file *file;
 	bool hit = false;
 
-	if (!mm || (init_mntns && !fs) || !c2w_execache_stamp(&k.stamp))
+	/* No reference taken, no stamp read, for a cache that holds nothing. */
+	if (!mm || (init_mntns && !fs) || !c2w_execache_on() ||
+	    !c2w_execache_stamp(&k.stamp))
 		return false;
 	file = c2w_get_exe_file(mm);
 	if (!file)

@@ -127,6 +127,17 @@ static bool key_equal(const struct c2w_exe_key *a, const struct c2w_exe_key *b)
 }
 
 /**
+ * c2w_execache_on() - whether the cache may hold anything
+ *
+ * Context: any, including kprobe context.
+ * Return: false with exe_cache=0, and before init or after exit.
+ */
+bool c2w_execache_on(void)
+{
+	return READ_ONCE(exe_cache) && READ_ONCE(cache_live);
+}
+
+/**
  * c2w_execache_room() - whether an entry could be kept now
  *
  * So that nothing is computed for an entry that cannot be stored (no
