@@ -96,15 +96,19 @@ static int one(int fd, struct arena *a, bool lock_ok, unsigned long *cmdp)
 static int one(int fd, struct arena *a, bool lock_ok, unsigned long *cmdp)
 {
 	/*
-	 * As large as the largest size a fuzzed command number declares:
-	 * GET_STATS and GET_CONFIG take theirs from it and fill it all.
+	 * As large as the largest size any command number can declare:
+	 * GET_STATS and GET_CONFIG take theirs from it and fill it all,
+	 * zeroing past their structure. A random number of someone else's
+	 * magic (case 1) is now and then ours, with up to 16383 bytes: a
+	 * smaller buffer was overwritten, the stack with it. Random bytes
+	 * in the first 512, as many as the other cases declare.
 	 */
-	uint8_t arg[512];
+	uint8_t arg[1 << _IOC_SIZEBITS];
 	unsigned long cmd;
 	void *argp = arg;
 	long ret;
 
-	for (size_t i = 0; i < sizeof(arg); i++)
+	for (size_t i = 0; i < 512; i++)
 		arg[i] = (uint8_t)rnd();
 	switch (rnd() % 8) {
 	case 0:	/* any command number of our magic, any size and direction */
