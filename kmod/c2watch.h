@@ -93,6 +93,7 @@ enum c2w_stat {
 	C2W_ST_EXCLUDED_DST,		/* excluded by c2w_detect_dst() */
 	C2W_ST_SEEN_HINTED,		/* c2w_seen_check_hint() decided */
 	C2W_ST_EXCLUDED_EXE,		/* excluded by c2w_detect_exe() */
+	C2W_ST_REPEATED,		/* suppressed by c2w_detect_repeat() */
 	C2W_ST_MAX
 };
 
@@ -199,7 +200,10 @@ int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
 bool c2w_detect_dst(int family, const void *daddr);
-bool c2w_detect_exe(void);
+bool c2w_detect_exe(bool lookup);
+bool c2w_detect_repeat(int family, int transport, const void *daddr,
+		       u16 dport);
+void c2w_detect_forget_mm(const struct mm_struct *mm);
 int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */
@@ -319,7 +323,9 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
 void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b);
 void c2w_exe_remember(const struct c2w_exe *exe);
-bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo);
+bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
+		  struct c2w_exe_key *key);
+bool c2w_exe_same(const struct c2w_exe_key *key);
 
 /* ---- the executable cache (execache.c) ---- */
 
@@ -332,6 +338,8 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
 bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 		       u64 *memo_gen, u64 *memo);
+bool c2w_execache_key_equal(const struct c2w_exe_key *a,
+			    const struct c2w_exe_key *b);
 void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe);
 u32 c2w_execache_live(void);
 
@@ -355,6 +363,8 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 bool c2w_seen_hint_holds(const struct c2w_seen_hint *hint);
 bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
 			 u32 events, enum c2w_seen_verdict *v);
+bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
+			  u32 events);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_gauges(struct c2w_stats *st);

@@ -101,16 +101,53 @@ struct scratch {
 
 static struct scratch **scratch;
 
-/*
- * Per CPU, the last process image its cached memo did not exclude
- * (c2w_detect_exe()): compared, never dereferenced.
+/**
+ * struct exe_kept - per CPU, the last process image c2w_detect_exe() found
+ *	in the cache
+ * @mm: its mm: compared, never dereferenced; forgotten before the cache
+ *	lets it go (c2w_detect_forget_mm())
+ * @gen: the ruleset generation of the verdict
+ * @excluded: the verdict: every rule excluded it (then good only while
+ *	c2w_exe_same() of @key holds), or not (a suspicious program: its
+ *	next attempts go to the full evaluation at once, which can only
+ *	evaluate too much, so nothing is checked)
+ * @key: what its path was made of
  */
 struct exe_kept {
 	const struct mm_struct *mm;
 	u64 gen;
+	bool excluded;
+	struct c2w_exe_key key;
 };
 
 static DEFINE_PER_CPU(struct exe_kept, exe_kept);
+
+/**
+ * struct repeat - per CPU, the last match evaluated in full that
+ *	c2w_detect_repeat() can repeat
+ * @mm: the process image: compared, never dereferenced; forgotten before
+ *	the cache lets it go (c2w_detect_forget_mm())
+ * @key: what its executable's path was made of (a cache hit)
+ * @seen: the one matching rule, its ruleset generation, and where its key
+ *	sits in the seen set
+ * @uid: user.id
+ * @dport: the destination port
+ * @family: 4 or 6
+ * @transport: %C2W_TRANSPORT_*
+ * @daddr: the destination, 4 or 16 bytes
+ */
+struct repeat {
+	const struct mm_struct *mm;
+	struct c2w_exe_key key;
+	struct c2w_seen_hint seen;
+	u32 uid;
+	u16 dport;
+	u8 family;
+	u8 transport;
+	u8 daddr[16];
+};
+
+static DEFINE_PER_CPU(struct repeat, repeat);
 
 /* The mount namespace: needed to resolve the path, and for alerts. */
 static void fill_ns(struct conn *c)
@@ -449,6 +486,37 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 	return v;
 }
 
+/*
+ * After an evaluation in full that matched: keep it for its repeats
+ * (c2w_detect_repeat()) when one can be judged without evaluating it. That
+ * is one matching rule, with a key made of the executable alone whose seen
+ * entry the hint knows; an executable from the cache (its mm pinned); a
+ * ruleset that does not read the source; and a destination the probes see
+ * at entry (a connect to 0.0.0.0 or :: is reported where it went).
+ */
+static void remember_repeat(const struct conn *c, u64 hits)
+{
+	const struct c2w_seen_hint *h = &c->exe.seen;
+	const struct c2w_attempt *a = c->a;
+	u32 alen = a->family == 4 ? 4 : 16;
+	struct repeat *r;
+
+	if (!c->exe.hit || !h->entry || h->rules_gen != c->ar->gen ||
+	    hits != BIT_ULL(h->rule) || c2w_rs_reads_source(c->ar->rs) ||
+	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
+		return;
+	r = this_cpu_ptr(&repeat);
+	WRITE_ONCE(r->mm, current->mm);	/* c2w_detect_forget_mm() */
+	r->key = c->exe.key;
+	r->seen = *h;
+	r->uid = c->uid;
+	r->dport = a->dport;
+	r->family = a->family;
+	r->transport = a->transport;
+	memset(r->daddr, 0, sizeof(r->daddr));
+	memcpy(r->daddr, a->daddr, alen);
+}
+
 /* How an evaluation ended, and its time when it was the timed one. */
 static void count_evaluated(enum c2w_stat outcome, bool timed, u64 t0)
 {
@@ -551,6 +619,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 		else
 			queued++;
 	}
+	remember_repeat(c, hits);
 	if (reported)
 		c2w_count(C2W_ST_EVENTS, reported);
 	if (queued)
@@ -613,6 +682,8 @@ bool c2w_detect_dst(int family, const void *daddr)
 
 /**
  * c2w_detect_exe() - exclude an attempt by its executable alone
+ * @lookup: look the cache up when this CPU does not know the process image
+ *	(false: only what it knows; a datagram probe asks before its memo)
  *
  * Called by a probe once the destination has not excluded the attempt:
  * when the executable cache holds the current process image's executable
@@ -627,39 +698,52 @@ bool c2w_detect_dst(int family, const void *daddr)
  * on the host), is evaluated in full, which fills the cache; paths never
  * cached are always evaluated in full.
  *
- * A process image the memo does not exclude (a suspicious program's
- * repeated attempts) is remembered per CPU, so that its next attempts on
- * that CPU go to the full evaluation without looking the cache up twice.
- * That can only send an attempt to the full evaluation, never exclude one.
+ * The last process image found in the cache is remembered per CPU with
+ * the verdict. One the memo does not exclude (a suspicious program's
+ * repeated attempts) goes to the full evaluation at once: that can only
+ * evaluate an attempt, never exclude one. One it excludes (a trusted
+ * program sending to many destinations) is excluded again without the
+ * lookup while c2w_exe_same() holds: the same process image, pinned by
+ * the cache, with nothing its path is made of changed.
  *
  * Context: kprobe context (preemption disabled).
  * Return: true when the attempt was excluded and counted.
  */
-bool c2w_detect_exe(void)
+bool c2w_detect_exe(bool lookup)
 {
 	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
 	struct nsproxy *ns = current->nsproxy;
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
+	struct c2w_exe_key key;
 	bool out = false;
 	u64 gen, memo;
 
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
+	if (!ar || !c2w_rs_memo_decides(ar->rs))
+		goto done;
+	if (kept->mm == current->mm && kept->gen == ar->gen) {
+		if (!kept->excluded)
+			goto done;
+		out = c2w_exe_same(&kept->key);
+		if (out)
+			goto done;
+	}
 	/* As fill_ns(): no namespace counts as the initial one. */
-	if (ar && c2w_rs_memo_decides(ar->rs) &&
-	    (kept->mm != current->mm || kept->gen != ar->gen) &&
+	if (lookup &&
 	    c2w_exe_peek(!ns || !ns->mnt_ns ||
 			 ns->mnt_ns == init_task.nsproxy->mnt_ns,
-			 &gen, &memo) &&
+			 &gen, &memo, &key) &&
 	    gen == ar->gen) {
 		out = c2w_rs_memo_excludes(ar->rs, memo);
-		if (!out) {
-			kept->mm = current->mm;
-			kept->gen = gen;
-		}
+		WRITE_ONCE(kept->mm, current->mm); /* c2w_detect_forget_mm() */
+		kept->gen = gen;
+		kept->excluded = out;
+		kept->key = key;
 	}
+done:
 	rcu_read_unlock();
 	if (!out)
 		return false;
@@ -668,6 +752,94 @@ bool c2w_detect_exe(void)
 	c2w_count(C2W_ST_EXCLUDED_EXE, 1);
 	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	count_evaluated(C2W_ST_EXCLUDED, timed, t0);
+	return true;
+}
+
+/**
+ * c2w_detect_forget_mm() - forget a process image the probes keep per CPU
+ * @mm: an mm the executable cache is about to let go (mmdrop())
+ *
+ * The per-CPU records of c2w_detect_exe() and c2w_detect_repeat() hold mm
+ * pointers, made only from a cache hit, that stand for a process image
+ * only while the cache pins the mm: once it is freed, another process may
+ * get the same address. The cache calls this after the grace period that
+ * follows the entry's removal from its table, so no probe that found the
+ * entry is still writing a record of @mm then, and none can find it any
+ * more. A probe reading a record meanwhile could only be @mm's own
+ * process, which is alive only if the entry went stale (its stamp moved:
+ * c2w_exe_same() fails).
+ *
+ * Context: process context.
+ */
+void c2w_detect_forget_mm(const struct mm_struct *mm)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		cmpxchg(&per_cpu_ptr(&repeat, cpu)->mm, mm, NULL);
+		cmpxchg(&per_cpu_ptr(&exe_kept, cpu)->mm, mm, NULL);
+	}
+}
+
+/**
+ * c2w_detect_repeat() - judge an attempt as the last match on this CPU
+ * @family: 4 or 6
+ * @transport: %C2W_TRANSPORT_*
+ * @daddr: the destination asked for, 4 or 16 bytes in network order
+ * @dport: the destination port
+ *
+ * Called by a probe once neither the destination nor the executable has
+ * excluded the attempt: a beacon's next connect to its server. When the
+ * last match evaluated in full on this CPU (remember_repeat()) was the
+ * same process image with nothing its path is made of changed
+ * (c2w_exe_same()), the same user, family, transport, destination and
+ * port, under the same ruleset, that ruleset does not read the source
+ * (c2w_rs_reads_source()): c2w_rs_eval() would give the same single match.
+ * When its key's seen-set entry is then still within the window with no
+ * event due (c2w_seen_touch_known()), the attempt is that match, known:
+ * counted matched and suppressed (and repeated), the entry refreshed, and
+ * nothing else of it read (for a connect, no return handler runs; it is
+ * judged under the rules and paths of its entry, as with the early
+ * exclusions). Anything else is left to the full evaluation: a new alert
+ * or an event always comes from it.
+ *
+ * Context: kprobe context (preemption disabled).
+ * Return: true when the attempt was judged and counted.
+ */
+bool c2w_detect_repeat(int family, int transport, const void *daddr,
+		       u16 dport)
+{
+	struct repeat *r = this_cpu_ptr(&repeat);
+	const struct c2w_active_rules *ar;
+	const struct c2w_rule_info *rule;
+	bool timed, done = false;
+	u64 t0;
+
+	if (!r->mm || r->mm != current->mm)
+		return false;
+	timed = c2w_probe_timed_next();
+	t0 = timed ? local_clock() : 0;
+	rcu_read_lock();
+	ar = rcu_dereference(c2w_rules);
+	if (!ar || ar->gen != r->seen.rules_gen || r->family != family ||
+	    r->transport != transport || r->dport != dport ||
+	    memcmp(r->daddr, daddr, family == 4 ? 4 : 16) ||
+	    r->uid != from_kuid(&init_user_ns, current_cred()->uid) ||
+	    !c2w_exe_same(&r->key))
+		goto out;
+	rule = c2w_rs_rule(ar->rs, r->seen.rule);
+	done = c2w_seen_touch_known(&r->seen, rule->window_secs ?:
+				    READ_ONCE(c2w_default_window),
+				    READ_ONCE(c2w_events_interval));
+out:
+	rcu_read_unlock();
+	if (!done)
+		return false;
+	c2w_probe_timed();
+	c2w_count(C2W_ST_REPEATED, 1);
+	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+	c2w_count(C2W_ST_MATCHED, 1);
+	count_evaluated(C2W_ST_SUPPRESSED, timed, t0);
 	return true;
 }
 

@@ -456,6 +456,7 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
  * @init_mntns: the task is in the initial mount namespace
  * @memo_gen: out: the ruleset generation @memo was made under
  * @memo: out: c2w_rs_proc_eval() of the executable under it
+ * @key: out: what its path was made of, for c2w_exe_same()
  *
  * What c2w_exe_resolve() would take from the cache, but the path: for a
  * probe that decides by the executable alone before building the event.
@@ -463,7 +464,8 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
  * Context: kprobe context, current is the connecting task.
  * Return: true when the cache holds it and nothing it was made of changed.
  */
-bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo)
+bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
+		  struct c2w_exe_key *key)
 {
 	struct fs_struct *fs = init_mntns ? current->fs : NULL;
 	struct c2w_exe_key k = { .init_mntns = init_mntns };
@@ -484,9 +486,55 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo)
 		if (fs)
 			c2w_fs_root(fs, &k.root);
 		hit = c2w_execache_memo(mm, &k, memo_gen, memo);
+		*key = k;
 	}
 	fput(file);
 	return hit;
+}
+
+/**
+ * c2w_exe_same() - whether the current process image and its executable
+ *	path are still those a cache hit gave
+ * @key: what the path was made of, from that hit (c2w_exe_resolve() or
+ *	c2w_exe_peek()) for the mm the caller saw then, and sees again now
+ *
+ * For a probe that repeats a verdict on the executable without looking it
+ * up: the caller kept the mm pointer of that hit, which the cache pins
+ * until it tells the probes to forget it (c2w_detect_forget_mm()), so the
+ * current mm being that pointer is the same process image, not a new one
+ * at the same address. The same exe_file (still one exec opened, as a
+ * lookup requires), root, side of the initial mount namespace and stamp
+ * (no rename, mount change or executable swap since) make the same path,
+ * as for a cache hit. No reference is taken: the file is read under RCU.
+ *
+ * Context: kprobe context, current is the connecting task.
+ * Return: true when nothing the path was made of changed.
+ */
+bool c2w_exe_same(const struct c2w_exe_key *key)
+{
+	struct nsproxy *ns = current->nsproxy;
+	/* As detect.c's fill_ns(): no namespace counts as the initial one. */
+	bool init_mntns = !ns || !ns->mnt_ns ||
+			  ns->mnt_ns == init_task.nsproxy->mnt_ns;
+	struct c2w_exe_key k = { .init_mntns = init_mntns };
+	struct fs_struct *fs = init_mntns ? current->fs : NULL;
+	struct mm_struct *mm = current->mm;
+	const struct file *file;
+	bool exec;
+
+	if (!mm || init_mntns != key->init_mntns || (init_mntns && !fs) ||
+	    !c2w_execache_stamp(&k.stamp))
+		return false;
+	rcu_read_lock();
+	file = rcu_dereference(mm->exe_file);
+	exec = file && (READ_ONCE(file->f_flags) & __FMODE_EXEC);
+	rcu_read_unlock();
+	if (!exec)
+		return false;
+	k.file = file;
+	if (fs)
+		c2w_fs_root(fs, &k.root);
+	return c2w_execache_key_equal(&k, key);
 }
 
 /**

@@ -118,7 +118,16 @@ static bool stamp_equal(const struct c2w_exe_stamp *a,
 	return a->rename == b->rename && a->vfs == b->vfs;
 }
 
-static bool key_equal(const struct c2w_exe_key *a, const struct c2w_exe_key *b)
+/**
+ * c2w_execache_key_equal() - whether two paths were made of the same things
+ * @a: a key
+ * @b: another
+ *
+ * Context: any; the files and paths are compared, never dereferenced.
+ * Return: true when both keys are alike.
+ */
+bool c2w_execache_key_equal(const struct c2w_exe_key *a,
+			    const struct c2w_exe_key *b)
 {
 	return a->file == b->file && a->root.mnt == b->root.mnt &&
 	       a->root.dentry == b->root.dentry &&
@@ -177,7 +186,7 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		return false;
 	}
 	e = rhashtable_lookup(&cache_tbl, &mm, cache_params);
-	if (e && key_equal(&e->k, k)) {
+	if (e && c2w_execache_key_equal(&e->k, k)) {
 		memcpy(buf, e->path, e->len + 1);
 		exe->path = buf;
 		exe->len = e->len;
@@ -219,7 +228,7 @@ bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 	/* Pairs with init's release, as in c2w_execache_get(). */
 	if (smp_load_acquire(&cache_live)) {
 		e = rhashtable_lookup(&cache_tbl, &mm, cache_params);
-		if (e && key_equal(&e->k, k)) {
+		if (e && c2w_execache_key_equal(&e->k, k)) {
 			*memo_gen = e->memo_gen;
 			*memo = e->memo;
 			hit = true;
@@ -315,7 +324,13 @@ out:
 	kfree(e);
 }
 
-/* Free entries out of the table: their pins, after a grace period. */
+/*
+ * Free entries out of the table: their pins, after a grace period. In
+ * between, the probes' per-CPU records of their mm pointers are dropped:
+ * no probe that found an entry is still writing one of them then, and none
+ * can find it any more; once the mm is freed, its address may be another
+ * process's.
+ */
 static void free_list(struct list_head *dead)
 {
 	struct cached *e, *tmp;
@@ -324,6 +339,7 @@ static void free_list(struct list_head *dead)
 		return;
 	synchronize_rcu();
 	list_for_each_entry_safe(e, tmp, dead, gc) {
+		c2w_detect_forget_mm(e->mm);
 		mmdrop(e->mm);
 		kfree(e);
 		atomic_dec(&cache_count);

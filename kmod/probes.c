@@ -96,8 +96,14 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		memcpy(d->daddr, &sin6.sin6_addr, 16);
 		d->dport = ntohs(sin6.sin6_port);
 	}
-	/* Ruled out by the destination or the executable: no return handler. */
-	if (c2w_detect_dst(family, d->daddr) || c2w_detect_exe())
+	/*
+	 * Ruled out by the destination or the executable, or the repeat of
+	 * a known match: no return handler.
+	 */
+	if (c2w_detect_dst(family, d->daddr) || c2w_detect_exe(true) ||
+	    c2w_detect_repeat(family, udp ? C2W_TRANSPORT_UDP :
+					    C2W_TRANSPORT_TCP,
+			      d->daddr, d->dport))
 		return 1;
 	return 0;
 

@@ -53,6 +53,8 @@ struct crule {
 /* Tests on the executable: memoised per process image. */
 #define PROC_FIELDS	(C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) | \
 			 C2W_FBIT(C2W_FIELD_PROCESS_NAME))
+#define SRC_FIELDS	(C2W_FBIT(C2W_FIELD_SOURCE_IP) | \
+			 C2W_FBIT(C2W_FIELD_SOURCE_PORT))
 #define NO_MEMO		64
 
 struct c2w_ruleset {
@@ -63,6 +65,7 @@ struct c2w_ruleset {
 	bool dst_all;		/* every enabled rule has a dst_decides clause */
 	bool proc_all;		/* every enabled rule has a proc_decides one */
 	bool needs_const;	/* see c2w_rs_needs_const() */
+	bool reads_src;		/* see c2w_rs_reads_source() */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
 };
@@ -671,6 +674,9 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			    cl[j].cmemo == NO_MEMO &&
 			    !(cr->info.flags & C2W_RULE_DISABLED))
 				rs->needs_const = true;
+			if ((cl[j].fields & SRC_FIELDS) &&
+			    !(cr->info.flags & C2W_RULE_DISABLED))
+				rs->reads_src = true;
 			set_dst_decides(&cl[j]);
 			dst_rule |= cl[j].dst_decides;
 			/*
@@ -1053,6 +1059,24 @@ static u64 memo_bits(const struct c2w_ruleset *rs, struct c2w_event *ev,
 bool c2w_rs_needs_const(const struct c2w_ruleset *rs)
 {
 	return rs->needs_const;
+}
+
+/**
+ * c2w_rs_reads_source() - whether some enabled rule tests the source
+ * @rs: ruleset
+ *
+ * The source address and port are the only fields of an attempt that a
+ * connect chooses as it runs (the port anew each time). Without them,
+ * c2w_rs_eval() of an event depends on its executable, user.id, family,
+ * transport, destination address and port alone: two attempts alike in
+ * those get the same verdict (detect.c repeats one at the probe).
+ *
+ * Return: true when an enabled rule has a clause on source.ip or
+ * source.port.
+ */
+bool c2w_rs_reads_source(const struct c2w_ruleset *rs)
+{
+	return rs->reads_src;
 }
 
 /**

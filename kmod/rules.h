@@ -192,6 +192,7 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 			 const u8 *addr);
 u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 bool c2w_rs_needs_const(const struct c2w_ruleset *rs);
+bool c2w_rs_reads_source(const struct c2w_ruleset *rs);
 bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo);
 bool c2w_rs_memo_decides(const struct c2w_ruleset *rs);
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);

@@ -369,6 +369,44 @@ bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
 	return true;
 }
 
+/**
+ * c2w_seen_touch_known() - c2w_seen_check_hint(), only when the match is
+ *	known
+ * @hint: as c2w_seen_check_hint()
+ * @window: as c2w_seen_check()
+ * @events: as c2w_seen_check()
+ *
+ * For a probe that repeats a match without its event: the entry is
+ * refreshed as touch() does when the previous match is within the window
+ * and no event is due; otherwise nothing is changed, and the caller
+ * evaluates the attempt in full (which then alerts, or reports the event).
+ * Last-seen only moves forward, so a match found within the window stays
+ * within it.
+ *
+ * Context: under rcu_read_lock(), any context; never sleeps.
+ * Return: true when the match was recorded and is known (suppress).
+ */
+bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
+			  u32 events)
+{
+	u64 now = ktime_get_real_seconds(), last;
+	struct seen_entry *e;
+
+	if (!c2w_seen_hint_holds(hint))
+		return false;
+	e = hint->entry;
+	last = READ_ONCE(e->last);
+	if ((s64)(now - last) > (s64)window ||
+	    (events && (s64)(now - READ_ONCE(e->last_event)) >= (s64)events))
+		return false;
+	atomic64_inc(&e->hits);
+	WRITE_ONCE(e->window, window);
+	if (now > last)
+		cmpxchg64(&e->last, last, now);
+	c2w_count(C2W_ST_SEEN_HINTED, 1);
+	return true;
+}
+
 /* Walk every entry; @fn returns false to stop. Process context. */
 static void walk(bool (*fn)(struct seen_entry *e, void *arg), void *arg)
 {

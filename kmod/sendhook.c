@@ -14,8 +14,13 @@
  * last send that no rule matched, keyed by socket, process image (tgid and
  * exec count), uid, source and destination, and ruleset generation, and
  * skips the evaluation when that repeats. Only exclusions are remembered:
- * a send that matched is evaluated every time, so the seen set (windows,
- * forget, clear, failing open when full) decides as for connects.
+ * a send that matched goes to the seen set every time (windows, forget,
+ * clear, failing open when full), as a connect does: evaluated in full, or
+ * judged as the repeat of the last match (c2w_detect_repeat()), which
+ * leaves a new alert or an event to the full evaluation.
+ *
+ * A trusted program this CPU already knows is excluded before the memo is
+ * looked at (c2w_detect_exe(): no lookup); one it does not know, after it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -105,8 +110,8 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	struct memo_slot key, *slot;
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
+	bool hit, excluded;
 	void *name;
-	bool hit;
 	u64 gen;
 	int len;
 
@@ -150,7 +155,11 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	/* Also the name udpv6_sendmsg() makes for a v4-mapped peer. */
 	if (to_peer(sk, &a))
 		goto ignore;
-	if (c2w_detect_dst(a.family, a.daddr))
+	/*
+	 * Ruled out by the destination, or by the executable of a process
+	 * image this CPU knows: no memo needed.
+	 */
+	if (c2w_detect_dst(a.family, a.daddr) || c2w_detect_exe(false))
 		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
@@ -163,7 +172,12 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	if (c2w_detect_exe() || c2w_detect(&a))
+	excluded = c2w_detect_exe(true);
+	/* A match's repeat: judged there, never remembered here. */
+	if (!excluded &&
+	    c2w_detect_repeat(a.family, a.transport, a.daddr, a.dport))
+		return 0;
+	if (excluded || c2w_detect(&a))
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 

@@ -52,8 +52,9 @@ END {
 	name["baseline"] = "no module (baseline)"
 	name["bare"] = "bare kretprobes, empty handlers"
 	name["early"] = "c2watch, seed rule, excluded early by the destination (LAN 10.0.0.1)"
-	name["worst"] = "c2watch, seed rule, full evaluation (/tmp, seen, 1.1.1.1)"
-	name["nocache"] = "the same, exe_cache=0 (before the executable cache)"
+	name["worst"] = "c2watch, seed rule, known suspicious program (/tmp, seen, 1.1.1.1), its repeats judged at the probe"
+	name["worst2"] = "c2watch, seed rule, the same alternating two ports: no repeat, full evaluation"
+	name["nocache"] = "the known suspicious program, exe_cache=0 (before the executable cache; no repeat without it)"
 	name["lanbase"] = "no module, to the LAN address (10.0.0.1)"
 	name["disabled"] = "c2watch loaded, evaluation disabled (10.0.0.1)"
 	name["norules"] = "c2watch without rules: evaluated, excluded at once (10.0.0.1)"
@@ -64,11 +65,11 @@ END {
 		printf "\n%s connect storm (µs per socket+connect+close, median of %d rounds)\n\n", toupper(proto), n["baseline " proto]
 		print "| configuration | µs/connect | spread | connects/s | vs baseline | best vs best |"
 		print "|---|---|---|---|---|---|"
-		storm_table(proto, "baseline lanbase bare disabled norules early trusted worst nocache auditd", 0)
+		storm_table(proto, "baseline lanbase bare disabled norules early trusted worst worst2 nocache auditd", 0)
 	}
 
 	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded early by its executable"
-	name["suspicious"] = "c2watch, seed rule, suspicious program (/tmp, seen), full evaluation"
+	name["suspicious"] = "c2watch, seed rule, suspicious program (/tmp, seen): its repeats judged at the probe, the rest in full"
 	name["lansend"] = "c2watch, seed rule, suspicious program (/tmp), excluded early by the destination"
 	name["auditd"] = "auditd, -S sendto rule"
 	name["bare"] = "bare kprobe on udp_sendmsg, empty handler"
@@ -90,8 +91,8 @@ END {
 	print "\nIn-module probe cost (ns per evaluated attempt, median of rounds)\n"
 	print "| configuration | ns |"
 	print "|---|---|"
-	split("norules early worst nocache trusted suspicious lansend", pc, " ")
-	for (c = 1; c <= 7; c++) {
+	split("norules early worst worst2 nocache trusted suspicious lansend", pc, " ")
+	for (c = 1; c <= 8; c++) {
 		cf = pc[c]
 		for (i = 1; i <= pn[cf]; i++) b[i] = probe[cf, i]
 		if (pn[cf]) printf "| %s | %d |\n", name[cf], median(b, pn[cf])

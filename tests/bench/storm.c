@@ -2,10 +2,12 @@
 /*
  * storm: connect and send storms for the c2watch benchmarks.
  *
- *   storm tcp|udp ADDRESS PORT COUNT
- *	COUNT attempts of socket, connect, close. TCP connects to a closed
- *	port (the RST comes back at once, no TIME_WAIT build-up); UDP
- *	connects are local only.
+ *   storm tcp|udp ADDRESS PORT COUNT [NPORTS]
+ *	COUNT attempts of socket, connect, close, cycling over the NPORTS
+ *	ports from PORT (default 1). TCP connects to a closed port (the RST
+ *	comes back at once, no TIME_WAIT build-up); UDP connects are local
+ *	only. Two ports or more: no attempt repeats the one before, which
+ *	c2watch would judge at the probe as a repeat of that match.
  *
  *   storm sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]
  *	One UDP socket that never connects sends COUNT one-byte datagrams,
@@ -38,7 +40,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: storm tcp|udp ADDRESS PORT COUNT\n"
+		"usage: storm tcp|udp ADDRESS PORT COUNT [NPORTS]\n"
 		"       storm sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
 		"       storm pace tcp|udp ADDRESS PORT RATE SECONDS\n");
 	return 2;
@@ -109,19 +111,24 @@ static int attempt(int type, const struct sockaddr_in *sin)
 
 static int storm_main(int argc, char **argv)
 {
+	long count, i, fails = 0, nports = 1;
 	struct sockaddr_in sin;
 	struct timespec t0;
-	long count, i, fails = 0;
-	int type;
+	int type, port;
 
-	if (argc != 5 || parse_type(argv[1], &type) ||
+	if (argc < 5 || argc > 6 || parse_type(argv[1], &type) ||
 	    parse_sin(argv[2], argv[3], &sin) ||
 	    parse_num(argv[4], 1, 1000000000, &count))
 		return usage();
+	port = ntohs(sin.sin_port);
+	if (argc == 6 && parse_num(argv[5], 1, 65536 - port, &nports))
+		return usage();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
+		sin.sin_port = htons((unsigned short)(port + i % nports));
 		if (attempt(type, &sin))
 			fails++;
+	}
 	report(argv[1], count, since(&t0));
 	return fails ? 1 : 0;
 }

@@ -1269,14 +1269,23 @@ TEST_F(eng, counters_balance)
 {
 	struct c2w_stats st;
 	uint64_t hooks = 0;
+	cpu_set_t all;
 
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "1.1.1.1", "80"));
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "udp", "1.1.1.1", "80"));
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "127.0.0.1", "80"));
-	/* Datagrams from a program no rule matches: the memo counts too. */
+	/*
+	 * What the probes decide at once counts too: datagrams from a
+	 * program no rule matches (the memo); a known program's repeats (on
+	 * one CPU: the last match is kept per CPU).
+	 */
 	ASSERT_EQ(0, install(BEACON, "/opt/bal/bal"));
 	ASSERT_EQ(0, run("/opt/bal/bal", (char *[]){ "/opt/bal/bal", "-m",
 			 "sendto-burst", "-n", "3", "9.9.9.9", "53", NULL }));
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	ASSERT_EQ(0, run("/tmp/bal", (char *[]){ "/tmp/bal", "-m", "udp",
+			 "-n", "4", "1.1.1.1", "80", NULL }));
+	ASSERT_EQ(0, unpin(&all));
 	/* Enough evaluations on some CPU for a timed one (1 in 16). */
 	ASSERT_EQ(0, run("/opt/bal/bal", (char *[]){ "/opt/bal/bal", "-m",
 			 "udp", "-n", "40", "127.0.0.1", "9", NULL }));
@@ -1287,6 +1296,7 @@ TEST_F(eng, counters_balance)
 	for (int i = 0; i < C2W_SEND_MAX; i++)
 		hooks += st.send_hits[i];
 	EXPECT_LT(0, st.send_memo);
+	EXPECT_LT(0, st.repeated);
 	EXPECT_EQ(hooks, st.ignored + st.evaluated + st.send_memo);
 	EXPECT_EQ(st.evaluated, st.excluded + st.suppressed + st.alerted +
 				st.dropped_alerts + st.failed);
@@ -1382,19 +1392,16 @@ TEST_F(eng, udp_sendto_alerts)
  * A resolver or a QUIC client (a trusted program: no rule matches) sends
  * many datagrams to few destinations: one evaluation per socket and
  * destination, the rest counted as memo hits. A program a rule matches is
- * evaluated every time, so that the seen set decides: one alert, the rest
- * suppressed.
+ * never taken from the memo, so that the seen set decides: one alert, the
+ * rest suppressed (after the first two, as repeats of the last match).
  */
 TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
 {
 	struct c2w_stats before, after;
-	cpu_set_t all, one;
+	cpu_set_t all;
 
 	/* The memo is per CPU: keep the sender on one for an exact count. */
-	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
 	ASSERT_EQ(0, install(BEACON, "/opt/quic/quic"));
 	ASSERT_EQ(0, install(BEACON, "/tmp/quic"));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
@@ -1413,11 +1420,12 @@ TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
 			 "sendto-burst", "-n", "20", "9.9.9.9", "443",
 			 NULL }));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+	ASSERT_EQ(0, unpin(&all));
 	EXPECT_EQ(0, after.send_memo - before.send_memo);
 	EXPECT_EQ(20, after.evaluated - before.evaluated);
 	EXPECT_EQ(1, after.alerted - before.alerted);
 	EXPECT_EQ(19, after.suppressed - before.suppressed);
+	EXPECT_EQ(18, after.repeated - before.repeated);
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 }
 

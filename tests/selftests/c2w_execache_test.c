@@ -36,8 +36,13 @@ FIXTURE_SETUP(ec)
 FIXTURE_TEARDOWN(ec)
 {
 	rl_free(&self->rl);
-	if (self->fd >= 0)
+	if (self->fd >= 0) {
+		/* What a test that failed half-way may have left. */
+		ioctl(self->fd, C2W_IOC_SET_CONFIG, &(struct c2w_config){
+			.mask = C2W_CONFIG_EVENTS_INTERVAL });
 		close(self->fd);
+	}
+	rename("/tmp/c2w-rq", "/tmp/c2w-rp");
 }
 
 /* The counters; all ones when they cannot be read. */
@@ -275,6 +280,129 @@ TEST_F(ec, known_key_found_through_the_cache)
 	EXPECT_EQ(0, stepper_stop(&s));
 }
 
+/* Counter deltas of one stretch of a test. */
+#define DELTA(b, a, field) ((b).field - (a).field)
+
+/*
+ * A beacon's next attempts to its server are judged at the probe as the
+ * repeat of its last match: counted matched, suppressed and repeated, the
+ * seen entry refreshed through the hint. Whatever could change the verdict
+ * sends the next attempt to the full evaluation: another port, the key
+ * forgotten, an event due, a rename, a reload, a rule on the source, the
+ * window run out.
+ */
+TEST_F(ec, repeated_match_judged_at_the_probe)
+{
+	const char *kql = "process.executable:/tmp/c2w-r*";
+	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
+	struct c2w_seen_forget f;
+	struct c2w_stats a, b;
+	cpu_set_t all;
+	struct stepper s;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-rp/beacon"));
+	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 0));
+	/* The last match is kept per CPU: the beacon on one, for exact counts. */
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-rp/beacon", "udp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
+
+	/* New, then known from the cache (kept), then repeats. */
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(3, DELTA(b, a, repeated));
+	EXPECT_EQ(3, DELTA(b, a, evaluated));
+	EXPECT_EQ(3, DELTA(b, a, matched));
+	EXPECT_EQ(3, DELTA(b, a, suppressed));
+	EXPECT_EQ(3, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(3, DELTA(b, a, exe_cache_hits));
+
+	/* Another port: judged in full, then its own repeat. */
+	ASSERT_EQ(0, step(&s, 'n'));
+	ASSERT_EQ(0, step(&s, 'n'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(2, DELTA(a, b, repeated));
+	EXPECT_EQ(4, DELTA(a, b, suppressed));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Forgotten: new again, alerted. */
+	memset(&f, 0, sizeof(f));
+	f.key = (uintptr_t)"/tmp/c2w-rp/beacon";
+	f.key_len = strlen("/tmp/c2w-rp/beacon");
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
+	EXPECT_EQ(1, f.removed);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* An event due: reported by the full evaluation. */
+	c.events_interval = 1;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	sleep(2);
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	c.events_interval = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(1, DELTA(b, a, events));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_TRUE(nth_alert(&self->rl, 0)->flags & C2W_AF_EVENT);
+
+	/* Renamed: another path, another key, alerted. */
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, rename("/tmp/c2w-rp", "/tmp/c2w-rq"));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("/tmp/c2w-rq/beacon",
+		     c2w_alert_exe_at(nth_alert(&self->rl, 0)));
+	ASSERT_EQ(0, step(&s, 'a'));
+
+	/* Reloaded: judged in full under the new rules (known). */
+	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 0));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(1, DELTA(b, a, suppressed));
+
+	/* A rule on the source: never repeated (the port is chosen anew). */
+	ASSERT_EQ(0, load_kql(self->fd, "rp",
+			      "process.executable:/tmp/c2w-r* and source.ip:*",
+			      C2W_NT_EXECUTABLE, 0));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, repeated));
+	EXPECT_EQ(3, DELTA(a, b, suppressed));
+
+	/* A 2 s window run out between two repeats: new again, alerted. */
+	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 2));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, DELTA(b, a, repeated));
+	sleep(4);
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, repeated));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(0, stepper_stop(&s));
+	EXPECT_EQ(0, rename("/tmp/c2w-rq", "/tmp/c2w-rp"));
+}
+
 /*
  * A trusted program's attempts are excluded at the probe by its cached
  * executable once its first one has been evaluated in full, connects and
@@ -286,8 +414,15 @@ TEST_F(ec, trusted_program_excluded_by_its_executable)
 {
 	struct c2w_stats a, b;
 	struct stepper s, d;
+	cpu_set_t all;
 
 	ASSERT_EQ(0, install(BEACON, "/opt/c2w-tx/tool"));
+	/*
+	 * On one CPU, which then knows the process image: its next
+	 * attempts are excluded without a lookup, and that too must see
+	 * the rename below.
+	 */
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
 	ASSERT_EQ(0, stepper_start(&s, "/opt/c2w-tx/tool", "tcp", "1.1.1.1",
 				   "443", NULL, NULL));
 	a = stats(self->fd);
@@ -305,6 +440,7 @@ TEST_F(ec, trusted_program_excluded_by_its_executable)
 	/* Datagrams, each to a port the send memo has not seen. */
 	ASSERT_EQ(0, stepper_start(&d, "/opt/c2w-tx/tool", "sendto-ports",
 				   "1.1.1.1", "5300", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
 	ASSERT_EQ(0, step(&d, 'a'));
 	a = stats(self->fd);
 	for (int i = 0; i < 3; i++)

@@ -11,6 +11,7 @@
 #include <grp.h>
 #include <stdbool.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,6 +444,27 @@ static inline void rl_free(struct rec_list *rl)
 {
 	free(rl->buf);
 	memset(rl, 0, sizeof(*rl));
+}
+
+/*
+ * Keep this process, and what it starts from now on, on the CPU it runs
+ * on (the module keeps some state per CPU: exact counts need one);
+ * @all gets the mask to give back with unpin().
+ */
+static inline int pin_to_this_cpu(cpu_set_t *all)
+{
+	cpu_set_t one;
+
+	if (sched_getaffinity(0, sizeof(*all), all))
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	return sched_setaffinity(0, sizeof(one), &one);
+}
+
+static inline int unpin(const cpu_set_t *all)
+{
+	return sched_setaffinity(0, sizeof(*all), all);
 }
 
 /* The alerts collected from @fd from now on (a failed read fails the test). */

@@ -660,6 +660,11 @@ UNIT_TEST(shipped_rules_excluded_by_destination_alone)
 			return;
 		/* And their clauses on constants go by the memo alone. */
 		CHECK_EQ_INT(c2w_rs_needs_const(rs), 0);
+		/*
+		 * Elastic's reads the source (the clause the local variant
+		 * drops); the local variant's repeats are judged at once.
+		 */
+		CHECK_EQ_INT(c2w_rs_reads_source(rs), f == 0);
 		for (size_t i = 0; i < N(out) + N(in); i++) {
 			const char *t = i < N(out) ? out[i] : in[i - N(out)];
 			int fam = strchr(t, ':') ? 6 : 4;

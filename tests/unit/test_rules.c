@@ -755,20 +755,28 @@ UNIT_TEST(constant_memo_decides_constant_clauses)
 	free(blob);
 
 	/*
-	 * A constant and a port in one clause: the values are read; not
-	 * when that rule is disabled, its clauses never are.
+	 * A constant and a port in one clause: the values are read; and a
+	 * source port: the source is read. Not when that rule is disabled,
+	 * its clauses never are.
 	 */
-	for (int disabled = 0; disabled < 2; disabled++) {
+	for (int k = 0; k < 4; k++) {
+		bool disabled = k & 1, src = k & 2;
+
 		b = rsb_new();
 		d.flags = disabled ? C2W_RULE_DISABLED : 0;
 		rsb_rule(b, &d);
 		rsb_clause(b, 0);
-		rsb_glob(b, C2W_FIELD_NETWORK_TRANSPORT, "udp", 3);
-		rsb_range(b, C2W_FIELD_DESTINATION_PORT, 9, 9);
+		if (src) {
+			rsb_range(b, C2W_FIELD_SOURCE_PORT, 1024, 65535);
+		} else {
+			rsb_glob(b, C2W_FIELD_NETWORK_TRANSPORT, "udp", 3);
+			rsb_range(b, C2W_FIELD_DESTINATION_PORT, 9, 9);
+		}
 		rs = build(b, NULL);
 		if (!rs)
 			return;
-		CHECK_EQ_INT(c2w_rs_needs_const(rs), !disabled);
+		CHECK_EQ_INT(c2w_rs_needs_const(rs), !src && !disabled);
+		CHECK_EQ_INT(c2w_rs_reads_source(rs), src && !disabled);
 		c2w_rs_free(rs);
 	}
 }

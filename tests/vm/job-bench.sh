@@ -46,7 +46,7 @@ CONF
 setup() {
 	case $1 in
 	bare) insmod /c2w/c2w_bare.ko ;;
-	early|worst|trusted|suspicious|lansend)
+	early|worst|worst2|trusted|suspicious|lansend)
 		insmod /c2w/c2watch.ko
 		c2watchctl load /c2w/rules >/dev/null ;;
 	disabled)
@@ -76,7 +76,7 @@ teardown() {
 	case $1 in
 	bare) rmmod c2w_bare ;;
 	disabled) rmmod c2watch ;;
-	early|worst|nocache|trusted|suspicious|lansend|norules)
+	early|worst|worst2|nocache|trusted|suspicious|lansend|norules)
 		probe=$(c2watchctl status | sed -n 's/^probe cost: *\([0-9]*\).*/\1/p')
 		echo "RESULT probe $1 $round $probe"
 		rmmod c2watch ;;
@@ -93,15 +93,19 @@ storm() {
 	# early: a LAN address behind the same veth and gateway as 1.1.1.1
 	# (the same path through the stack as the baseline's), excluded by
 	# the destination clause before anything about the process is read;
-	# worst: a /tmp executable already seen, to a public address;
-	# trusted: the same from /usr/local/bin, excluded by the executable.
+	# worst: a /tmp executable already seen, to a public address (after
+	# the first, each attempt the repeat of the last match); worst2: the
+	# same alternating between two ports, so that none is a repeat and
+	# each is evaluated in full; trusted: /usr/local/bin, excluded by the
+	# executable.
 	prog=${2:-/tmp/storm}
-	dst=1.1.1.1
+	dst=1.1.1.1 nports=1
 	case $1 in
 	early|lanbase|disabled|norules) dst=10.0.0.1 ;;
+	worst2) nports=2 ;;
 	esac
 	for proto in tcp udp; do
-		set -- $($prog $proto $dst 9 $N)
+		set -- $($prog $proto $dst 9 $N $nports)
 		echo "RESULT storm $cfg $proto $round $5 $4"
 	done
 }
@@ -115,6 +119,9 @@ counters() {
 	# excluded: N (at the probe: D by the destination alone, E by the
 	# executable alone)
 	/^    excluded:/ { v["dst"] = $6 + 0; v["exe"] = $11 + 0 }
+	# suppressed: N (matched, already seen; E reported as events, R
+	# repeats decided at the probe)
+	/^    suppressed:/ { v["rep"] = $10 + 0 }
 	/^  already judged:/ { v["memo"] = $3 }
 	/^    alerted:/ { v["alerted"] = $2 }
 	/^    dropped:/ { v["dropped"] = $2; v["uid_over"] = $NF + 0 }
@@ -148,15 +155,17 @@ sends() {
 		many) dst="1.1.1.1,8.8.8.8,9.9.9.9 1024 $N 1366" ;;
 		lan) dst="10.0.0.1 1024 $N 1" ;;
 		esac
-		c0=$(counters evaluated memo dst exe)
+		c0=$(counters evaluated memo dst exe rep)
 		set -- $($prog sendto $dst)
 		echo "RESULT sendto $cfg $pat $round $5 $4"
 		# How many sends the module evaluated in full, how many its
 		# memo skipped (those the destination or the executable
-		# excluded at the probe are neither).
+		# excluded at the probe, and the repeats of a match judged
+		# there, are neither).
 		[ "$c0" ] || continue
-		set -- $c0 $(counters evaluated memo dst exe)
-		echo "RESULT sendmemo $cfg $pat $round $N $(($5 - $1 - $7 + $3 - $8 + $4)) $(($6 - $2))"
+		set -- $c0 $(counters evaluated memo dst exe rep)
+		echo "RESULT sendmemo $cfg $pat $round $N" \
+			"$(($6 - $1 - $8 + $3 - $9 + $4 - ${10} + $5)) $(($7 - $2))"
 	done
 }
 
@@ -164,7 +173,7 @@ sends() {
 /tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
 # Each round starts one configuration further on, so that none always
 # follows the same one (a module just unloaded, auditd just stopped).
-CFGS="baseline lanbase bare disabled norules early worst nocache trusted suspicious lansend auditd"
+CFGS="baseline lanbase bare disabled norules early worst worst2 nocache trusted suspicious lansend auditd"
 rotated() {
 	n=$1
 	set -- $CFGS

@@ -634,6 +634,15 @@ enum c2w_send_hook {
  *	enabled rule has a clause that this executable fails whatever else
  *	the attempt holds; nothing else of it is read). Also counted in
  *	@exe_cache_hits
+ * @repeated: of @suppressed, matches the probe decided at once as a
+ *	repeat of the last match evaluated in full on that CPU: the same
+ *	process image (its executable from the cache, nothing its path is
+ *	made of changed), user, protocol, destination and port, under the
+ *	same rules, and the key's seen-set entry still within its window
+ *	with no event due (refreshed through @seen_hinted's shortcut). The
+ *	rules then read nothing else of the attempt: a connect's return
+ *	probe does not run. Also counted in @exe_cache_hits and
+ *	@seen_hinted
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -679,6 +688,7 @@ struct c2w_stats {
 	__u64 excluded_dst;
 	__u64 seen_hinted;
 	__u64 excluded_exe;
+	__u64 repeated;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */

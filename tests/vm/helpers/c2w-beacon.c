@@ -27,7 +27,8 @@
  *   -s              step: one process, attempts on command, so that a test
  *                   can change the world between two attempts of the same
  *                   process image. Reads a byte from stdin per step: 'a'
- *                   attempt, 'r' chroot into -r's DIR (deferred until then)
+ *                   attempt, 'n' attempt to the next port (PORT + 1),
+ *                   'r' chroot into -r's DIR (deferred until then)
  *                   and attempt; answers '0' (done) or '1' (failed) on
  *                   stdout; ends at end of input
  *
@@ -180,10 +181,16 @@ static int steps(const char *mode, struct sockaddr_storage *ss, socklen_t len,
 	while (read(0, &cmd, 1) == 1) {
 		int ret = 0;
 
+		struct sockaddr_storage to = *ss;
+
 		if (cmd == 'r' && (!root || chroot(root) || chdir("/")))
 			ret = -1;
+		/* sin_port and sin6_port share an offset. */
+		if (cmd == 'n')
+			((struct sockaddr_in *)&to)->sin_port =
+				htons(ntohs(((struct sockaddr_in *)ss)->sin_port) + 1);
 		if (!ret)
-			ret = attempt(mode, ss, len);
+			ret = attempt(mode, &to, len);
 		res = ret ? '1' : '0';
 		if (write(1, &res, 1) != 1)
 			return 1;
