@@ -97,7 +97,7 @@ END {
 		for (i = 1; i <= pn[cf]; i++) b[i] = probe[cf, i]
 		if (pn[cf]) printf "| %s | %d |\n", name[cf], median(b, pn[cf])
 	}
-	print "\nSeen set: worst-case probe cost and memory by size\n"
+	print "\nSeen set: full-evaluation probe cost and memory by size\n"
 	print "| imported entries | probe ns | entries | bytes (counted) | slab growth | bytes/entry (slab) | queue bytes |"
 	print "|---|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) {
