@@ -203,7 +203,6 @@ bool c2w_detect_dst(int family, const void *daddr);
 bool c2w_detect_exe(bool lookup);
 bool c2w_detect_repeat(int family, int transport, const void *daddr,
 		       u16 dport);
-void c2w_detect_forget_mm(const struct mm_struct *mm);
 int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */
@@ -340,6 +339,42 @@ bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 		       u64 *memo_gen, u64 *memo);
 bool c2w_execache_key_equal(const struct c2w_exe_key *a,
 			    const struct c2w_exe_key *b);
+
+/*
+ * Per CPU, process images the probes remember by their mm pointer, one
+ * note per purpose (detect.c): a pointer the cache pinned, which it clears
+ * before it lets the pin go (execache.c, free_list()).
+ */
+enum c2w_mm_note {
+	C2W_NOTE_EXE,		/* c2w_detect_exe()'s verdict */
+	C2W_NOTE_REPEAT,	/* c2w_detect_repeat()'s match */
+	C2W_NOTE_MAX
+};
+
+struct c2w_mm_notes {
+	const struct mm_struct *mm[C2W_NOTE_MAX];
+};
+
+DECLARE_PER_CPU(struct c2w_mm_notes, c2w_mm_notes);
+
+/*
+ * Note @mm on this CPU: only an mm whose cache entry was found in the
+ * current RCU read-side section (pinned, and cleared from every note
+ * after the grace period that follows the entry's removal).
+ */
+static inline void c2w_execache_note(enum c2w_mm_note n,
+				     const struct mm_struct *mm)
+{
+	this_cpu_write(c2w_mm_notes.mm[n], mm);
+}
+
+/* Whether this CPU's note @n is @mm, the current task's (not NULL). */
+static inline bool c2w_execache_noted(enum c2w_mm_note n,
+				      const struct mm_struct *mm)
+{
+	return mm && this_cpu_read(c2w_mm_notes.mm[n]) == mm;
+}
+
 void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe);
 u32 c2w_execache_live(void);
 

@@ -103,9 +103,7 @@ static struct scratch **scratch;
 
 /**
  * struct exe_kept - per CPU, the last process image c2w_detect_exe() found
- *	in the cache
- * @mm: its mm: compared, never dereferenced; forgotten before the cache
- *	lets it go (c2w_detect_forget_mm())
+ *	in the cache (its mm: note %C2W_NOTE_EXE, c2w_execache_note())
  * @gen: the ruleset generation of the verdict
  * @excluded: the verdict: every rule excluded it (then good only while
  *	c2w_exe_same() of @key holds), or not (a suspicious program: its
@@ -114,7 +112,6 @@ static struct scratch **scratch;
  * @key: what its path was made of
  */
 struct exe_kept {
-	const struct mm_struct *mm;
 	u64 gen;
 	bool excluded;
 	struct c2w_exe_key key;
@@ -124,9 +121,8 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 
 /**
  * struct repeat - per CPU, the last match evaluated in full that
- *	c2w_detect_repeat() can repeat
- * @mm: the process image: compared, never dereferenced; forgotten before
- *	the cache lets it go (c2w_detect_forget_mm())
+ *	c2w_detect_repeat() can repeat (its process image's mm: note
+ *	%C2W_NOTE_REPEAT, c2w_execache_note())
  * @key: what its executable's path was made of (a cache hit)
  * @seen: the one matching rule, its ruleset generation, and where its key
  *	sits in the seen set
@@ -137,7 +133,6 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @daddr: the destination, 4 or 16 bytes
  */
 struct repeat {
-	const struct mm_struct *mm;
 	struct c2w_exe_key key;
 	struct c2w_seen_hint seen;
 	u32 uid;
@@ -506,7 +501,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
-	WRITE_ONCE(r->mm, current->mm);	/* c2w_detect_forget_mm() */
+	c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
 	r->key = c->exe.key;
 	r->seen = *h;
 	r->uid = c->uid;
@@ -526,6 +521,19 @@ static void count_evaluated(enum c2w_stat outcome, bool timed, u64 t0)
 		c2w_count(C2W_ST_PROBE_NS, local_clock() - t0);
 		c2w_count(C2W_ST_PROBE_SAMPLES, 1);
 	}
+}
+
+/*
+ * An attempt decided at the probe, counted as @decision (which of those
+ * decisions) and as an evaluation that ended as @outcome; one count of the
+ * sampling timer per attempt, as c2w_detect().
+ */
+static void count_at_probe(enum c2w_stat decision, enum c2w_stat outcome,
+			   bool timed, u64 t0)
+{
+	c2w_probe_timed();
+	c2w_count(decision, 1);
+	count_evaluated(outcome, timed, t0);
 }
 
 /**
@@ -673,10 +681,7 @@ bool c2w_detect_dst(int family, const void *daddr)
 	rcu_read_unlock();
 	if (!out)
 		return false;
-	/* One count of the sampling timer per attempt, as c2w_detect(). */
-	c2w_probe_timed();
-	c2w_count(C2W_ST_EXCLUDED_DST, 1);
-	count_evaluated(C2W_ST_EXCLUDED, timed, t0);
+	count_at_probe(C2W_ST_EXCLUDED_DST, C2W_ST_EXCLUDED, timed, t0);
 	return true;
 }
 
@@ -724,7 +729,8 @@ bool c2w_detect_exe(bool lookup)
 	ar = rcu_dereference(c2w_rules);
 	if (!ar || !c2w_rs_memo_decides(ar->rs))
 		goto done;
-	if (kept->mm == current->mm && kept->gen == ar->gen) {
+	if (c2w_execache_noted(C2W_NOTE_EXE, current->mm) &&
+	    kept->gen == ar->gen) {
 		if (!kept->excluded)
 			goto done;
 		out = c2w_exe_same(&kept->key);
@@ -738,7 +744,7 @@ bool c2w_detect_exe(bool lookup)
 			 &gen, &memo, &key) &&
 	    gen == ar->gen) {
 		out = c2w_rs_memo_excludes(ar->rs, memo);
-		WRITE_ONCE(kept->mm, current->mm); /* c2w_detect_forget_mm() */
+		c2w_execache_note(C2W_NOTE_EXE, current->mm);
 		kept->gen = gen;
 		kept->excluded = out;
 		kept->key = key;
@@ -747,38 +753,9 @@ done:
 	rcu_read_unlock();
 	if (!out)
 		return false;
-	/* One count of the sampling timer per attempt, as c2w_detect(). */
-	c2w_probe_timed();
-	c2w_count(C2W_ST_EXCLUDED_EXE, 1);
 	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
-	count_evaluated(C2W_ST_EXCLUDED, timed, t0);
+	count_at_probe(C2W_ST_EXCLUDED_EXE, C2W_ST_EXCLUDED, timed, t0);
 	return true;
-}
-
-/**
- * c2w_detect_forget_mm() - forget a process image the probes keep per CPU
- * @mm: an mm the executable cache is about to let go (mmdrop())
- *
- * The per-CPU records of c2w_detect_exe() and c2w_detect_repeat() hold mm
- * pointers, made only from a cache hit, that stand for a process image
- * only while the cache pins the mm: once it is freed, another process may
- * get the same address. The cache calls this after the grace period that
- * follows the entry's removal from its table, so no probe that found the
- * entry is still writing a record of @mm then, and none can find it any
- * more. A probe reading a record meanwhile could only be @mm's own
- * process, which is alive only if the entry went stale (its stamp moved:
- * c2w_exe_same() fails).
- *
- * Context: process context.
- */
-void c2w_detect_forget_mm(const struct mm_struct *mm)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		cmpxchg(&per_cpu_ptr(&repeat, cpu)->mm, mm, NULL);
-		cmpxchg(&per_cpu_ptr(&exe_kept, cpu)->mm, mm, NULL);
-	}
 }
 
 /**
@@ -815,7 +792,7 @@ bool c2w_detect_repeat(int family, int transport, const void *daddr,
 	bool timed, done = false;
 	u64 t0;
 
-	if (!r->mm || r->mm != current->mm)
+	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm))
 		return false;
 	timed = c2w_probe_timed_next();
 	t0 = timed ? local_clock() : 0;
@@ -835,11 +812,9 @@ out:
 	rcu_read_unlock();
 	if (!done)
 		return false;
-	c2w_probe_timed();
-	c2w_count(C2W_ST_REPEATED, 1);
 	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	c2w_count(C2W_ST_MATCHED, 1);
-	count_evaluated(C2W_ST_SUPPRESSED, timed, t0);
+	count_at_probe(C2W_ST_REPEATED, C2W_ST_SUPPRESSED, timed, t0);
 	return true;
 }
 

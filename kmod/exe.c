@@ -499,8 +499,8 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
  *	c2w_exe_peek()) for the mm the caller saw then, and sees again now
  *
  * For a probe that repeats a verdict on the executable without looking it
- * up: the caller kept the mm pointer of that hit, which the cache pins
- * until it tells the probes to forget it (c2w_detect_forget_mm()), so the
+ * up: the caller noted the mm pointer of that hit (c2w_execache_note()),
+ * which the cache pins until it clears the note, so the
  * current mm being that pointer is the same process image, not a new one
  * at the same address. The same exe_file (still one exec opened, as a
  * lookup requires), root, side of the initial mount namespace and stamp

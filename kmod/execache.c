@@ -83,6 +83,8 @@ static const struct rhashtable_params cache_params = {
 
 static struct rhashtable cache_tbl;
 static atomic_t cache_count;
+
+DEFINE_PER_CPU(struct c2w_mm_notes, c2w_mm_notes);
 static struct delayed_work sweep_work;
 static bool cache_live;
 
@@ -325,11 +327,26 @@ out:
 }
 
 /*
- * Free entries out of the table: their pins, after a grace period. In
- * between, the probes' per-CPU records of their mm pointers are dropped:
- * no probe that found an entry is still writing one of them then, and none
- * can find it any more; once the mm is freed, its address may be another
- * process's.
+ * Clear every CPU's notes of @mm (c2w_execache_note()). After the grace
+ * period that followed the removal of its entry, no probe that found the
+ * entry is still writing one, and none can find it any more. A probe
+ * reading a note meanwhile could only be @mm's own process, alive only if
+ * the entry went stale (its stamp moved: c2w_exe_same() fails).
+ */
+static void forget_notes(const struct mm_struct *mm)
+{
+	int cpu, n;
+
+	for_each_possible_cpu(cpu)
+		for (n = 0; n < C2W_NOTE_MAX; n++)
+			cmpxchg(&per_cpu_ptr(&c2w_mm_notes, cpu)->mm[n], mm,
+				NULL);
+}
+
+/*
+ * Free entries out of the table: their pins, after a grace period, and
+ * after the probes' notes of their mm pointers are cleared: once an mm is
+ * freed, its address may be another process's.
  */
 static void free_list(struct list_head *dead)
 {
@@ -339,7 +356,7 @@ static void free_list(struct list_head *dead)
 		return;
 	synchronize_rcu();
 	list_for_each_entry_safe(e, tmp, dead, gc) {
-		c2w_detect_forget_mm(e->mm);
+		forget_notes(e->mm);
 		mmdrop(e->mm);
 		kfree(e);
 		atomic_dec(&cache_count);
