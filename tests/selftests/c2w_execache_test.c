@@ -214,7 +214,6 @@ TEST_F(ec, repeated_attempts_use_the_cache)
 TEST_F(ec, known_key_found_through_the_cache)
 {
 	const char *exe = "/tmp/c2w-sh/beacon";
-	struct c2w_seen_forget f;
 	struct stepper s;
 	uint64_t h, x;
 
@@ -239,11 +238,7 @@ TEST_F(ec, known_key_found_through_the_cache)
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 
 	/* Forgotten: new again, not decided by the hint. */
-	memset(&f, 0, sizeof(f));
-	f.key = (uintptr_t)exe;
-	f.key_len = strlen(exe);
-	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
-	EXPECT_EQ(1, f.removed);
+	ASSERT_EQ(1, seen_forget(self->fd, exe));
 	h = seen_hinted(self->fd);
 	ASSERT_EQ(0, step(&s, 'a'));
 	EXPECT_EQ(h, seen_hinted(self->fd));
@@ -295,7 +290,6 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 {
 	const char *kql = "process.executable:/tmp/c2w-r*";
 	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
-	struct c2w_seen_forget f;
 	struct c2w_stats a, b;
 	cpu_set_t all;
 	struct stepper s;
@@ -334,11 +328,7 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
 	/* Forgotten: new again, alerted. */
-	memset(&f, 0, sizeof(f));
-	f.key = (uintptr_t)"/tmp/c2w-rp/beacon";
-	f.key_len = strlen("/tmp/c2w-rp/beacon");
-	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_FORGET, &f));
-	EXPECT_EQ(1, f.removed);
+	ASSERT_EQ(1, seen_forget(self->fd, "/tmp/c2w-rp/beacon"));
 	ASSERT_EQ(0, step(&s, 'a'));
 	b = stats(self->fd);
 	EXPECT_EQ(0, DELTA(b, a, repeated));

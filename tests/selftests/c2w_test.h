@@ -446,6 +446,19 @@ static inline void rl_free(struct rec_list *rl)
 	memset(rl, 0, sizeof(*rl));
 }
 
+/* C2W_IOC_SEEN_FORGET of @key: the entries removed, or -1 (errno set). */
+static inline int64_t seen_forget(int fd, const char *key)
+{
+	struct c2w_seen_forget f;
+
+	memset(&f, 0, sizeof(f));
+	f.key = (uintptr_t)key;
+	f.key_len = strlen(key);
+	if (ioctl(fd, C2W_IOC_SEEN_FORGET, &f))
+		return -1;
+	return f.removed;
+}
+
 /*
  * Keep this process, and what it starts from now on, on the CPU it runs
  * on (the module keeps some state per CPU: exact counts need one);
