@@ -29,6 +29,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/types.h>
+#include <linux/nsproxy.h>
 #include <linux/c2watch.h>
 
 #include "rules.h"
@@ -317,6 +318,21 @@ struct file *c2w_exeswap_orig(struct file *file);
 u64 c2w_exeswap_missed(void);
 u32 c2w_exeswap_live(void);
 u32 c2w_exeswap_gen(void);
+
+extern struct mnt_namespace *c2w_init_mnt_ns;
+
+void c2w_exe_init(void);
+
+/*
+ * Whether @ns (current->nsproxy) sees the initial mount namespace; no
+ * namespace (an exiting task) counts as it. Against a copy taken at load
+ * (c2w_exe_init(): init_task's namespace never changes), so that a probe
+ * reads one pointer of the module's instead of init_task and its nsproxy.
+ */
+static inline bool c2w_init_mntns(const struct nsproxy *ns)
+{
+	return !ns || !ns->mnt_ns || ns->mnt_ns == c2w_init_mnt_ns;
+}
 
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);

@@ -153,14 +153,11 @@ static void fill_ns(struct conn *c)
 		return;
 	c->ns_done = true;
 	c->mntns_ino = 0;
-	c->mntns_init = true;
-	if (ns && ns->mnt_ns) {
+	c->mntns_init = c2w_init_mntns(ns);
+	if (!c->mntns_init)
+		c->aflags |= C2W_AF_MNTNS;
+	if (ns && ns->mnt_ns)
 		c->mntns_ino = c2w_mntns_inum(ns->mnt_ns);
-		if (ns->mnt_ns != init_task.nsproxy->mnt_ns) {
-			c->mntns_init = false;
-			c->aflags |= C2W_AF_MNTNS;
-		}
-	}
 }
 
 /**
@@ -717,7 +714,6 @@ bool c2w_detect_dst(int family, const void *daddr)
 bool c2w_detect_exe(bool lookup)
 {
 	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
-	struct nsproxy *ns = current->nsproxy;
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
@@ -737,11 +733,9 @@ bool c2w_detect_exe(bool lookup)
 		if (out)
 			goto done;
 	}
-	/* As fill_ns(): no namespace counts as the initial one. */
 	if (lookup &&
-	    c2w_exe_peek(!ns || !ns->mnt_ns ||
-			 ns->mnt_ns == init_task.nsproxy->mnt_ns,
-			 &gen, &memo, &key) &&
+	    c2w_exe_peek(c2w_init_mntns(current->nsproxy), &gen, &memo,
+			 &key) &&
 	    gen == ar->gen) {
 		out = c2w_rs_memo_excludes(ar->rs, memo);
 		c2w_execache_note(C2W_NOTE_EXE, current->mm);

@@ -27,6 +27,18 @@
 
 #define MAX_WALK	4096	/* dentries climbed for a too-long path */
 
+struct mnt_namespace *c2w_init_mnt_ns __read_mostly;
+
+/**
+ * c2w_exe_init() - take the initial mount namespace for c2w_init_mntns()
+ *
+ * Context: module init, before any probe is registered.
+ */
+void c2w_exe_init(void)
+{
+	c2w_init_mnt_ns = init_task.nsproxy->mnt_ns;
+}
+
 /* Paths not cached: the rare, evasive cases are resolved every time. */
 #define C2W_EXE_UNCACHED	(C2W_AF_PATH_UNRESOLVED | C2W_AF_EXE_REPLACED | \
 				 C2W_AF_CHROOT | C2W_AF_CHROOT_UNRESOLVED | \
@@ -512,10 +524,7 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
  */
 bool c2w_exe_same(const struct c2w_exe_key *key)
 {
-	struct nsproxy *ns = current->nsproxy;
-	/* As detect.c's fill_ns(): no namespace counts as the initial one. */
-	bool init_mntns = !ns || !ns->mnt_ns ||
-			  ns->mnt_ns == init_task.nsproxy->mnt_ns;
+	bool init_mntns = c2w_init_mntns(current->nsproxy);
 	struct c2w_exe_key k = { .init_mntns = init_mntns };
 	struct fs_struct *fs = init_mntns ? current->fs : NULL;
 	struct mm_struct *mm = current->mm;

@@ -51,6 +51,7 @@ static int __init c2w_init(void)
 	}
 	c2w_default_window = default_window;
 	WRITE_ONCE(c2w_enabled, enabled);
+	c2w_exe_init();
 
 	ret = c2w_stream_init(queue_size);
 	if (ret)

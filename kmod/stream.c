@@ -359,7 +359,6 @@ static void config_rec_init(struct c2w_config_rec *r, u32 what, u64 value)
  */
 struct c2w_config_rec *c2w_config_record_make(u32 what, u64 value)
 {
-	struct nsproxy *ns = current->nsproxy;
 	struct c2w_config_rec *r;
 	struct c2w_exe_buf *b;
 	struct c2w_exe exe;
@@ -368,7 +367,7 @@ struct c2w_config_rec *c2w_config_record_make(u32 what, u64 value)
 	b = kvmalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return NULL;
-	c2w_exe_resolve(&exe, b, ns && ns->mnt_ns == init_task.nsproxy->mnt_ns);
+	c2w_exe_resolve(&exe, b, c2w_init_mntns(current->nsproxy));
 	len = min_t(u32, exe.len, C2W_PATH_MAX - 1);
 	size = sizeof(*r) + ALIGN(len + 1, C2W_REC_ALIGN);
 	r = kzalloc(size, GFP_KERNEL);
