@@ -41,6 +41,14 @@ $1 == "RESULT" && ($2 == "storm" || $2 == "sendto") {
 $1 == "RESULT" && $2 == "sendmemo" {
 	k = $3 " sendto-" $4; sends[k] += $6; evals[k] += $7
 }
+# RESULT pairing PAIRS ATTEMPTS_PER_HALF; RESULT paired CFG KIND PAIR US_OFF US_ON
+$1 == "RESULT" && $2 == "pairing" { pairn = $4 }
+$1 == "RESULT" && $2 == "paired" && $6 > 0 {
+	k = $3 " " $4
+	if (!(k in np)) porder[++npk] = k
+	np[k]++
+	poff[k, np[k]] = $6; pon[k, np[k]] = $7; pr[k, np[k]] = $7 / $6 - 1
+}
 $1 == "RESULT" && $2 == "probe" { pn[$3]++; probe[$3, pn[$3]] = $5 }
 $1 == "RESULT" && $2 == "seen" { seen[++ns] = $0 }
 $1 == "RESULT" && $2 == "load" {
@@ -83,6 +91,32 @@ END {
 		print "| configuration | µs/send | spread | sends/s | vs baseline | best vs best | sends evaluated in full |"
 		print "|---|---|---|---|---|---|---|"
 		storm_table("sendto-" pat, "baseline bare trusted suspicious lansend auditd", 1)
+	}
+
+	# median() sorts: the quartiles are read from the sorted ratios.
+	pname["none"] = "no module: the bias of the method itself"
+	pname["bare"] = "bare kprobes, empty handlers"
+	pname["early"] = "c2watch, seed rule, excluded early by the destination (LAN 10.0.0.1)"
+	pname["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin, 1.1.1.1), excluded early by its executable"
+	pname["worst"] = "c2watch, seed rule, known suspicious program (/tmp, seen, 1.1.1.1), its repeats judged at the probe"
+	pname["worst2"] = "c2watch, seed rule, known suspicious program, no repeat: evaluated in full"
+	kname["tcp"] = "TCP connect"
+	kname["udp"] = "UDP connect"
+	kname["lan"] = "sendto, one LAN destination"
+	kname["one"] = "sendto, one destination"
+	kname["many"] = "sendto, many destinations"
+	if (npk) {
+		printf "\nPaired: each configuration against itself with every kprobe disarmed, alternated every %d attempts (median of %d pairs)\n\n", pairn, np[porder[1]]
+		print "| configuration | attempt | µs disarmed | µs armed | overhead (median of pairs) | middle half of pairs |"
+		print "|---|---|---|---|---|---|"
+	}
+	for (j = 1; j <= npk; j++) {
+		k = porder[j]
+		split(k, kf, " ")
+		for (i = 1; i <= np[k]; i++) { a[i] = poff[k, i]; b[i] = pon[k, i]; r[i] = pr[k, i] }
+		mo = median(a, np[k]); mn = median(b, np[k]); m = median(r, np[k])
+		q1 = r[int((np[k] - 1) / 4) + 1]; q3 = r[int(3 * (np[k] - 1) / 4) + 1]
+		printf "| %s | %s | %.2f | %.2f | %+.1f%% | %+.1f%% to %+.1f%% |\n", pname[kf[1]], kname[kf[2]], mo, mn, m * 100, q1 * 100, q3 * 100
 	}
 
 	name["trusted"] = "c2watch, trusted program, connects and sendto (excluded early by its executable)"

@@ -25,9 +25,20 @@
  * Prints "MODE COUNT SECONDS PER_S US_PER_ATTEMPT", COUNT the attempts
  * made. Exit status 1 when an attempt failed otherwise than refused or
  * unreachable, 2 on a usage error.
+ *
+ *   storm -s SWITCH -p PAIRS tcp|udp|sendto ...
+ *	Paired: PAIRS pairs of COUNT attempts each, one with "0" written to
+ *	the file SWITCH, one with "1" (the order alternating from pair to
+ *	pair), and "1" written at the end. With /sys/kernel/debug/kprobes/
+ *	enabled, which disarms and arms every kprobe, that is a module's
+ *	cost against no hook at all, measured within milliseconds of each
+ *	other: the drift of a noisy machine (TCG: slow and fast stretches
+ *	lasting seconds) falls on both halves of a pair alike. Prints
+ *	"pair MODE I US_OFF US_ON" per pair.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +51,8 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: storm tcp|udp ADDRESS PORT COUNT [NPORTS]\n"
-		"       storm sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
+		"usage: storm [-s SWITCH -p PAIRS] tcp|udp ADDRESS PORT COUNT [NPORTS]\n"
+		"       storm [-s SWITCH -p PAIRS] sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
 		"       storm pace tcp|udp ADDRESS PORT RATE SECONDS\n");
 	return 2;
 }
@@ -109,81 +120,150 @@ static int attempt(int type, const struct sockaddr_in *sin)
 	return ret;
 }
 
-static int storm_main(int argc, char **argv)
-{
-	long count, i, fails = 0, nports = 1;
-	struct sockaddr_in sin;
-	struct timespec t0;
-	int type, port;
+/*
+ * What a storm repeats: connects (type set) or datagrams from one socket
+ * (fd set), attempt i going to the i-th port or address of the cycle.
+ */
+struct run {
+	const char *mode;
+	int type;
+	int fd;
+	struct sockaddr_in dst[MAX_ADDRS];
+	int naddr;
+	long port;
+	long nports;
+};
 
-	if (argc < 5 || argc > 6 || parse_type(argv[1], &type) ||
-	    parse_sin(argv[2], argv[3], &sin) ||
-	    parse_num(argv[4], 1, 1000000000, &count))
-		return usage();
-	port = ntohs(sin.sin_port);
-	if (argc == 6 && parse_num(argv[5], 1, 65536 - port, &nports))
-		return usage();
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < count; i++) {
-		sin.sin_port = htons((unsigned short)(port + i % nports));
-		if (attempt(type, &sin))
+static int send_one(const struct run *r, long i)
+{
+	/* Every address, then the next port: naddr * nports in all. */
+	struct sockaddr_in d = r->dst[i % r->naddr];
+	const char byte = 0;
+
+	d.sin_port = htons((unsigned short)(r->port + i / r->naddr % r->nports));
+	/*
+	 * An unconnected socket is told of ICMP errors (the gateway's port
+	 * unreachables) only with IP_RECVERR, which is not set; a refusal or
+	 * an unreachable host would not be a failure of the sender anyway.
+	 */
+	if (sendto(r->fd, &byte, 1, 0, (struct sockaddr *)&d, sizeof(d)) < 0 &&
+	    errno != ECONNREFUSED && errno != EHOSTUNREACH)
+		return -1;
+	return 0;
+}
+
+/* Attempts from .. from + n - 1; the failures. */
+static long run(const struct run *r, long from, long n)
+{
+	struct sockaddr_in sin = r->dst[0];
+	long i, fails = 0;
+
+	for (i = from; i < from + n; i++) {
+		if (r->fd >= 0) {
+			fails += send_one(r, i) ? 1 : 0;
+			continue;
+		}
+		sin.sin_port = htons((unsigned short)(r->port + i % r->nports));
+		if (attempt(r->type, &sin))
 			fails++;
 	}
-	report(argv[1], count, since(&t0));
+	return fails;
+}
+
+static int set_switch(const char *path, int on)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0 || write(fd, on ? "1\n" : "0\n", 2) != 2) {
+		fprintf(stderr, "storm: %s: %s\n", path, strerror(errno));
+		ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* COUNT attempts, or PAIRS pairs of COUNT with the switch off and on. */
+static int measure(const struct run *r, long count, const char *sw,
+		   long pairs)
+{
+	struct timespec t0;
+	long fails = 0, p, k;
+	double s[2];
+
+	if (!sw) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fails = run(r, 0, count);
+		report(r->mode, count, since(&t0));
+		return fails ? 1 : 0;
+	}
+	for (p = 0; p < pairs; p++) {
+		for (k = 0; k < 2; k++) {
+			/* Off then on, then on then off: order cancels. */
+			int on = (int)((k + p) % 2);
+
+			if (set_switch(sw, on))
+				return 1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			fails += run(r, (2 * p + k) * count, count);
+			s[on] = since(&t0);
+		}
+		printf("pair %s %ld %.2f %.2f\n", r->mode, p + 1,
+		       s[0] * 1e6 / count, s[1] * 1e6 / count);
+	}
+	if (set_switch(sw, 1))
+		return 1;
 	return fails ? 1 : 0;
 }
 
-static int sendto_main(int argc, char **argv)
+static int storm_main(int argc, char **argv, const char *sw, long pairs)
 {
-	struct sockaddr_in dst[MAX_ADDRS];
-	const char byte = 0;
-	long port, count, nports = 1, i, fails = 0;
-	struct timespec t0;
-	char *list, *a, *save;
-	int naddr = 0, fd;
+	struct run r = { .mode = argv[1], .fd = -1, .naddr = 1, .nports = 1 };
+	long count;
 
-	if (argc < 4 || argc > 5 || parse_num(argv[2], 0, 65535, &port) ||
+	if (argc < 5 || argc > 6 || parse_type(argv[1], &r.type) ||
+	    parse_sin(argv[2], argv[3], &r.dst[0]) ||
+	    parse_num(argv[4], 1, 1000000000, &count))
+		return usage();
+	r.port = ntohs(r.dst[0].sin_port);
+	if (argc == 6 && parse_num(argv[5], 1, 65536 - r.port, &r.nports))
+		return usage();
+	return measure(&r, count, sw, pairs);
+}
+
+static int sendto_main(int argc, char **argv, const char *sw, long pairs)
+{
+	struct run r = { .mode = "sendto", .nports = 1 };
+	char *list, *a, *save;
+	long count;
+	int ret;
+
+	if (argc < 4 || argc > 5 || parse_num(argv[2], 0, 65535, &r.port) ||
 	    parse_num(argv[3], 1, 1000000000, &count) ||
-	    (argc == 5 && parse_num(argv[4], 1, 65536 - port, &nports)))
+	    (argc == 5 && parse_num(argv[4], 1, 65536 - r.port, &r.nports)))
 		return usage();
 	list = strdup(argv[1]);
 	if (!list)
 		return 1;
 	for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-		if (naddr == MAX_ADDRS || parse_sin(a, argv[2], &dst[naddr])) {
+		if (r.naddr == MAX_ADDRS ||
+		    parse_sin(a, argv[2], &r.dst[r.naddr])) {
 			free(list);
 			return usage();
 		}
-		naddr++;
+		r.naddr++;
 	}
 	free(list);
-	if (!naddr)
+	if (!r.naddr)
 		return usage();
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0) {
+	r.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (r.fd < 0) {
 		perror("storm: socket");
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < count; i++) {
-		/* Every address, then the next port: naddr * nports in all. */
-		struct sockaddr_in *d = &dst[i % naddr];
-
-		d->sin_port = htons((unsigned short)(port + i / naddr % nports));
-		/*
-		 * An unconnected socket is told of ICMP errors (the
-		 * gateway's port unreachables) only with IP_RECVERR, which
-		 * is not set; a refusal or an unreachable host would not
-		 * be a failure of the sender anyway.
-		 */
-		if (sendto(fd, &byte, 1, 0, (struct sockaddr *)d,
-			   sizeof(*d)) < 0 &&
-		    errno != ECONNREFUSED && errno != EHOSTUNREACH)
-			fails++;
-	}
-	report("sendto", count, since(&t0));
-	close(fd);
-	return fails ? 1 : 0;
+	ret = measure(&r, count, sw, pairs);
+	close(r.fd);
+	return ret;
 }
 
 static int pace_main(int argc, char **argv)
@@ -253,9 +333,24 @@ static int pace_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	const char *sw = NULL;
+	long pairs = 0;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "+s:p:")) != -1) {
+		if (opt == 's')
+			sw = optarg;
+		else if (opt != 'p' || parse_num(optarg, 1, 100000, &pairs))
+			return usage();
+	}
+	/* The mode's own arguments start at its name, as argv[0]. */
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (!sw != !pairs)
+		return usage();
 	if (argc > 1 && !strcmp(argv[1], "sendto"))
-		return sendto_main(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "pace"))
+		return sendto_main(argc - 1, argv + 1, sw, pairs);
+	if (argc > 1 && !strcmp(argv[1], "pace") && !sw)
 		return pace_main(argc - 1, argv + 1);
-	return storm_main(argc, argv);
+	return storm_main(argc, argv, sw, pairs);
 }

@@ -203,6 +203,57 @@ while [ $round -le $ROUNDS ]; do
 	round=$((round + 1))
 done
 
+# Paired: each configuration against itself with every kprobe disarmed
+# (debugfs kprobes/enabled, which puts the probed functions back as they
+# are without a module), alternated every PAIR_N attempts by storm -s, so
+# that the two halves of a pair run within milliseconds of each other and
+# the drift of the host (slow and fast stretches of seconds under TCG,
+# which the rounds above cannot cancel) falls on both alike. "none" runs
+# the same with no module at all: the method's own bias.
+#   RESULT paired CFG KIND PAIR US_OFF US_ON
+SWITCH=/sys/kernel/debug/kprobes/enabled
+PAIRS=${C2W_BENCH_PAIRS:-25}
+PAIR_N=${C2W_BENCH_PAIR_N:-2000}
+[ -e $SWITCH ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+paired() {
+	cfg=$1 kind=$2 prog=$3
+	shift 3
+	$prog -s $SWITCH -p $PAIRS "$@" |
+		while read -r _ _ i off on; do
+			echo "RESULT paired $cfg $kind $i $off $on"
+		done
+}
+if [ -w $SWITCH ]; then
+	echo "RESULT pairing $PAIRS $PAIR_N"
+	paired none udp /tmp/storm udp 10.0.0.1 9 $PAIR_N
+	paired none lan /tmp/storm sendto 10.0.0.1 1024 $PAIR_N
+	insmod /c2w/c2w_bare.ko
+	paired bare tcp /tmp/storm tcp 10.0.0.1 9 $PAIR_N
+	paired bare udp /tmp/storm udp 10.0.0.1 9 $PAIR_N
+	paired bare lan /tmp/storm sendto 10.0.0.1 1024 $PAIR_N
+	rmmod c2w_bare
+	insmod /c2w/c2watch.ko
+	c2watchctl load /c2w/rules >/dev/null
+	paired early tcp /tmp/storm tcp 10.0.0.1 9 $PAIR_N
+	paired early udp /tmp/storm udp 10.0.0.1 9 $PAIR_N
+	paired early lan /tmp/storm sendto 10.0.0.1 1024 $PAIR_N
+	paired trusted tcp /usr/local/bin/storm tcp 1.1.1.1 9 $PAIR_N
+	paired trusted udp /usr/local/bin/storm udp 1.1.1.1 9 $PAIR_N
+	paired trusted one /usr/local/bin/storm sendto 1.1.1.1 1024 $PAIR_N
+	paired trusted many /usr/local/bin/storm \
+		sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 $PAIR_N 1366
+	paired worst tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N
+	paired worst udp /tmp/storm udp 1.1.1.1 9 $PAIR_N
+	paired worst one /tmp/storm sendto 1.1.1.1 1024 $PAIR_N
+	paired worst2 tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N 2
+	paired worst2 udp /tmp/storm udp 1.1.1.1 9 $PAIR_N 2
+	paired worst2 many /tmp/storm \
+		sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 $PAIR_N 1366
+	rmmod c2watch
+else
+	echo "# paired: no $SWITCH (debugfs), skipped"
+fi
+
 # Seen-set lookups and memory: the full evaluation (two ports alternating,
 # so that no attempt is judged as a repeat) with 10k and 100k entries.
 for n in 0 10000 100000; do
