@@ -21,6 +21,9 @@
  *
  * A trusted program this CPU already knows is excluded before the memo is
  * looked at (c2w_detect_exe(): no lookup); one it does not know, after it.
+ * A match's repeat is judged before the memo too: a beacon's datagrams to
+ * its server never hit it (only exclusions are remembered), and a repeat
+ * is never one (it matched under the same rules).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -110,7 +113,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	struct memo_slot key, *slot;
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
-	bool hit, excluded;
+	bool hit;
 	void *name;
 	u64 gen;
 	int len;
@@ -157,9 +160,10 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		goto ignore;
 	/*
 	 * Ruled out by the destination, or by the executable of a process
-	 * image this CPU knows: no memo needed.
+	 * image this CPU knows, or the repeat of a match: no memo needed.
 	 */
-	if (c2w_detect_dst(a.family, a.daddr) || c2w_detect_exe(false))
+	if (c2w_detect_dst(a.family, a.daddr) || c2w_detect_exe(false) ||
+	    c2w_detect_repeat(a.family, a.transport, a.daddr, a.dport))
 		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
@@ -172,12 +176,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	excluded = c2w_detect_exe(true);
-	/* A match's repeat: judged there, never remembered here. */
-	if (!excluded &&
-	    c2w_detect_repeat(a.family, a.transport, a.daddr, a.dport))
-		return 0;
-	if (excluded || c2w_detect(&a))
+	if (c2w_detect_exe(true) || c2w_detect(&a))
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 
