@@ -27,7 +27,7 @@
 
 #define MAX_WALK	4096	/* dentries climbed for a too-long path */
 
-struct mnt_namespace *c2w_init_mnt_ns __read_mostly;
+struct mnt_namespace *c2w_init_mnt_ns __ro_after_init;
 
 /**
  * c2w_exe_init() - take the initial mount namespace for c2w_init_mntns()

@@ -13,7 +13,10 @@
  * they are trusted programs: a per-CPU memo remembers, slot by slot, the
  * last send that no rule matched, keyed by socket, process image (tgid and
  * exec count), uid, source and destination, and ruleset generation, and
- * skips the evaluation when that repeats. Only exclusions are remembered:
+ * skips the evaluation when that repeats; the slot also holds the stamp of
+ * renames, mount changes and executable swaps (c2w_execache_stamp()), so
+ * that a trusted program moved into /tmp is judged at its new path, as its
+ * connects are. Only exclusions are remembered:
  * a send that matched goes to the seen set every time (windows, forget,
  * clear, failing open when full), as a connect does: evaluated in full, or
  * judged as the repeat of the last match (c2w_detect_repeat()), which
@@ -22,8 +25,8 @@
  * A trusted program this CPU already knows is excluded before the memo is
  * looked at (c2w_detect_exe(): no lookup); one it does not know, after it.
  * A match's repeat is judged before the memo too: a beacon's datagrams to
- * its server never hit it (only exclusions are remembered), and a repeat
- * is never one (it matched under the same rules).
+ * its server never hit it (only exclusions are remembered, and a repeat
+ * matched under the same rules, path and stamp).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,6 +48,7 @@
 struct memo_slot {
 	const struct sock *sk;
 	u64 gen;		/* c2w_rules_gen of the verdict */
+	struct c2w_exe_stamp stamp;	/* what paths were made of then */
 	pid_t tgid;
 	u32 exec_id;		/* self_exec_id: a new image is new */
 	u32 uid;
@@ -63,7 +67,8 @@ static struct memo __percpu *memo;
 /*
  * The slot of this send, and whether it holds this send's exclusion;
  * @key (padding zeroed: slots are compared with memcmp()) is filled in for
- * the caller to store there once the send is excluded.
+ * the caller to store there once the send is excluded. NULL while nothing
+ * may be remembered: a rename in progress, mount changes not followed.
  */
 static struct memo_slot *memo_find(const struct c2w_attempt *a,
 				   const struct sock *sk, u64 gen,
@@ -72,7 +77,11 @@ static struct memo_slot *memo_find(const struct c2w_attempt *a,
 	u32 alen = a->family == 4 ? 4 : 16, h;
 	struct memo_slot *s;
 
+	*hit = false;
 	memset(key, 0, sizeof(*key));
+	/* Before the evaluation reads any path: a later change misses. */
+	if (!c2w_execache_stamp(&key->stamp))
+		return NULL;
 	key->sk = sk;
 	key->gen = gen;
 	key->tgid = current->tgid;
@@ -176,7 +185,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	if (c2w_detect_exe(true) || c2w_detect(&a))
+	if ((c2w_detect_exe(true) || c2w_detect(&a)) && slot)
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 

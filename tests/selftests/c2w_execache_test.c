@@ -164,6 +164,32 @@ static int stepper_stop(struct stepper *s)
 }
 
 /*
+ * /opt/NAME moved to /var/tmp/NAME, where the seed rule looks, and one
+ * attempt of @s, which must be judged at the new path: one alert, for
+ * /var/tmp/NAME/tool. Moved back after; @a and @b are the stats around
+ * the attempt, for the caller's counts.
+ */
+static void step_moved(struct __test_metadata *_metadata, int fd,
+		       struct rec_list *rl, struct stepper *s,
+		       const char *name, struct c2w_stats *a,
+		       struct c2w_stats *b)
+{
+	char from[64], to[64], exe[80];
+
+	snprintf(from, sizeof(from), "/opt/%s", name);
+	snprintf(to, sizeof(to), "/var/tmp/%s", name);
+	snprintf(exe, sizeof(exe), "%s/tool", to);
+	ASSERT_EQ(0, var_tmp());
+	ASSERT_EQ(0, rename(from, to));
+	*a = stats(fd);
+	ASSERT_EQ(0, step(s, 'a'));
+	*b = stats(fd);
+	ASSERT_EQ(1, alerts_after(_metadata, fd, rl));
+	EXPECT_STREQ(exe, c2w_alert_exe_at(nth_alert(rl, 0)));
+	EXPECT_EQ(0, rename(to, from));
+}
+
+/*
  * The point of the cache: a known suspicious executable's repeated
  * attempts, and a trusted program's, are judged from it after the first.
  * Still one alert, with the full identity.
@@ -443,16 +469,8 @@ TEST_F(ec, trusted_program_excluded_by_its_executable)
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
 	/* Moved to /var/tmp: the cache is stale, the attempt judged in full. */
-	ASSERT_EQ(0, var_tmp());
-	ASSERT_EQ(0, rename("/opt/c2w-tx", "/var/tmp/c2w-tx"));
-	a = stats(self->fd);
-	ASSERT_EQ(0, step(&s, 'a'));
-	b = stats(self->fd);
+	step_moved(_metadata, self->fd, &self->rl, &s, "c2w-tx", &a, &b);
 	EXPECT_EQ(0, b.excluded_exe - a.excluded_exe);
-	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_STREQ("/var/tmp/c2w-tx/tool",
-		     c2w_alert_exe_at(nth_alert(&self->rl, 0)));
-	EXPECT_EQ(0, rename("/var/tmp/c2w-tx", "/opt/c2w-tx"));
 
 	/* A rule on the destination alone: every attempt evaluated in full. */
 	ASSERT_EQ(0, load_kql(self->fd, "dst", "destination.ip:1.1.1.1", 0,
@@ -464,6 +482,36 @@ TEST_F(ec, trusted_program_excluded_by_its_executable)
 	EXPECT_EQ(0, b.excluded_exe - a.excluded_exe);
 	EXPECT_EQ(2, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(0, stepper_stop(&s));
+}
+
+/*
+ * The memo of excluded sends keeps the stamp of renames too: a trusted
+ * program's datagrams to one destination on one socket, the second one
+ * skipped by the memo; its directory then moved into /var/tmp, the next
+ * one is judged at the new path.
+ */
+TEST_F(ec, send_memo_sees_a_rename)
+{
+	struct c2w_stats a, b;
+	struct stepper d;
+	cpu_set_t all;
+
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-sm/tool"));
+	/* The memo is per CPU. */
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	ASSERT_EQ(0, stepper_start(&d, "/opt/c2w-sm/tool", "sendto-keep",
+				   "1.1.1.1", "5399", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
+	ASSERT_EQ(0, step(&d, 'a'));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&d, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, b.send_memo - a.send_memo);
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	step_moved(_metadata, self->fd, &self->rl, &d, "c2w-sm", &a, &b);
+	EXPECT_EQ(0, b.send_memo - a.send_memo);
+	EXPECT_EQ(0, stepper_stop(&d));
 }
 
 /*

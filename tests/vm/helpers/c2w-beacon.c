@@ -14,6 +14,8 @@
  *                   sendto-unspec the same, the name's family AF_UNSPEC
  *                                 (IPv4: udp_sendmsg() takes it as AF_INET)
  *                   sendto-burst  one UDP socket, COUNT sendto()s
+ *                   sendto-keep   sendto() on one UDP socket kept open
+ *                                 from attempt to attempt (-s steps)
  *                   lan-sendto    UDP connect() to the LAN resolver
  *                                 10.0.0.1:53, then sendto(ADDRESS)
  *   -n COUNT        attempts (default 1)
@@ -82,14 +84,30 @@ static int expect;
 /* sendto-burst: datagrams on the one socket (-n). */
 static int burst = 1;
 
+/* sendto-keep: the same socket every time, as c2watch's send memo keys. */
+static int send_kept(struct sockaddr_storage *ss, socklen_t len)
+{
+	static int fd = -1;
+	char byte = 'x';
+
+	if (fd < 0)
+		fd = socket(ss->ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || sendto(fd, &byte, 1, 0, (struct sockaddr *)ss, len) != 1)
+		return -1;
+	return 0;
+}
+
 static int attempt(const char *mode, struct sockaddr_storage *ss,
 		   socklen_t len)
 {
 	int type = strcmp(mode, "udp") && strncmp(mode, "sendto", 6) &&
 		   strcmp(mode, "lan-sendto") ? SOCK_STREAM : SOCK_DGRAM;
-	int fd = socket(ss->ss_family, type, 0), ret = 0, one = 1;
+	int fd, ret = 0, one = 1;
 	char byte = 'x';
 
+	if (!strcmp(mode, "sendto-keep"))
+		return send_kept(ss, len);
+	fd = socket(ss->ss_family, type, 0);
 	if (fd < 0)
 		return -1;
 	if (!strcmp(mode, "sendto")) {
