@@ -27,18 +27,20 @@
  * unreachable, 2 on a usage error.
  *
  *   storm -s SWITCH -p PAIRS tcp|udp|sendto ...
- *	Paired: PAIRS pairs of COUNT attempts each, one with "0" written to
- *	the file SWITCH, one with "1" (the order alternating from pair to
- *	pair), and "1" written at the end. With /sys/kernel/debug/kprobes/
- *	enabled, which disarms and arms every kprobe, that is a module's
- *	cost against no hook at all, measured within milliseconds of each
- *	other: the drift of a noisy machine (TCG: slow and fast stretches
- *	lasting seconds) falls on both halves of a pair alike. Prints
- *	"pair MODE I US_OFF US_ON" per pair.
+ *	Paired: PAIRS pairs of COUNT timed attempts each, one with "0"
+ *	written to the file SWITCH, one with "1" (off then on, then on then
+ *	off, and so on), each after COUNT / 10 attempts untimed; "1" is
+ *	written at the end, on an error and on SIGINT, SIGTERM or SIGHUP.
+ *	With /sys/kernel/debug/kprobes/enabled, which disarms and arms every
+ *	kprobe, that is a module's hooks against no hook at all, measured
+ *	within milliseconds of each other: the drift of a noisy machine
+ *	(TCG: slow and fast stretches lasting seconds) falls on both halves
+ *	of a pair alike. Prints "pair MODE I US_OFF US_ON" per pair.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,12 +172,16 @@ static long run(const struct run *r, long from, long n)
 	return fails;
 }
 
+static const char *armed_switch;	/* to write "1" to on a signal */
+
 static int set_switch(const char *path, int on)
 {
 	int fd = open(path, O_WRONLY), ret = 0;
+	ssize_t n = fd < 0 ? -1 : write(fd, on ? "1\n" : "0\n", 2);
 
-	if (fd < 0 || write(fd, on ? "1\n" : "0\n", 2) != 2) {
-		fprintf(stderr, "storm: %s: %s\n", path, strerror(errno));
+	if (n != 2) {
+		fprintf(stderr, "storm: %s: %s\n", path,
+			n < 0 ? strerror(errno) : "short write");
 		ret = -1;
 	}
 	if (fd >= 0)
@@ -183,36 +189,68 @@ static int set_switch(const char *path, int on)
 	return ret;
 }
 
-/* COUNT attempts, or PAIRS pairs of COUNT with the switch off and on. */
-static int measure(const struct run *r, long count, const char *sw,
-		   long pairs)
+/* Never leave the machine with its probes disarmed. */
+static void rearm(int sig)
 {
-	struct timespec t0;
+	int fd = open(armed_switch, O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "1\n", 2) != 2)
+			sig = SIGKILL;	/* nothing more to try */
+		close(fd);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int paired(const struct run *r, long count, const char *sw,
+		  long pairs)
+{
+	struct sigaction sa = { .sa_handler = rearm };
 	long fails = 0, p, k;
+	struct timespec t0;
 	double s[2];
 
-	if (!sw) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		fails = run(r, 0, count);
-		report(r->mode, count, since(&t0));
-		return fails ? 1 : 0;
-	}
+	armed_switch = sw;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
+		return 1;
 	for (p = 0; p < pairs; p++) {
 		for (k = 0; k < 2; k++) {
 			/* Off then on, then on then off: order cancels. */
 			int on = (int)((k + p) % 2);
+			long at = (2 * p + k) * (count + count / 10);
 
 			if (set_switch(sw, on))
-				return 1;
+				goto out;
+			/* Code patched or not: settled before the clock. */
+			fails += run(r, at, count / 10);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			fails += run(r, (2 * p + k) * count, count);
+			fails += run(r, at + count / 10, count);
 			s[on] = since(&t0);
 		}
 		printf("pair %s %ld %.2f %.2f\n", r->mode, p + 1,
 		       s[0] * 1e6 / count, s[1] * 1e6 / count);
 	}
-	if (set_switch(sw, 1))
+out:
+	if (set_switch(sw, 1) || p < pairs)
 		return 1;
+	return fails ? 1 : 0;
+}
+
+/* COUNT attempts, or PAIRS pairs of COUNT with the switch off and on. */
+static int measure(const struct run *r, long count, const char *sw,
+		   long pairs)
+{
+	struct timespec t0;
+	long fails;
+
+	if (sw)
+		return paired(r, count, sw, pairs);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fails = run(r, 0, count);
+	report(r->mode, count, since(&t0));
 	return fails ? 1 : 0;
 }
 
