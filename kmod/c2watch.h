@@ -23,13 +23,13 @@
 #define _C2WATCH_H
 
 #include <linux/mutex.h>
+#include <linux/nsproxy.h>
 #include <linux/path.h>
 #include <linux/percpu.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/types.h>
-#include <linux/nsproxy.h>
 #include <linux/c2watch.h>
 
 #include "rules.h"
