@@ -154,21 +154,23 @@ static int send_one(const struct run *r, long i)
 	return 0;
 }
 
+/* Attempt i of a connect storm: the next port of the cycle. */
+static int connect_one(const struct run *r, long i)
+{
+	struct sockaddr_in sin = r->dst[0];
+
+	sin.sin_port = htons((unsigned short)(r->port + i % r->nports));
+	return attempt(r->type, &sin);
+}
+
 /* Attempts from .. from + n - 1; the failures. */
 static long run(const struct run *r, long from, long n)
 {
-	struct sockaddr_in sin = r->dst[0];
 	long i, fails = 0;
 
-	for (i = from; i < from + n; i++) {
-		if (r->fd >= 0) {
-			fails += send_one(r, i) ? 1 : 0;
-			continue;
-		}
-		sin.sin_port = htons((unsigned short)(r->port + i % r->nports));
-		if (attempt(r->type, &sin))
+	for (i = from; i < from + n; i++)
+		if (r->fd >= 0 ? send_one(r, i) : connect_one(r, i))
 			fails++;
-	}
 	return fails;
 }
 
