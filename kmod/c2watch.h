@@ -32,6 +32,8 @@
 #include <linux/types.h>
 #include <linux/c2watch.h>
 
+#include "compat.h"
+
 #include "rules.h"
 
 #define C2W_MODULE_VERSION "0.2.0"
@@ -47,12 +49,15 @@
  *	constant fields (c2w_detect_const_memo())
  * @const_fields: some clause still reads the constant fields' values
  *	(c2w_rs_needs_const()); otherwise an attempt's event goes without them
+ * @memo_decides: c2w_rs_memo_decides(), which the probes' early decisions
+ *	ask on every attempt: kept here, where their first read is
  */
 struct c2w_active_rules {
 	struct c2w_ruleset *rs;
 	u64 gen;
 	u64 cmemo[4];
 	bool const_fields;
+	bool memo_decides;
 };
 
 extern struct c2w_active_rules __rcu *c2w_rules;
@@ -91,10 +96,10 @@ enum c2w_stat {
 	C2W_ST_UID_OVER,
 	C2W_ST_EXE_CACHE_HIT,
 	C2W_ST_EXE_CACHE_MISS,
-	C2W_ST_EXCLUDED_DST,		/* excluded by c2w_detect_dst() */
+	C2W_ST_EXCLUDED_DST,		/* excluded by its destination, early */
 	C2W_ST_SEEN_HINTED,		/* c2w_seen_check_hint() decided */
-	C2W_ST_EXCLUDED_EXE,		/* excluded by c2w_detect_exe() */
-	C2W_ST_REPEATED,		/* suppressed by c2w_detect_repeat() */
+	C2W_ST_EXCLUDED_EXE,		/* excluded by its executable, early */
+	C2W_ST_REPEATED,		/* a repeat suppressed early */
 	C2W_ST_MAX
 };
 
@@ -200,10 +205,9 @@ struct c2w_attempt {
 int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
-bool c2w_detect_dst(int family, const void *daddr);
-bool c2w_detect_exe(bool lookup);
-bool c2w_detect_repeat(int family, int transport, const void *daddr,
-		       u16 dport);
+bool c2w_detect_early(int family, int transport, const void *daddr,
+		      u16 dport, bool lookup);
+bool c2w_detect_exe(void);
 int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */
@@ -228,7 +232,7 @@ struct c2w_seen_hint {
 /**
  * struct c2w_exe_stamp - the state of the world a path was resolved in
  * @rename: rename_lock's sequence (even)
- * @vfs: c2w_mounts_gen() + c2w_exeswap_gen()
+ * @vfs: the sum of the counts of mount changes and of executable swaps
  */
 struct c2w_exe_stamp {
 	u32 rename;
@@ -306,8 +310,6 @@ struct c2w_exe_buf {
 /* The initial mount namespace's view of a file (mounts.c). */
 int c2w_mounts_init(void);
 void c2w_mounts_exit(void);
-bool c2w_mounts_following(void);
-u32 c2w_mounts_gen(void);
 int c2w_mounts_place(dev_t dev, const char *rel, u32 rel_len, char *out,
 		     u32 cap, u32 *len);
 
@@ -317,7 +319,6 @@ void c2w_exeswap_exit(void);
 struct file *c2w_exeswap_orig(struct file *file);
 u64 c2w_exeswap_missed(void);
 u32 c2w_exeswap_live(void);
-u32 c2w_exeswap_gen(void);
 
 extern struct mnt_namespace *c2w_init_mnt_ns;
 
@@ -346,15 +347,68 @@ bool c2w_exe_same(const struct c2w_exe_key *key);
 
 int c2w_execache_init(void);
 void c2w_execache_exit(void);
-bool c2w_execache_stamp(struct c2w_exe_stamp *s);
+
+/*
+ * Every probe reads the stamp, most of them only it and a few pointers:
+ * inline, the counts read as data (mounts.c, exeswap.c), no calls. Under
+ * TCG a call to another page of the module costs about as much as the
+ * rest of a known executable's check (docs/performance.md).
+ */
+extern atomic_t c2w_mounts_seq;		/* every mount change, every reread */
+extern bool c2w_mounts_on;		/* mount changes are followed */
+extern atomic_t c2w_exeswap_seq;	/* every executable swap, before it */
+
+/**
+ * c2w_execache_stamp() - the stamp a path resolved from now will carry
+ * @s: filled in
+ *
+ * Read before anything the path is made of: a rename (rename_lock's
+ * sequence, which every d_move() advances), a mount change in the initial
+ * namespace or an executable swap after this moves the stamp on, and the
+ * entry made with it is stale.
+ *
+ * Context: any, including kprobe context.
+ * Return: false while a rename is in progress, or when mount changes are
+ * not followed (mounts.c could not open the mount table): nothing may be
+ * cached.
+ */
+static inline bool c2w_execache_stamp(struct c2w_exe_stamp *s)
+{
+	s->rename = c2w_rename_seq();
+	s->vfs = atomic_read(&c2w_mounts_seq) + atomic_read(&c2w_exeswap_seq);
+	smp_rmb();	/* the stamp before what the path is read from */
+	return !(s->rename & 1) && READ_ONCE(c2w_mounts_on);
+}
+
+static inline bool c2w_execache_stamp_equal(const struct c2w_exe_stamp *a,
+					    const struct c2w_exe_stamp *b)
+{
+	return a->rename == b->rename && a->vfs == b->vfs;
+}
+
+/**
+ * c2w_execache_key_equal() - whether two paths were made of the same things
+ * @a: a key
+ * @b: another
+ *
+ * Context: any; the files and paths are compared, never dereferenced.
+ * Return: true when both keys are alike.
+ */
+static inline bool c2w_execache_key_equal(const struct c2w_exe_key *a,
+					  const struct c2w_exe_key *b)
+{
+	return a->file == b->file && a->root.mnt == b->root.mnt &&
+	       a->root.dentry == b->root.dentry &&
+	       a->init_mntns == b->init_mntns &&
+	       c2w_execache_stamp_equal(&a->stamp, &b->stamp);
+}
+
 bool c2w_execache_on(void);
 bool c2w_execache_room(void);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
 bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 		       u64 *memo_gen, u64 *memo);
-bool c2w_execache_key_equal(const struct c2w_exe_key *a,
-			    const struct c2w_exe_key *b);
 
 /*
  * Per CPU, process images the probes remember by their mm pointer, one
@@ -362,8 +416,8 @@ bool c2w_execache_key_equal(const struct c2w_exe_key *a,
  * before it lets the pin go (execache.c, free_list()).
  */
 enum c2w_mm_note {
-	C2W_NOTE_EXE,		/* c2w_detect_exe()'s verdict */
-	C2W_NOTE_REPEAT,	/* c2w_detect_repeat()'s match */
+	C2W_NOTE_EXE,		/* the verdict on its executable */
+	C2W_NOTE_REPEAT,	/* the match it can repeat */
 	C2W_NOTE_MAX
 };
 

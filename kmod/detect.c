@@ -102,7 +102,7 @@ struct scratch {
 static struct scratch **scratch;
 
 /**
- * struct exe_kept - per CPU, the last process image c2w_detect_exe() found
+ * struct exe_kept - per CPU, the last process image an early decision found
  *	in the cache (its mm: note %C2W_NOTE_EXE, c2w_execache_note())
  * @gen: the ruleset generation of the verdict
  * @excluded: the verdict: every rule excluded it (then good only while
@@ -121,7 +121,7 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 
 /**
  * struct repeat - per CPU, the last match evaluated in full that
- *	c2w_detect_repeat() can repeat (its process image's mm: note
+ *	c2w_detect_early() can repeat (its process image's mm: note
  *	%C2W_NOTE_REPEAT, c2w_execache_note())
  * @key: what its executable's path was made of (a cache hit)
  * @seen: the one matching rule, its ruleset generation, and where its key
@@ -480,7 +480,7 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 
 /*
  * After an evaluation in full that matched: keep it for its repeats
- * (c2w_detect_repeat()) when one can be judged without evaluating it. That
+ * (c2w_detect_early()) when one can be judged without evaluating it. That
  * is one matching rule, with a key made of the executable alone whose seen
  * entry the hint knows; an executable from the cache (its mm pinned); a
  * ruleset that does not read the source; and a destination the probes see
@@ -641,30 +641,15 @@ out:
 	return outcome == C2W_ST_EXCLUDED;
 }
 
-/**
- * c2w_detect_dst() - exclude an attempt by its destination alone
- * @family: 4 or 6
- * @daddr: the destination asked for, 4 or 16 bytes in network order
- *
- * Called by a probe as soon as it has the destination: when no rule can
- * match an attempt to @daddr (c2w_rs_dst_excludes(); the seed rule's
- * private and reserved networks), the attempt is counted evaluated and
- * excluded here and nothing else of it is read (for a connect, no return
- * handler runs). 0.0.0.0 and :: (and ::ffff:0.0.0.0) are left to
- * c2w_detect(): the kernel connects them to loopback, and it reports where
- * the attempt went. Without a ruleset nothing is decided here: rules
- * loaded while a connect runs judge it at its return, as before.
- *
- * Context: kprobe context (preemption disabled).
- * Return: true when the attempt was excluded and counted.
+/*
+ * No rule can match an attempt to @daddr (c2w_rs_dst_excludes(); the seed
+ * rule's private and reserved networks). 0.0.0.0 and :: (and
+ * ::ffff:0.0.0.0) are left to c2w_detect(): the kernel connects them to
+ * loopback, and it reports where the attempt went.
  */
-bool c2w_detect_dst(int family, const void *daddr)
+static bool dst_excludes(const struct c2w_active_rules *ar, int family,
+			 const void *daddr)
 {
-	const struct c2w_active_rules *ar;
-	bool timed = c2w_probe_timed_next();
-	u64 t0 = timed ? local_clock() : 0;
-	bool out;
-
 	if (family == 6 && ipv6_addr_v4mapped(daddr)) {
 		family = 4;
 		daddr = &((const struct in6_addr *)daddr)->s6_addr32[3];
@@ -672,143 +657,198 @@ bool c2w_detect_dst(int family, const void *daddr)
 	if (family == 4 ? !*(const __be32 *)daddr :
 			  ipv6_addr_any((const struct in6_addr *)daddr))
 		return false;
+	return c2w_rs_dst_excludes(ar->rs, family, daddr);
+}
+
+/*
+ * This CPU's verdict on the current process image (struct exe_kept), when
+ * it has one under @ar: excluded, while c2w_exe_same() holds. A verdict
+ * that does not exclude (a suspicious program) is taken as it is: the full
+ * evaluation can only evaluate too much.
+ */
+static bool exe_kept_excludes(const struct c2w_active_rules *ar,
+			      bool *known)
+{
+	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+
+	*known = false;
+	if (!ar->memo_decides ||
+	    !c2w_execache_noted(C2W_NOTE_EXE, current->mm) ||
+	    kept->gen != ar->gen)
+		return false;
+	*known = !kept->excluded;
+	return kept->excluded && c2w_exe_same(&kept->key);
+}
+
+/*
+ * The current process image's verdict from the executable cache, kept for
+ * this CPU's next attempts (exe_kept_excludes()).
+ */
+static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
+{
+	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+	struct c2w_exe_key key;
+	u64 gen, memo;
+	bool out;
+
+	if (!ar->memo_decides ||
+	    !c2w_exe_peek(c2w_init_mntns(current->nsproxy), &gen, &memo,
+			  &key) ||
+	    gen != ar->gen)
+		return false;
+	out = c2w_rs_memo_excludes(ar->rs, memo);
+	c2w_execache_note(C2W_NOTE_EXE, current->mm);
+	kept->gen = gen;
+	kept->excluded = out;
+	kept->key = key;
+	return out;
+}
+
+/*
+ * The attempt is this CPU's last match evaluated in full
+ * (remember_repeat()), known: see c2w_detect_early().
+ */
+static bool repeat_known(const struct c2w_active_rules *ar, int family,
+			 int transport, const void *daddr, u16 dport)
+{
+	struct repeat *r = this_cpu_ptr(&repeat);
+	const struct c2w_rule_info *rule;
+
+	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
+	    ar->gen != r->seen.rules_gen || r->family != family ||
+	    r->transport != transport || r->dport != dport ||
+	    memcmp(r->daddr, daddr, family == 4 ? 4 : 16) ||
+	    r->uid != from_kuid(&init_user_ns, current_cred()->uid) ||
+	    !c2w_exe_same(&r->key))
+		return false;
+	rule = c2w_rs_rule(ar->rs, r->seen.rule);
+	return c2w_seen_touch_known(&r->seen, rule->window_secs ?:
+				    READ_ONCE(c2w_default_window),
+				    READ_ONCE(c2w_events_interval));
+}
+
+/**
+ * c2w_detect_early() - judge an attempt at its probe, before its event
+ * @family: 4 or 6
+ * @transport: %C2W_TRANSPORT_*
+ * @daddr: the destination asked for, 4 or 16 bytes in network order
+ * @dport: the destination port
+ * @lookup: look the executable cache up when this CPU does not know the
+ *	process image (false: a datagram probe, which asks its memo of
+ *	excluded sends first and c2w_detect_exe() after it)
+ *
+ * Called by a probe as soon as it has the destination. What needs nothing
+ * of the attempt but that and its task is decided here, under one read of
+ * the rules, cheapest first:
+ *
+ * - excluded by the executable of a process image this CPU knows (a
+ *   trusted program sending to many destinations: no lookup, see
+ *   c2w_detect_exe());
+ * - excluded by the destination: no rule can match an attempt to @daddr;
+ * - excluded by the executable, from the cache (@lookup);
+ * - the repeat of this CPU's last match (a beacon's next connect to its
+ *   server): the same process image with nothing its path is made of
+ *   changed (c2w_exe_same()), the same user, family, transport,
+ *   destination and port, under the same ruleset, which does not read the
+ *   source (c2w_rs_reads_source()): c2w_rs_eval() would give the same
+ *   single match. When its key's seen-set entry is then still within the
+ *   window with no event due (c2w_seen_touch_known()), the attempt is that
+ *   match, known: counted matched and suppressed (and repeated), the entry
+ *   refreshed. Anything else is left to the full evaluation: a new alert
+ *   or an event always comes from it.
+ *
+ * A decided attempt is counted evaluated, and nothing else of it is read
+ * (for a connect, no return handler runs: it is judged under the rules and
+ * the paths of its entry). Without a ruleset nothing is decided here: rules
+ * loaded while a connect runs judge it at its return.
+ *
+ * Context: kprobe context (preemption disabled).
+ * Return: true when the attempt was decided and counted.
+ */
+bool c2w_detect_early(int family, int transport, const void *daddr,
+		      u16 dport, bool lookup)
+{
+	const struct c2w_active_rules *ar;
+	bool timed = c2w_probe_timed_next();
+	u64 t0 = timed ? local_clock() : 0;
+	enum c2w_stat decision;
+	bool known;
+
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
-	out = ar && c2w_rs_dst_excludes(ar->rs, family, daddr);
+	if (!ar)
+		goto none;
+	if (exe_kept_excludes(ar, &known))
+		decision = C2W_ST_EXCLUDED_EXE;
+	else if (dst_excludes(ar, family, daddr))
+		decision = C2W_ST_EXCLUDED_DST;
+	else if (lookup && !known && exe_lookup_excludes(ar))
+		decision = C2W_ST_EXCLUDED_EXE;
+	else if (repeat_known(ar, family, transport, daddr, dport))
+		decision = C2W_ST_REPEATED;
+	else
+		goto none;
 	rcu_read_unlock();
-	if (!out)
-		return false;
-	count_at_probe(C2W_ST_EXCLUDED_DST, C2W_ST_EXCLUDED, timed, t0);
+	if (decision == C2W_ST_REPEATED) {
+		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+		c2w_count(C2W_ST_MATCHED, 1);
+		count_at_probe(decision, C2W_ST_SUPPRESSED, timed, t0);
+		return true;
+	}
+	if (decision == C2W_ST_EXCLUDED_EXE)
+		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+	count_at_probe(decision, C2W_ST_EXCLUDED, timed, t0);
 	return true;
+none:
+	rcu_read_unlock();
+	return false;
 }
 
 /**
  * c2w_detect_exe() - exclude an attempt by its executable alone
- * @lookup: look the cache up when this CPU does not know the process image
- *	(false: only what it knows; a datagram probe asks before its memo)
  *
- * Called by a probe once the destination has not excluded the attempt:
- * when the executable cache holds the current process image's executable
- * with the memo of the rules now loaded, and by that memo every enabled
- * rule has a clause this executable fails whatever else the attempt holds
+ * A datagram probe's lookup, after its memo of excluded sends missed
+ * (c2w_detect_early() without @lookup came first): when the executable
+ * cache holds the current process image's executable with the memo of the
+ * rules now loaded, and by that memo every enabled rule has a clause this
+ * executable fails whatever else the attempt holds
  * (c2w_rs_memo_excludes(); the seed rule's suspicious places, for a
- * trusted program), the attempt is counted evaluated and excluded here and
- * nothing else of it is read (for a connect, no return handler runs: as
- * with the destination, it is judged under the rules and the paths of its
- * entry). The first attempt of a process image, and the first after
- * anything its path is made of changed (a rename or mount change anywhere
- * on the host), is evaluated in full, which fills the cache; paths never
- * cached are always evaluated in full.
+ * trusted program), the attempt is counted evaluated and excluded here.
+ * The first attempt of a process image, and the first after anything its
+ * path is made of changed (a rename or mount change anywhere on the host),
+ * is evaluated in full, which fills the cache; paths never cached are
+ * always evaluated in full.
  *
- * The last process image found in the cache is remembered per CPU with
- * the verdict. One the memo does not exclude (a suspicious program's
- * repeated attempts) goes to the full evaluation at once: that can only
- * evaluate an attempt, never exclude one. One it excludes (a trusted
- * program sending to many destinations) is excluded again without the
- * lookup while c2w_exe_same() holds: the same process image, pinned by
- * the cache, with nothing its path is made of changed.
+ * The verdict is remembered per CPU with the process image (its mm: note
+ * %C2W_NOTE_EXE, c2w_execache_note()). One the memo does not exclude (a
+ * suspicious program's repeated attempts) goes to the full evaluation at
+ * once: that can only evaluate an attempt, never exclude one. One it
+ * excludes is excluded again by c2w_detect_early() without the lookup
+ * while c2w_exe_same() holds: the same process image, pinned by the
+ * cache, with nothing its path is made of changed.
  *
  * Context: kprobe context (preemption disabled).
  * Return: true when the attempt was excluded and counted.
  */
-bool c2w_detect_exe(bool lookup)
+bool c2w_detect_exe(void)
 {
-	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
-	struct c2w_exe_key key;
-	bool out = false;
-	u64 gen, memo;
+	bool out = false, known;
 
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
-	if (!ar || !c2w_rs_memo_decides(ar->rs))
-		goto done;
-	if (c2w_execache_noted(C2W_NOTE_EXE, current->mm) &&
-	    kept->gen == ar->gen) {
-		if (!kept->excluded)
-			goto done;
-		out = c2w_exe_same(&kept->key);
-		if (out)
-			goto done;
+	if (ar) {
+		out = exe_kept_excludes(ar, &known);
+		if (!out && !known)
+			out = exe_lookup_excludes(ar);
 	}
-	if (lookup &&
-	    c2w_exe_peek(c2w_init_mntns(current->nsproxy), &gen, &memo,
-			 &key) &&
-	    gen == ar->gen) {
-		out = c2w_rs_memo_excludes(ar->rs, memo);
-		c2w_execache_note(C2W_NOTE_EXE, current->mm);
-		kept->gen = gen;
-		kept->excluded = out;
-		kept->key = key;
-	}
-done:
 	rcu_read_unlock();
 	if (!out)
 		return false;
 	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	count_at_probe(C2W_ST_EXCLUDED_EXE, C2W_ST_EXCLUDED, timed, t0);
-	return true;
-}
-
-/**
- * c2w_detect_repeat() - judge an attempt as the last match on this CPU
- * @family: 4 or 6
- * @transport: %C2W_TRANSPORT_*
- * @daddr: the destination asked for, 4 or 16 bytes in network order
- * @dport: the destination port
- *
- * Called by a probe once neither the destination nor the executable has
- * excluded the attempt: a beacon's next connect to its server. When the
- * last match evaluated in full on this CPU (remember_repeat()) was the
- * same process image with nothing its path is made of changed
- * (c2w_exe_same()), the same user, family, transport, destination and
- * port, under the same ruleset, that ruleset does not read the source
- * (c2w_rs_reads_source()): c2w_rs_eval() would give the same single match.
- * When its key's seen-set entry is then still within the window with no
- * event due (c2w_seen_touch_known()), the attempt is that match, known:
- * counted matched and suppressed (and repeated), the entry refreshed, and
- * nothing else of it read (for a connect, no return handler runs; it is
- * judged under the rules and paths of its entry, as with the early
- * exclusions). Anything else is left to the full evaluation: a new alert
- * or an event always comes from it.
- *
- * Context: kprobe context (preemption disabled).
- * Return: true when the attempt was judged and counted.
- */
-bool c2w_detect_repeat(int family, int transport, const void *daddr,
-		       u16 dport)
-{
-	struct repeat *r = this_cpu_ptr(&repeat);
-	const struct c2w_active_rules *ar;
-	const struct c2w_rule_info *rule;
-	bool timed, done = false;
-	u64 t0;
-
-	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm))
-		return false;
-	timed = c2w_probe_timed_next();
-	t0 = timed ? local_clock() : 0;
-	rcu_read_lock();
-	ar = rcu_dereference(c2w_rules);
-	if (!ar || ar->gen != r->seen.rules_gen || r->family != family ||
-	    r->transport != transport || r->dport != dport ||
-	    memcmp(r->daddr, daddr, family == 4 ? 4 : 16) ||
-	    r->uid != from_kuid(&init_user_ns, current_cred()->uid) ||
-	    !c2w_exe_same(&r->key))
-		goto out;
-	rule = c2w_rs_rule(ar->rs, r->seen.rule);
-	done = c2w_seen_touch_known(&r->seen, rule->window_secs ?:
-				    READ_ONCE(c2w_default_window),
-				    READ_ONCE(c2w_events_interval));
-out:
-	rcu_read_unlock();
-	if (!done)
-		return false;
-	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
-	c2w_count(C2W_ST_MATCHED, 1);
-	count_at_probe(C2W_ST_REPEATED, C2W_ST_SUPPRESSED, timed, t0);
 	return true;
 }
 
@@ -820,8 +860,8 @@ out:
  * Fills @ar->cmemo with c2w_rs_const_eval() of the constants fill_const()
  * gives each family and transport, so that an evaluation tests those
  * clauses (host.os.type, event.category, event.action...) with a bit,
- * and @ar->const_fields, whether an attempt's event still needs their
- * values (c2w_rs_needs_const()).
+ * @ar->const_fields, whether an attempt's event still needs their
+ * values (c2w_rs_needs_const()), and @ar->memo_decides.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
@@ -845,6 +885,7 @@ int c2w_detect_const_memo(struct c2w_active_rules *ar)
 		}
 	}
 	ar->const_fields = c2w_rs_needs_const(ar->rs);
+	ar->memo_decides = c2w_rs_memo_decides(ar->rs);
 	kfree(ev);
 	return 0;
 }

@@ -93,51 +93,6 @@ module_param(exe_cache, uint, 0444);
 MODULE_PARM_DESC(exe_cache, "Process images whose resolved executable is cached, 0..65536 (default 1024, 0: no cache)");
 
 /**
- * c2w_execache_stamp() - the stamp a path resolved from now will carry
- * @s: filled in
- *
- * Read before anything the path is made of: a rename (rename_lock's
- * sequence, which every d_move() advances), a mount change in the initial
- * namespace or an executable swap after this moves the stamp on, and the
- * entry made with it is stale.
- *
- * Context: any, including kprobe context.
- * Return: false while a rename is in progress, or when mount changes are
- * not followed (mounts.c could not open the mount table): nothing may be
- * cached.
- */
-bool c2w_execache_stamp(struct c2w_exe_stamp *s)
-{
-	s->rename = c2w_rename_seq();
-	s->vfs = c2w_mounts_gen() + c2w_exeswap_gen();
-	smp_rmb();	/* the stamp before what the path is read from */
-	return !(s->rename & 1) && c2w_mounts_following();
-}
-
-static bool stamp_equal(const struct c2w_exe_stamp *a,
-			const struct c2w_exe_stamp *b)
-{
-	return a->rename == b->rename && a->vfs == b->vfs;
-}
-
-/**
- * c2w_execache_key_equal() - whether two paths were made of the same things
- * @a: a key
- * @b: another
- *
- * Context: any; the files and paths are compared, never dereferenced.
- * Return: true when both keys are alike.
- */
-bool c2w_execache_key_equal(const struct c2w_exe_key *a,
-			    const struct c2w_exe_key *b)
-{
-	return a->file == b->file && a->root.mnt == b->root.mnt &&
-	       a->root.dentry == b->root.dentry &&
-	       a->init_mntns == b->init_mntns &&
-	       stamp_equal(&a->stamp, &b->stamp);
-}
-
-/**
  * c2w_execache_on() - whether the cache may hold anything
  *
  * Context: any, including kprobe context.
@@ -275,7 +230,8 @@ void c2w_execache_put(struct mm_struct *mm, const struct c2w_exe *exe)
 	    exe->name < exe->path || exe->name + exe->name_len !=
 	    exe->path + exe->len)
 		return;
-	if (!c2w_execache_stamp(&now) || !stamp_equal(&now, &k->stamp))
+	if (!c2w_execache_stamp(&now) ||
+	    !c2w_execache_stamp_equal(&now, &k->stamp))
 		return;
 	e = kmalloc(struct_size(e, path, exe->len + 1),
 		    GFP_NOWAIT | __GFP_NOWARN);
@@ -382,7 +338,7 @@ static void sweep(struct work_struct *work)
 		if (IS_ERR(e))
 			continue;
 		if ((!atomic_read(&e->mm->mm_users) ||
-		     !stamp_equal(&e->k.stamp, &now)) &&
+		     !c2w_execache_stamp_equal(&e->k.stamp, &now)) &&
 		    !rhashtable_remove_fast(&cache_tbl, &e->node, cache_params))
 			list_add(&e->gc, &dead);
 	}

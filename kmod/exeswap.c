@@ -58,25 +58,17 @@ static const struct rhashtable_params swap_params = {
 
 static struct rhashtable swap_tbl;
 static atomic_t swap_count;
-/* Moved before every swap: a cached executable may be the old one. */
-static atomic_t swap_gen;
+/*
+ * Moved before every swap: a cached executable may be the old one. Read on
+ * every attempt by c2w_execache_stamp(), inline.
+ */
+atomic_t c2w_exeswap_seq __read_mostly;
 
 static void swap_coming(void)
 {
-	atomic_inc(&swap_gen);
+	atomic_inc(&c2w_exeswap_seq);
 	/* Pairs with c2w_execache_stamp(): the count before the swap. */
 	smp_mb__after_atomic();
-}
-
-/**
- * c2w_exeswap_gen() - moves on before every executable swap the probes see
- *
- * Context: any, including kprobe context.
- * Return: the generation.
- */
-u32 c2w_exeswap_gen(void)
-{
-	return atomic_read(&swap_gen);
 }
 
 static struct delayed_work gc_work;

@@ -61,8 +61,13 @@ static struct wait_queue_entry mi_wait;
 static struct work_struct refresh_work;
 static DEFINE_MUTEX(refresh_lock);	/* one reread at a time */
 static bool refresh_failed;
-/* Moved by every change of the mounts, and of the table (execache.c). */
-static atomic_t mounts_gen;
+/*
+ * Moved by every change of the mounts, and of the table; whether they are
+ * followed at all. Read on every attempt by c2w_execache_stamp(), inline:
+ * data the probes read, not calls.
+ */
+atomic_t c2w_mounts_seq __read_mostly;
+bool c2w_mounts_on __read_mostly;
 
 static int cmp_dev(const void *a, const void *b)
 {
@@ -223,7 +228,7 @@ static void refresh(struct work_struct *work)
 	 * c2w_execache_stamp(): whoever reads the new count sees the table.
 	 */
 	smp_mb__before_atomic();
-	atomic_inc(&mounts_gen);
+	atomic_inc(&c2w_mounts_seq);
 	mutex_unlock(&refresh_lock);
 	if (old) {
 		synchronize_rcu();
@@ -239,7 +244,7 @@ static int mi_wake(struct wait_queue_entry *wq, unsigned int mode, int sync,
 	 * Called as the change is made (under the mount hash lock): a path
 	 * d_path() gives from here on may differ from a cached one.
 	 */
-	atomic_inc(&mounts_gen);
+	atomic_inc(&c2w_mounts_seq);
 	smp_mb__after_atomic();	/* pairs with c2w_execache_stamp() */
 	queue_work(system_unbound_wq, &refresh_work);
 	return 0;
@@ -248,9 +253,10 @@ static int mi_wake(struct wait_queue_entry *wq, unsigned int mode, int sync,
 static void mi_queue(struct file *file, wait_queue_head_t *head,
 		     poll_table *pt)
 {
-	WRITE_ONCE(mi_head, head);
+	mi_head = head;
 	init_waitqueue_func_entry(&mi_wait, mi_wake);
 	add_wait_queue(head, &mi_wait);
+	WRITE_ONCE(c2w_mounts_on, true);
 }
 
 /*
@@ -283,30 +289,6 @@ static const struct mnt_entry *find(const struct mnt_table *t, dev_t dev,
 			best = e;
 	}
 	return best;
-}
-
-/**
- * c2w_mounts_following() - whether mount changes in the initial namespace
- *	are seen (the mount table could be opened at load)
- *
- * Context: any, including kprobe context.
- * Return: true when c2w_mounts_gen() moves with them.
- */
-bool c2w_mounts_following(void)
-{
-	return !!READ_ONCE(mi_head);
-}
-
-/**
- * c2w_mounts_gen() - moves on with every mount change in the initial
- *	namespace and with every reread of its table
- *
- * Context: any, including kprobe context.
- * Return: the generation.
- */
-u32 c2w_mounts_gen(void)
-{
-	return atomic_read(&mounts_gen);
 }
 
 /**
@@ -412,9 +394,10 @@ void c2w_mounts_exit(void)
 {
 	struct mnt_table *old;
 
+	WRITE_ONCE(c2w_mounts_on, false);
 	if (mi_head)
 		remove_wait_queue(mi_head, &mi_wait);
-	WRITE_ONCE(mi_head, NULL);
+	mi_head = NULL;
 	cancel_work_sync(&refresh_work);
 	if (mountinfo)
 		fput(mountinfo);

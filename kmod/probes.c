@@ -25,7 +25,6 @@
 #include <linux/moduleparam.h>
 #include <linux/workqueue.h>
 #include <linux/sched.h>
-#include <linux/uaccess.h>
 #include <linux/net.h>
 #include <net/inet_sock.h>
 #include <net/net_namespace.h>
@@ -77,9 +76,19 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 	if (family == 4) {
 		struct sockaddr_in sin;
 
-		if (len < (int)sizeof(sin) ||
-		    copy_from_kernel_nofault(&sin, uaddr, sizeof(sin)) ||
-		    sin.sin_family != AF_INET)
+		/*
+		 * A plain read: every caller passes a kernel object of at
+		 * least @len bytes (move_addr_to_kernel()'s sockaddr_storage
+		 * for connect(2), compat and io_uring; a kernel socket's own
+		 * address; tcp_v6_connect()'s sockaddr_in for v4-mapped),
+		 * and the function reads it under the same length check.
+		 * copy_from_kernel_nofault() cost about as much as the rest
+		 * of an early exclusion (docs/performance.md).
+		 */
+		if (len < (int)sizeof(sin))
+			goto ignore;
+		memcpy(&sin, uaddr, sizeof(sin));
+		if (sin.sin_family != AF_INET)
 			goto ignore;
 		memcpy(d->daddr, &sin.sin_addr, 4);
 		d->dport = ntohs(sin.sin_port);
@@ -87,23 +96,22 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 		struct sockaddr_in6 sin6;
 
 		/* v4 sockaddrs and v4-mapped addresses: the v4 hook reports. */
-		if (len < SIN6_LEN_RFC2133 ||
-		    copy_from_kernel_nofault(&sin6, uaddr,
-					     SIN6_LEN_RFC2133) ||
-		    sin6.sin6_family != AF_INET6 ||
+		if (len < SIN6_LEN_RFC2133)
+			goto ignore;
+		memcpy(&sin6, uaddr, SIN6_LEN_RFC2133);
+		if (sin6.sin6_family != AF_INET6 ||
 		    ipv6_addr_v4mapped(&sin6.sin6_addr))
 			goto ignore;
 		memcpy(d->daddr, &sin6.sin6_addr, 16);
 		d->dport = ntohs(sin6.sin6_port);
 	}
 	/*
-	 * Ruled out by the destination or the executable, or the repeat of
+	 * Ruled out by the executable or the destination, or the repeat of
 	 * a known match: no return handler.
 	 */
-	if (c2w_detect_dst(family, d->daddr) || c2w_detect_exe(true) ||
-	    c2w_detect_repeat(family, udp ? C2W_TRANSPORT_UDP :
-					    C2W_TRANSPORT_TCP,
-			      d->daddr, d->dport))
+	if (c2w_detect_early(family, udp ? C2W_TRANSPORT_UDP :
+					   C2W_TRANSPORT_TCP,
+			     d->daddr, d->dport, true))
 		return 1;
 	return 0;
 

@@ -19,14 +19,14 @@
  * connects are. Only exclusions are remembered:
  * a send that matched goes to the seen set every time (windows, forget,
  * clear, failing open when full), as a connect does: evaluated in full, or
- * judged as the repeat of the last match (c2w_detect_repeat()), which
+ * judged as the repeat of the last match (c2w_detect_early()), which
  * leaves a new alert or an event to the full evaluation.
  *
  * A trusted program this CPU already knows is excluded before the memo is
- * looked at (c2w_detect_exe(): no lookup); one it does not know, after it.
- * A match's repeat is judged before the memo too: a beacon's datagrams to
- * its server never hit it (only exclusions are remembered, and a repeat
- * matched under the same rules, path and stamp).
+ * looked at (c2w_detect_early(): no lookup); one it does not know, after
+ * it (c2w_detect_exe()). A match's repeat is judged before the memo too:
+ * a beacon's datagrams to its server never hit it (only exclusions are
+ * remembered, and a repeat matched under the same rules, path and stamp).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,7 +36,6 @@
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/socket.h>
-#include <linux/uaccess.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -134,10 +133,18 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	if (!name || !c2w_want_task())
 		goto ignore;
 	if (hook == C2W_SEND_UDP4) {
-		/* udp_sendmsg() takes AF_UNSPEC names as AF_INET ones. */
-		if (len < (int)sizeof(sin) ||
-		    copy_from_kernel_nofault(&sin, name, sizeof(sin)) ||
-		    (sin.sin_family != AF_INET && sin.sin_family != AF_UNSPEC))
+		/*
+		 * A plain read, as the connect probes do: the name is a
+		 * kernel object of at least @len bytes (the sockaddr_storage
+		 * of move_addr_to_kernel() for sendto(2), sendmsg(2), compat
+		 * and io_uring; a kernel socket's own address; kernel threads
+		 * were turned away above). udp_sendmsg() takes AF_UNSPEC
+		 * names as AF_INET ones.
+		 */
+		if (len < (int)sizeof(sin))
+			goto ignore;
+		memcpy(&sin, name, sizeof(sin));
+		if (sin.sin_family != AF_INET && sin.sin_family != AF_UNSPEC)
 			goto ignore;
 		/* 0.0.0.0 is this host. */
 		if (!sin.sin_addr.s_addr)
@@ -152,9 +159,10 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		 * AF_INET names and v4-mapped: udp_sendmsg() reports them;
 		 * AF_UNSPEC is a send to the connected peer; :: is this host.
 		 */
-		if (len < SIN6_LEN_RFC2133 ||
-		    copy_from_kernel_nofault(&sin6, name, SIN6_LEN_RFC2133) ||
-		    sin6.sin6_family != AF_INET6 ||
+		if (len < SIN6_LEN_RFC2133)
+			goto ignore;
+		memcpy(&sin6, name, SIN6_LEN_RFC2133);
+		if (sin6.sin6_family != AF_INET6 ||
 		    ipv6_addr_v4mapped(&sin6.sin6_addr) ||
 		    ipv6_addr_any(&sin6.sin6_addr))
 			goto ignore;
@@ -168,11 +176,10 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	if (to_peer(sk, &a))
 		goto ignore;
 	/*
-	 * Ruled out by the destination, or by the executable of a process
-	 * image this CPU knows, or the repeat of a match: no memo needed.
+	 * Ruled out by the executable of a process image this CPU knows, or
+	 * by the destination, or the repeat of a match: no memo needed.
 	 */
-	if (c2w_detect_dst(a.family, a.daddr) || c2w_detect_exe(false) ||
-	    c2w_detect_repeat(a.family, a.transport, a.daddr, a.dport))
+	if (c2w_detect_early(a.family, a.transport, a.daddr, a.dport, false))
 		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
@@ -185,7 +192,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	if ((c2w_detect_exe(true) || c2w_detect(&a)) && slot)
+	if ((c2w_detect_exe() || c2w_detect(&a)) && slot)
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 
