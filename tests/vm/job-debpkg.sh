@@ -32,19 +32,6 @@ echo "# modinfo -n c2watch: $m"
 case "$m" in */updates/dkms/c2watch.ko*) true ;; *) false ;; esac
 ok $? "modprobe finds the DKMS module in updates/dkms"
 
-# A kernel installed after the package (its headers, as a kernel update
-# brings them): DKMS builds the module for it as well.
-if ls /c2w/later/linux-headers-*.deb >/dev/null 2>&1; then
-	later=$(basename /c2w/later/linux-headers-*-cloud-amd64_*.deb |
-		sed 's/^linux-headers-\(.*\)_[^_]*_[^_]*$/\1/')
-	dpkg -i --force-depends /c2w/later/*.deb > /tmp/later.log 2>&1
-	r=$?
-	[ $r -eq 0 ] && [ -n "$(find /lib/modules/"$later" -name 'c2watch.ko*' 2>/dev/null)" ]
-	r=$?
-	[ $r -eq 0 ] || { tail -n 20 /tmp/later.log; dkms status; } | sed 's/^/# /'
-	ok $r "headers of $later installed later: DKMS built c2watch for it"
-fi
-
 dpkg -i /c2w/c2watch_*.deb > /tmp/pkg.log 2>&1
 r=$?
 sed 's/^/# /' /tmp/pkg.log | tail -n 10

@@ -20,6 +20,8 @@
 #                                 VMLINUZ= lines
 #   kernels.sh build SERIES DIR   build c2watch.ko from this tree for SERIES
 #                                 into DIR; print its path
+#   kernels.sh kdir SERIES        a series built on this host (6.1, 6.12):
+#                                 fetch its headers; print KREL= and KDIR=
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -230,11 +232,22 @@ build() {
 	echo "$out/c2watch.ko"
 }
 
+kdir() {
+	local series=$1
+	[ "$(builder_of "$series")" = host ] ||
+		die "$series is built in a $(suite_of "$series") root, not on this host"
+	eval "$(fetch "$series")"
+	apt_state "$(suite_of "$series")"
+	echo "KREL=$KREL"
+	echo "KDIR=$(host_kdir "$KREL" "$VERSION")"
+}
+
 case "${1:-}" in
 list)	printf '%s\n' 5.10 6.1 6.12 newest ;;
 fetch)	series=${2:?usage: kernels.sh fetch SERIES}; fetch "$series" ;;
 build)	series=${2:?usage: kernels.sh build SERIES DIR}
 	build "$series" "${3:?usage: kernels.sh build SERIES DIR}" ;;
-*)	echo "usage: kernels.sh list | fetch SERIES | build SERIES DIR" >&2
+kdir)	series=${2:?usage: kernels.sh kdir SERIES}; kdir "$series" ;;
+*)	echo "usage: kernels.sh list | fetch SERIES | build SERIES DIR | kdir SERIES" >&2
 	exit 2 ;;
 esac

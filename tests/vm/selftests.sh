@@ -5,8 +5,11 @@
 # prints KTAP; the host counts the "ok" / "not ok" lines.
 #   run_selftests [NOTE]   sets rc=1 when anything failed; returns 1 when
 #                          the module did not even load
-# c2w.only=NAME on the kernel command line runs c2w_NAME_test alone (the
-# kernel matrix's quick tier: build, load, the engine selftest).
+# c2w.only=NAME[,NAME]... on the kernel command line runs only those
+# c2w_NAME_test (the kernel matrix's quick tier: build, load, the engine
+# selftest); C2W_ONLY, set by a job, does the same. C2W_SKIP=NAME[,NAME]...
+# leaves those out. Each test's wall time is printed, so a run that grows
+# shows where.
 run_selftests() {
 	if ! insmod /c2w/c2watch.ko; then
 		echo "not ok 1 insmod c2watch.ko"
@@ -15,13 +18,19 @@ run_selftests() {
 	export C2W_KO=/c2w/c2watch.ko
 	# Loaded: from here a missing /dev/c2watch fails a test, not skips it.
 	export C2W_MODULE_LOADED=1
-	only=$(sed -n 's/.*c2w\.only=\([a-z]*\).*/\1/p' /proc/cmdline)
+	only=$(sed -n 's/.*c2w\.only=\([a-z,]*\).*/\1/p' /proc/cmdline)
+	only=${only:-${C2W_ONLY:-}}
 	for t in /c2w/c2w_*_test; do
 		[ -x "$t" ] || continue
 		case "$t" in */c2w_zlock_test) continue ;; esac
-		[ -z "$only" ] || [ "$t" = "/c2w/c2w_${only}_test" ] || continue
+		st_name=${t#/c2w/c2w_}
+		st_name=${st_name%_test}
+		case ",$only," in ,,|*",$st_name,"*) ;; *) continue ;; esac
+		case ",${C2W_SKIP:-}," in *",$st_name,"*) continue ;; esac
 		echo "# running $(basename "$t")${1:+ ($1)}"
+		st_t0=$(date +%s)
 		"$t" || rc=1
+		echo "# $(basename "$t") took $(( $(date +%s) - st_t0 )) s"
 	done
 	if ! rmmod c2watch; then
 		echo "not ok - rmmod c2watch after the tests"
