@@ -1022,17 +1022,19 @@ TEST_F(eng, config_by_mask_and_sized_structures)
 TEST_F(eng, known_keys_reported_as_events_once_per_interval)
 {
 	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
+	/* Longer than two beacon runs take (several seconds under KASAN). */
+	const unsigned int interval = 3 * time_scale();
 	struct c2w_stats before, after;
 	struct c2w_alert *a;
 
 	c.events_interval = C2W_MAX_WINDOW + 1;
 	EXPECT_EQ(-1, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	EXPECT_EQ(EINVAL, errno);
-	c.events_interval = 3;
+	c.events_interval = interval;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	memset(&c, 0, sizeof(c));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &c));
-	EXPECT_EQ(3, c.events_interval);
+	EXPECT_EQ(interval, c.events_interval);
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
 
 	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
@@ -1042,7 +1044,7 @@ TEST_F(eng, known_keys_reported_as_events_once_per_interval)
 	/* Known, within the interval of the alert: nothing. */
 	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
-	sleep(4);
+	sleep(interval + 1);
 	/* Past it: one report, then quiet again. */
 	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
 	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "udp", "1.1.1.1", "53"));
@@ -1060,7 +1062,7 @@ TEST_F(eng, known_keys_reported_as_events_once_per_interval)
 	c.mask = C2W_CONFIG_EVENTS_INTERVAL;
 	c.events_interval = 0;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
-	sleep(4);
+	sleep(interval + 1);
 	ASSERT_EQ(0, beacon_at("/tmp/c2w-ev", "tcp", "1.1.1.1", "443"));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 }
