@@ -10,9 +10,10 @@
  *   records read by the reader = records_read = records_queued
  *   lost counts reported in-band = records_dropped
  *   alert records read = alerted (one rule: one alert per alerted hit)
- * Then unload under load, and 20 load/unload cycles under load.
+ * Then unload under load, and load/unload cycles under load.
  * C2W_STRESS_SECS sets the duration of the first phase (default 30; longer
- * until the seen set has been full once, up to five times that).
+ * until the seen set has been full once, up to five times that),
+ * C2W_STRESS_CYCLES the number of cycles (default 20).
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -33,6 +34,14 @@ struct shared {
 };
 
 static uint64_t rng = 88172645463325252ULL;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static uint64_t xorshift(void)
 {
@@ -205,7 +214,9 @@ FIXTURE_TEARDOWN(slow)
 TEST_F_TIMEOUT(slow, stress_counters_balance, 900)
 {
 	const char *env = getenv("C2W_STRESS_SECS");
+	const char *cenv = getenv("C2W_STRESS_CYCLES");
 	int secs = env ? atoi(env) : 30, ran, fd, np = 0;
+	int cycles = cenv ? atoi(cenv) : 20;
 	struct shared *sh;
 	struct c2w_config c;
 	struct c2w_stats st;
@@ -285,19 +296,26 @@ TEST_F_TIMEOUT(slow, stress_counters_balance, 900)
 	EXPECT_EQ(sh->lost, st.records_dropped);
 	EXPECT_EQ(sh->alerts, st.alerted);
 
-	/* Unload under load, then 20 load/unload cycles under load. */
+	/* Unload under load, then load/unload cycles under load. */
 	sh->stop = 0;
 	np = 0;
 	for (int i = 0; i < N_WORKERS; i++)
 		pids[np++] = spawn(worker, sh, i);
 	usleep(300000);
-	for (int i = 0; i < 21; i++) {
+	for (int i = 0; i <= cycles; i++) {
+		double t0 = now_s(), t1;
+
 		ASSERT_EQ(0, syscall(SYS_delete_module, "c2watch", O_NONBLOCK))
 			TH_LOG("cycle %d", i);
+		t1 = now_s();
 		ASSERT_EQ(0, reload_module("")) TH_LOG("cycle %d", i);
 		fd = open(C2W_DEV, O_WRONLY);
 		ASSERT_EQ(0, load_seed(fd));
 		close(fd);
+		/* Where a slow kernel's time goes (the harness times out). */
+		printf("# cycle %d: unload %.1f s, load %.1f s\n", i, t1 - t0,
+		       now_s() - t1);
+		fflush(stdout);
 		usleep(100000);
 	}
 	stop_all(sh, pids, np);
