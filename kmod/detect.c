@@ -763,16 +763,19 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  * loaded while a connect runs judge it at its return.
  *
  * Context: kprobe context (preemption disabled).
- * Return: true when the attempt was decided and counted.
+ * Return: %C2W_EARLY_DECIDED when the attempt was decided and counted;
+ * otherwise %C2W_EARLY_KNOWN when this CPU knows the process image is not
+ * excluded by its executable (c2w_detect_exe() would not exclude it
+ * either), %C2W_EARLY_OPEN when it does not know.
  */
-bool c2w_detect_early(int family, int transport, const void *daddr,
-		      u16 dport, bool lookup)
+enum c2w_early c2w_detect_early(int family, int transport,
+				const void *daddr, u16 dport, bool lookup)
 {
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
 	enum c2w_stat decision;
-	bool known;
+	bool known = false;
 
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
@@ -793,22 +796,23 @@ bool c2w_detect_early(int family, int transport, const void *daddr,
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		c2w_count(C2W_ST_MATCHED, 1);
 		count_at_probe(decision, C2W_ST_SUPPRESSED, timed, t0);
-		return true;
+		return C2W_EARLY_DECIDED;
 	}
 	if (decision == C2W_ST_EXCLUDED_EXE)
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	count_at_probe(decision, C2W_ST_EXCLUDED, timed, t0);
-	return true;
+	return C2W_EARLY_DECIDED;
 none:
 	rcu_read_unlock();
-	return false;
+	return known ? C2W_EARLY_KNOWN : C2W_EARLY_OPEN;
 }
 
 /**
  * c2w_detect_exe() - exclude an attempt by its executable alone
  *
  * A datagram probe's lookup, after its memo of excluded sends missed
- * (c2w_detect_early() without @lookup came first): when the executable
+ * (c2w_detect_early() without @lookup came first, and did not know the
+ * process image: %C2W_EARLY_OPEN): when the executable
  * cache holds the current process image's executable with the memo of the
  * rules now loaded, and by that memo every enabled rule has a clause this
  * executable fails whatever else the attempt holds
@@ -835,15 +839,12 @@ bool c2w_detect_exe(void)
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
-	bool out = false, known;
+	bool out = false;
 
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
-	if (ar) {
-		out = exe_kept_excludes(ar, &known);
-		if (!out && !known)
-			out = exe_lookup_excludes(ar);
-	}
+	if (ar)
+		out = exe_lookup_excludes(ar);
 	rcu_read_unlock();
 	if (!out)
 		return false;

@@ -24,7 +24,9 @@
  *
  * A trusted program this CPU already knows is excluded before the memo is
  * looked at (c2w_detect_early(): no lookup); one it does not know, after
- * it (c2w_detect_exe()). A match's repeat is judged before the memo too:
+ * it (c2w_detect_exe()); one it knows is not excluded (a suspicious
+ * program) goes to the full evaluation without the lookup. A match's
+ * repeat is judged before the memo too:
  * a beacon's datagrams to its server never hit it (only exclusions are
  * remembered, and a repeat matched under the same rules, path and stamp).
  */
@@ -119,6 +121,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		.sport = ntohs(inet->inet_sport),
 	};
 	struct memo_slot key, *slot;
+	enum c2w_early early;
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
 	bool hit;
@@ -179,7 +182,9 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	 * Ruled out by the executable of a process image this CPU knows, or
 	 * by the destination, or the repeat of a match: no memo needed.
 	 */
-	if (c2w_detect_early(a.family, a.transport, a.daddr, a.dport, false))
+	early = c2w_detect_early(a.family, a.transport, a.daddr, a.dport,
+				 false);
+	if (early == C2W_EARLY_DECIDED)
 		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
@@ -192,7 +197,9 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	if ((c2w_detect_exe() || c2w_detect(&a)) && slot)
+	/* The lookup only for a process image this CPU does not know. */
+	if (((early == C2W_EARLY_OPEN && c2w_detect_exe()) ||
+	     c2w_detect(&a)) && slot)
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 
