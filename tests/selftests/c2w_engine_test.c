@@ -471,14 +471,17 @@ TEST_F(eng, invalid_ruleset_keeps_old_one)
 
 TEST_F(eng, window_expiry_realerts)
 {
+	/* Longer than two beacon runs take (seconds under KASAN). */
+	const unsigned int window = 2 * time_scale();
+
 	ASSERT_EQ(0, load_kql(self->fd, "short",
 			      "process.executable:/tmp/* and destination.ip:1.1.1.1",
-			      C2W_NT_EXECUTABLE, 2));
+			      C2W_NT_EXECUTABLE, window));
 	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
-	sleep(4);
+	sleep(window + 2);
 	ASSERT_EQ(0, beacon_at("/tmp/win", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 }
@@ -1499,6 +1502,8 @@ TEST_F(eng, seen_forget_realerts)
 
 TEST_F(eng, default_window_applies_to_rules_without_one)
 {
+	/* Longer than two beacon runs take (seconds under KASAN). */
+	const unsigned int window = 2 * time_scale();
 	struct c2w_config c, got;
 
 	/* Seed rule has its own 20 days; a rule without a window: */
@@ -1507,15 +1512,15 @@ TEST_F(eng, default_window_applies_to_rules_without_one)
 			      0));
 	memset(&c, 0, sizeof(c));
 	c.mask = C2W_CONFIG_DEFAULT_WINDOW;
-	c.default_window = 2;
+	c.default_window = window;
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_CONFIG, &got));
-	EXPECT_EQ(2, got.default_window);
+	EXPECT_EQ(window, got.default_window);
 	ASSERT_EQ(0, beacon_at("/tmp/dw", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	ASSERT_EQ(0, beacon_at("/tmp/dw", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
-	sleep(4);
+	sleep(window + 2);
 	ASSERT_EQ(0, beacon_at("/tmp/dw", "tcp", "1.1.1.1", "80"));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	c.default_window = C2W_DEFAULT_WINDOW;
