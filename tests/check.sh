@@ -121,7 +121,7 @@ debug_lane() {
 	vm_gate "debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" \
 		debug vm-debug.log C2W_VM_KERNEL="$dbg/arch/x86/boot/bzImage" \
 		C2W_VM_KO="$PWD/$dmod/c2watch.ko" C2W_VM_MEM=2G \
-		C2W_VM_LOG_DIR="$PWD/build/vm-debug" C2W_VM_TIMEOUT=3000
+		C2W_VM_LOG_DIR="$PWD/build/vm-debug" C2W_VM_TIMEOUT=3600
 
 	# make sign (tests/install/sign_test.sh), then the VM loading what it
 	# signed and refusing a copy changed after signing.
