@@ -7,8 +7,7 @@
 #                          the module did not even load
 # c2w.only=NAME[,NAME]... on the kernel command line runs only those
 # c2w_NAME_test (the kernel matrix's quick tier: build, load, the engine
-# selftest); C2W_ONLY, set by a job, does the same. C2W_SKIP=NAME[,NAME]...
-# leaves those out. Each test's wall time is printed, so a run that grows
+# selftest); C2W_SKIP=NAME[,NAME]..., set by a job, leaves those out. Each test's wall time is printed, so a run that grows
 # shows where.
 run_selftests() {
 	if ! insmod /c2w/c2watch.ko; then
@@ -19,7 +18,6 @@ run_selftests() {
 	# Loaded: from here a missing /dev/c2watch fails a test, not skips it.
 	export C2W_MODULE_LOADED=1
 	only=$(sed -n 's/.*c2w\.only=\([a-z,]*\).*/\1/p' /proc/cmdline)
-	only=${only:-${C2W_ONLY:-}}
 	for t in /c2w/c2w_*_test; do
 		[ -x "$t" ] || continue
 		case "$t" in */c2w_zlock_test) continue ;; esac
