@@ -114,8 +114,8 @@ debug_lane() {
 	took $t0 "debug lane: waiting for the debug kernel and the payload"
 	rm -rf "$dmod"
 	mkdir -p "$dmod/kmod"
-	cp -r Kbuild include "$dmod/"
-	cp kmod/*.[ch] "$dmod/kmod/"
+	cp -r "$snap/Kbuild" "$snap/include" "$dmod/"
+	cp "$snap"/kmod/*.[ch] "$dmod/kmod/"
 	gate "module builds for the debug kernel" debug-module.log \
 		make -C "$dbg" M="$PWD/$dmod" modules
 	vm_gate "debug-kernel VM run clean (KASAN, lockdep, kmemleak, UBSAN)" \
