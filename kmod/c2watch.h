@@ -51,6 +51,8 @@
  *	(c2w_rs_needs_const()); otherwise an attempt's event goes without them
  * @memo_decides: c2w_rs_memo_decides(), which the probes' early decisions
  *	ask on every attempt: kept here, where their first read is
+ * @memo_whole: c2w_rs_memo_whole(): a known executable's memo stands for
+ *	its path (c2w_detect_early() walks the rules without it)
  */
 struct c2w_active_rules {
 	struct c2w_ruleset *rs;
@@ -58,6 +60,7 @@ struct c2w_active_rules {
 	u64 cmemo[4];
 	bool const_fields;
 	bool memo_decides;
+	bool memo_whole;
 };
 
 extern struct c2w_active_rules __rcu *c2w_rules;
@@ -100,6 +103,7 @@ enum c2w_stat {
 	C2W_ST_SEEN_HINTED,		/* c2w_seen_check_hint() decided */
 	C2W_ST_EXCLUDED_EXE,		/* excluded by its executable, early */
 	C2W_ST_REPEATED,		/* a repeat suppressed early */
+	C2W_ST_KNOWN_AT_PROBE,		/* a known match suppressed early */
 	C2W_ST_MAX
 };
 

@@ -126,6 +126,7 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @key: what its executable's path was made of (a cache hit)
  * @seen: the one matching rule, its ruleset generation, and where its key
  *	sits in the seen set
+ * @memo: c2w_rs_proc_eval() of the executable under that generation
  * @uid: user.id
  * @dport: the destination port
  * @family: 4 or 6
@@ -135,6 +136,7 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 struct repeat {
 	struct c2w_exe_key key;
 	struct c2w_seen_hint seen;
+	u64 memo;
 	u32 uid;
 	u16 dport;
 	u8 family;
@@ -412,6 +414,22 @@ static const char *nt_key(struct conn *c, const struct c2w_rule_info *rule,
 	return buf;
 }
 
+/*
+ * What the rules @ar keep per family and transport: the constant memo
+ * (and the constants' values, when a clause still reads them).
+ */
+static void add_rules(struct conn *c, const struct c2w_active_rules *ar)
+{
+	int family = c->ev.dst_family, transport = c->a->transport;
+
+	c->ar = ar;
+	c->ev.cmemo = ar->cmemo[const_variant(family, transport)];
+	c->ev.cmemo_set = true;
+	/* Every clause on them has its memo bit: seldom needed. */
+	if (ar->const_fields)
+		fill_const(&c->ev, family, transport);
+}
+
 /* Prepare this CPU's scratch conn for @a. */
 static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 {
@@ -493,7 +511,8 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	u32 alen = a->family == 4 ? 4 : 16;
 	struct repeat *r;
 
-	if (!c->exe.hit || !h->entry || h->rules_gen != c->ar->gen ||
+	if (!c->exe.hit || !c->ev.memo_set || !h->entry ||
+	    h->rules_gen != c->ar->gen ||
 	    hits != BIT_ULL(h->rule) || c2w_rs_reads_source(c->ar->rs) ||
 	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;
@@ -501,6 +520,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
 	r->key = c->exe.key;
 	r->seen = *h;
+	r->memo = c->exe.memo;
 	r->uid = c->uid;
 	r->dport = a->dport;
 	r->family = a->family;
@@ -571,14 +591,8 @@ bool c2w_detect(const struct c2w_attempt *a)
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
 	c->ar = ar;
-	if (ar) {
-		c->ev.cmemo = ar->cmemo[const_variant(c->ev.dst_family,
-						      a->transport)];
-		c->ev.cmemo_set = true;
-		/* Every clause on them has its memo bit: seldom needed. */
-		if (ar->const_fields)
-			fill_const(&c->ev, c->ev.dst_family, a->transport);
-	}
+	if (ar)
+		add_rules(c, ar);
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {
 		outcome = C2W_ST_EXCLUDED;
@@ -642,22 +656,27 @@ out:
 }
 
 /*
+ * 0.0.0.0 and :: (and ::ffff:0.0.0.0): the kernel connects them to
+ * loopback. Nothing is decided for them at the probe: c2w_detect() reports
+ * where the attempt went.
+ */
+static bool dst_any(int family, const void *daddr)
+{
+	if (family == 6 && ipv6_addr_v4mapped(daddr))
+		return !((const struct in6_addr *)daddr)->s6_addr32[3];
+	return family == 4 ? !*(const __be32 *)daddr :
+			     ipv6_addr_any((const struct in6_addr *)daddr);
+}
+
+/*
  * No rule can match an attempt to @daddr (c2w_rs_dst_excludes(); the seed
- * rule's private and reserved networks). 0.0.0.0 and :: (and
- * ::ffff:0.0.0.0) are left to c2w_detect(): the kernel connects them to
- * loopback, and it reports where the attempt went.
+ * rule's private and reserved networks).
  */
 static bool dst_excludes(const struct c2w_active_rules *ar, int family,
 			 const void *daddr)
 {
-	if (family == 6 && ipv6_addr_v4mapped(daddr)) {
-		family = 4;
-		daddr = &((const struct in6_addr *)daddr)->s6_addr32[3];
-	}
-	if (family == 4 ? !*(const __be32 *)daddr :
-			  ipv6_addr_any((const struct in6_addr *)daddr))
-		return false;
-	return c2w_rs_dst_excludes(ar->rs, family, daddr);
+	return !dst_any(family, daddr) &&
+	       c2w_rs_dst_excludes(ar->rs, family, daddr);
 }
 
 /*
@@ -705,21 +724,58 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 }
 
 /*
- * The attempt is this CPU's last match evaluated in full
- * (remember_repeat()), known: see c2w_detect_early().
+ * The rules @ar on an attempt of @r's process image, walked with what they
+ * said of its executable in @r's evaluation (nothing its path is made of
+ * changed since): the same single rule matches. Without the path, so only
+ * when no clause reads it past its memo bit (c2w_rs_memo_whole()); without
+ * the source, which @ar does not read (remember_repeat()).
+ */
+static bool known_match(const struct c2w_active_rules *ar,
+			const struct repeat *r, int family, int transport,
+			const void *daddr, u16 dport)
+{
+	struct scratch *sc = scratch[smp_processor_id()];
+	const struct c2w_attempt a = {
+		.family = family,
+		.transport = transport,
+		.daddr = daddr,
+		.dport = dport,
+	};
+	struct conn *c;
+
+	if (!ar->memo_whole || unlikely(!sc) || dst_any(family, daddr))
+		return false;
+	c = conn_start(sc, &a);
+	add_rules(c, ar);
+	c->ev.lazy = 0;
+	c->ev.resolve = NULL;
+	c->ev.memo = r->memo;
+	c->ev.memo_set = true;
+	return c2w_rs_eval(ar->rs, &c->ev) == BIT_ULL(r->seen.rule);
+}
+
+/*
+ * The attempt is a match of this CPU's last match evaluated in full
+ * (remember_repeat()), known: see c2w_detect_early(). @decision: which of
+ * the two, the repeat of that match or another attempt of its image.
  */
 static bool repeat_known(const struct c2w_active_rules *ar, int family,
-			 int transport, const void *daddr, u16 dport)
+			 int transport, const void *daddr, u16 dport,
+			 enum c2w_stat *decision)
 {
 	struct repeat *r = this_cpu_ptr(&repeat);
 	const struct c2w_rule_info *rule;
 
 	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
-	    ar->gen != r->seen.rules_gen || r->family != family ||
-	    r->transport != transport || r->dport != dport ||
-	    memcmp(r->daddr, daddr, family == 4 ? 4 : 16) ||
-	    r->uid != from_kuid(&init_user_ns, current_cred()->uid) ||
-	    !c2w_exe_same(&r->key))
+	    ar->gen != r->seen.rules_gen || !c2w_exe_same(&r->key))
+		return false;
+	if (r->family == family && r->transport == transport &&
+	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
+	    r->uid == from_kuid(&init_user_ns, current_cred()->uid))
+		*decision = C2W_ST_REPEATED;
+	else if (known_match(ar, r, family, transport, daddr, dport))
+		*decision = C2W_ST_KNOWN_AT_PROBE;
+	else
 		return false;
 	rule = c2w_rs_rule(ar->rs, r->seen.rule);
 	return c2w_seen_touch_known(&r->seen, rule->window_secs ?:
@@ -754,8 +810,14 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  *   single match. When its key's seen-set entry is then still within the
  *   window with no event due (c2w_seen_touch_known()), the attempt is that
  *   match, known: counted matched and suppressed (and repeated), the entry
- *   refreshed. Anything else is left to the full evaluation: a new alert
- *   or an event always comes from it.
+ *   refreshed;
+ * - another attempt of that process image (another destination, port,
+ *   protocol or user): the rules walked with the destination, the user and
+ *   what they said of the executable in that evaluation (known_match()).
+ *   When the same single rule matches, the same (counted known_at_probe).
+ *
+ * Anything else is left to the full evaluation: a new alert or an event
+ * always comes from it.
  *
  * A decided attempt is counted evaluated, and nothing else of it is read
  * (for a connect, no return handler runs: it is judged under the rules and
@@ -787,12 +849,11 @@ enum c2w_early c2w_detect_early(int family, int transport,
 		decision = C2W_ST_EXCLUDED_DST;
 	else if (lookup && !known && exe_lookup_excludes(ar))
 		decision = C2W_ST_EXCLUDED_EXE;
-	else if (repeat_known(ar, family, transport, daddr, dport))
-		decision = C2W_ST_REPEATED;
-	else
+	else if (!repeat_known(ar, family, transport, daddr, dport, &decision))
 		goto none;
 	rcu_read_unlock();
-	if (decision == C2W_ST_REPEATED) {
+	if (decision == C2W_ST_REPEATED ||
+	    decision == C2W_ST_KNOWN_AT_PROBE) {
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		c2w_count(C2W_ST_MATCHED, 1);
 		count_at_probe(decision, C2W_ST_SUPPRESSED, timed, t0);
@@ -887,6 +948,7 @@ int c2w_detect_const_memo(struct c2w_active_rules *ar)
 	}
 	ar->const_fields = c2w_rs_needs_const(ar->rs);
 	ar->memo_decides = c2w_rs_memo_decides(ar->rs);
+	ar->memo_whole = c2w_rs_memo_whole(ar->rs);
 	kfree(ev);
 	return 0;
 }

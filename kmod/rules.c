@@ -66,6 +66,7 @@ struct c2w_ruleset {
 	bool proc_all;		/* every enabled rule has a proc_decides one */
 	bool needs_const;	/* see c2w_rs_needs_const() */
 	bool reads_src;		/* see c2w_rs_reads_source() */
+	bool memo_short;	/* see c2w_rs_memo_whole() */
 	u32 blob_size;
 	void *blob;		/* the validated blob, owned, for read-back */
 };
@@ -677,6 +678,10 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 			if ((cl[j].fields & SRC_FIELDS) &&
 			    !(cr->info.flags & C2W_RULE_DISABLED))
 				rs->reads_src = true;
+			if ((cl[j].fields & PROC_FIELDS) &&
+			    cl[j].memo == NO_MEMO &&
+			    !(cr->info.flags & C2W_RULE_DISABLED))
+				rs->memo_short = true;
 			set_dst_decides(&cl[j]);
 			dst_rule |= cl[j].dst_decides;
 			/*
@@ -1017,6 +1022,23 @@ bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo)
 bool c2w_rs_memo_decides(const struct c2w_ruleset *rs)
 {
 	return rs->proc_all;
+}
+
+/**
+ * c2w_rs_memo_whole() - whether the memo alone stands for the executable
+ * @rs: ruleset
+ *
+ * With @ev->memo_set, c2w_rs_eval() reads process.executable and
+ * process.name only in a clause past the 64 memo bits. When no enabled
+ * clause is, an event may go without them (@ev->lazy clear): its verdict
+ * is that of the event with the executable the memo was made of.
+ *
+ * Return: true when every enabled clause testing the executable has its
+ * memo bit.
+ */
+bool c2w_rs_memo_whole(const struct c2w_ruleset *rs)
+{
+	return !rs->memo_short;
 }
 
 /* The memo bits of every enabled rule's clauses, of one memo or the other. */

@@ -195,6 +195,7 @@ bool c2w_rs_needs_const(const struct c2w_ruleset *rs);
 bool c2w_rs_reads_source(const struct c2w_ruleset *rs);
 bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo);
 bool c2w_rs_memo_decides(const struct c2w_ruleset *rs);
+bool c2w_rs_memo_whole(const struct c2w_ruleset *rs);
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,

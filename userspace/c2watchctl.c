@@ -310,8 +310,9 @@ static int status_main(int argc, char **argv)
 	printf("  evaluated:      %llu\n", U(st.evaluated));
 	printf("    excluded:     %llu (at the probe: %llu by the destination alone, %llu by the executable alone)\n",
 	       U(st.excluded), U(st.excluded_dst), U(st.excluded_exe));
-	printf("    suppressed:   %llu (matched, already seen; %llu reported as events, %llu repeats decided at the probe)\n",
-	       U(st.suppressed), U(st.events), U(st.repeated));
+	printf("    suppressed:   %llu (matched, already seen; %llu reported as events, %llu repeats and %llu other known matches decided at the probe)\n",
+	       U(st.suppressed), U(st.events), U(st.repeated),
+	       U(st.known_at_probe));
 	printf("    alerted:      %llu\n", U(st.alerted));
 	printf("    dropped:      %llu (queue full, or the uid past its share: %llu)\n",
 	       U(st.dropped_alerts), U(st.uid_over));

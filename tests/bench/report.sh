@@ -61,7 +61,7 @@ END {
 	name["bare"] = "bare kretprobes, empty handlers"
 	name["early"] = "c2watch, seed rule, excluded early by the destination (LAN 10.0.0.1)"
 	name["worst"] = "c2watch, seed rule, known suspicious program (/tmp, seen, 1.1.1.1), its repeats judged at the probe"
-	name["worst2"] = "c2watch, seed rule, the same alternating two ports: no repeat, full evaluation"
+	name["worst2"] = "c2watch, seed rule, the same alternating two ports: no repeat, the rules walked at the probe with the executable memo"
 	name["nocache"] = "the known suspicious program, exe_cache=0 (before the executable cache; no repeat without it)"
 	name["lanbase"] = "no module, to the LAN address (10.0.0.1)"
 	name["disabled"] = "c2watch loaded, evaluation disabled (10.0.0.1)"
@@ -77,7 +77,7 @@ END {
 	}
 
 	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded early by its executable"
-	name["suspicious"] = "c2watch, seed rule, suspicious program (/tmp, seen): its repeats judged at the probe, the rest in full"
+	name["suspicious"] = "c2watch, seed rule, suspicious program (/tmp, seen): judged at the probe after the first on each CPU"
 	name["lansend"] = "c2watch, seed rule, suspicious program (/tmp), excluded early by the destination"
 	name["auditd"] = "auditd, -S sendto rule"
 	name["bare"] = "bare kprobe on udp_sendmsg, empty handler"
@@ -99,7 +99,7 @@ END {
 	pname["early"] = "c2watch, seed rule, excluded early by the destination (LAN 10.0.0.1)"
 	pname["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin, 1.1.1.1), excluded early by its executable"
 	pname["worst"] = "c2watch, seed rule, known suspicious program (/tmp, seen, 1.1.1.1), its repeats judged at the probe"
-	pname["worst2"] = "c2watch, seed rule, known suspicious program, no repeat: evaluated in full"
+	pname["worst2"] = "c2watch, seed rule, known suspicious program, no repeat: the rules walked at the probe"
 	kname["tcp"] = "TCP connect"
 	kname["udp"] = "UDP connect"
 	kname["lan"] = "sendto, one LAN destination"
@@ -139,7 +139,7 @@ END {
 		for (i = 1; i <= pn[cf]; i++) b[i] = probe[cf, i]
 		if (pn[cf]) printf "| %s | %d |\n", name[cf], median(b, pn[cf])
 	}
-	print "\nSeen set: full-evaluation probe cost and memory by size\n"
+	print "\nSeen set: a known program, probe cost and memory by size\n"
 	print "| imported entries | probe ns | entries | bytes (counted) | slab growth | bytes/entry (slab) | queue bytes |"
 	print "|---|---|---|---|---|---|---|"
 	for (i = 1; i <= ns; i++) {

@@ -304,17 +304,53 @@ TEST_F(ec, known_key_found_through_the_cache)
 /* Counter deltas of one stretch of a test. */
 #define DELTA(b, a, field) ((b).field - (a).field)
 
+/* Two new-terms rules on the executable, "rp" and "rp2", from KQL. */
+static int load_kql2(int fd, const char *q1, const char *q2)
+{
+	struct rsb_rule_desc d = {
+		.flags = C2W_RULE_NEW_TERMS,
+		.new_terms = C2W_NT_EXECUTABLE,
+	};
+	const char *ids[] = { "rp", "rp2" }, *q[] = { q1, q2 };
+	struct rsb *b = rsb_new();
+	struct kql_error ke;
+	uint32_t size;
+	void *blob;
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		d.id = d.name = ids[i];
+		if (rsb_rule(b, &d) || kql_compile(b, q[i], &ke)) {
+			rsb_free(b);
+			return -1;
+		}
+	}
+	ret = rsb_finish(b, &blob, &size);
+	rsb_free(b);
+	if (ret)
+		return -1;
+	ret = set_rules_blob(fd, blob, size);
+	free(blob);
+	return ret;
+}
+
 /*
  * A beacon's next attempts to its server are judged at the probe as the
  * repeat of its last match: counted matched, suppressed and repeated, the
- * seen entry refreshed through the hint. Whatever could change the verdict
- * sends the next attempt to the full evaluation: another port, the key
- * forgotten, an event due, a rename, a reload, a rule on the source, the
- * window run out.
+ * seen entry refreshed through the hint; to another port, by the rules
+ * walked there with the executable's memo (known_at_probe). Whatever could
+ * change the verdict sends the next attempt to the full evaluation: the
+ * walk not giving that one rule alone, the key forgotten, an event due, a
+ * rename, a reload, a rule on the source, the window run out.
  */
 TEST_F(ec, repeated_match_judged_at_the_probe)
 {
 	const char *kql = "process.executable:/tmp/c2w-r*";
+	/* The beacon's port is 443, 'n' the next one. */
+	const char *nport = "process.executable:/tmp/c2w-r* and "
+			    "not destination.port:444";
+	const char *nport_only = "process.executable:/tmp/c2w-r* and "
+				 "destination.port:444";
 	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
 	struct c2w_stats a, b;
 	cpu_set_t all;
@@ -343,18 +379,53 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	EXPECT_EQ(3, DELTA(b, a, seen_hinted));
 	EXPECT_EQ(3, DELTA(b, a, exe_cache_hits));
 
-	/* Another port: judged in full, then its own repeat. */
+	/*
+	 * Another port: judged at the probe by the rules with the memo (the
+	 * last match kept is still port 443's), then 443's repeats.
+	 */
 	ASSERT_EQ(0, step(&s, 'n'));
 	ASSERT_EQ(0, step(&s, 'n'));
 	ASSERT_EQ(0, step(&s, 'a'));
 	ASSERT_EQ(0, step(&s, 'a'));
 	a = stats(self->fd);
 	EXPECT_EQ(2, DELTA(a, b, repeated));
+	EXPECT_EQ(2, DELTA(a, b, known_at_probe));
 	EXPECT_EQ(4, DELTA(a, b, suppressed));
+	EXPECT_EQ(4, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
-	/* Forgotten: new again, alerted. */
-	ASSERT_EQ(1, seen_forget(self->fd, "/tmp/c2w-rp/beacon"));
+	/*
+	 * Rules that exclude the other port (the first two attempts make the
+	 * last match under them), and rules where a second rule matches it
+	 * (its own key: alerted once): each judged in full there.
+	 */
+	ASSERT_EQ(0, load_kql(self->fd, "rp", nport, C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, excluded));
+	ASSERT_EQ(0, load_kql2(self->fd, kql, nport_only));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	b = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	ASSERT_EQ(0, step(&s, 'n'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(2, DELTA(a, b, matched));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("rp2", (char *)nth_alert(&self->rl, 0)->rule_id);
+	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+
+	/* Forgotten (rp's key and rp2's): new again, alerted. */
+	ASSERT_EQ(2, seen_forget(self->fd, "/tmp/c2w-rp/beacon"));
 	ASSERT_EQ(0, step(&s, 'a'));
 	b = stats(self->fd);
 	EXPECT_EQ(0, DELTA(b, a, repeated));

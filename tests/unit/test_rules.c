@@ -557,6 +557,9 @@ static void copy_fields(struct c2w_event *dst, const struct c2w_event *src,
 	}
 }
 
+#define PROC_BITS (C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) | \
+		   C2W_FBIT(C2W_FIELD_PROCESS_NAME))
+
 UNIT_TEST(rules_vs_reference)
 {
 	int prefiltered = 0, cmemo_used = 0, memo_excluded = 0;
@@ -660,6 +663,19 @@ UNIT_TEST(rules_vs_reference)
 				ev2.memo_set = true;
 				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
 				/*
+				 * With every clause on the executable within
+				 * the memo bits, the memo stands for the path:
+				 * the event without it is judged the same (the
+				 * module's probe walks a known image's
+				 * attempts so).
+				 */
+				CHECK_EQ_INT(c2w_rs_memo_whole(rs), 1);
+				ev2.nv[C2W_FIELD_PROCESS_EXECUTABLE] = 0;
+				ev2.nv[C2W_FIELD_PROCESS_NAME] = 0;
+				ev2.present &= ~PROC_BITS;
+				ev2.head_only &= ~PROC_BITS;
+				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
+				/*
 				 * And when the memo alone rules this executable
 				 * out, none of its events matches.
 				 */
@@ -706,6 +722,42 @@ UNIT_TEST(rules_vs_reference)
 	CHECK(memo_excluded > 100);
 	printf("# decided early: %d by the destination, %d by the executable\n",
 	       prefiltered, memo_excluded);
+}
+
+/*
+ * Past the 64 memo bits a clause on the executable reads the path again:
+ * then the memo no longer stands for it (c2w_rs_memo_whole()), unless
+ * that clause's rule is disabled.
+ */
+UNIT_TEST(memo_whole_only_within_the_memo_bits)
+{
+	for (int n = 64; n <= 66; n++) {
+		struct rsb_rule_desc d = { .id = "many" };
+		struct rsb_rule_desc off = {
+			.id = "off", .flags = C2W_RULE_DISABLED,
+		};
+		struct rsb *b = rsb_new();
+		struct c2w_ruleset *rs;
+		void *blob;
+
+		rsb_rule(b, &d);
+		for (int i = 0; i < (n == 66 ? 64 : n); i++) {
+			rsb_clause(b, 1);
+			rsb_glob(b, C2W_FIELD_PROCESS_NAME, "x*", 2);
+		}
+		if (n == 66) {
+			/* 66: the 65th clause in a disabled rule. */
+			rsb_rule(b, &off);
+			rsb_clause(b, 1);
+			rsb_glob(b, C2W_FIELD_PROCESS_NAME, "y*", 2);
+		}
+		rs = build(b, &blob);
+		if (!rs)
+			return;
+		CHECK_EQ_INT(c2w_rs_memo_whole(rs), n != 65);
+		c2w_rs_free(rs);
+		free(blob);
+	}
 }
 
 /*

@@ -95,9 +95,10 @@ storm() {
 	# the destination clause before anything about the process is read;
 	# worst: a /tmp executable already seen, to a public address (after
 	# the first, each attempt the repeat of the last match); worst2: the
-	# same alternating between two ports, so that none is a repeat and
-	# each is evaluated in full; trusted: /usr/local/bin, excluded by the
-	# executable.
+	# same alternating between two ports, so that none is a repeat: each
+	# judged at the probe by the rules walked with the executable's memo
+	# (known_at_probe; nocache is the evaluation in full at the return);
+	# trusted: /usr/local/bin, excluded by the executable.
 	prog=${2:-/tmp/storm}
 	dst=1.1.1.1 nports=1
 	case $1 in
@@ -120,8 +121,8 @@ counters() {
 	# executable alone)
 	/^    excluded:/ { v["dst"] = $6 + 0; v["exe"] = $11 + 0 }
 	# suppressed: N (matched, already seen; E reported as events, R
-	# repeats decided at the probe)
-	/^    suppressed:/ { v["rep"] = $10 + 0 }
+	# repeats and K other known matches decided at the probe)
+	/^    suppressed:/ { v["rep"] = $10 + $13 }
 	/^  already judged:/ { v["memo"] = $3 }
 	/^    alerted:/ { v["alerted"] = $2 }
 	/^    dropped:/ { v["dropped"] = $2; v["uid_over"] = $NF + 0 }
@@ -263,8 +264,9 @@ else
 	echo "# paired: no $SWITCH (debugfs), skipped"
 fi
 
-# Seen-set lookups and memory: the full evaluation (two ports alternating,
-# so that no attempt is judged as a repeat) with 10k and 100k entries.
+# Seen-set lookups and memory: a known program's matches (two ports
+# alternating: after the first, each judged at the probe through the
+# executable cache's hint of where its key sits) with 10k and 100k entries.
 for n in 0 10000 100000; do
 	insmod /c2w/c2watch.ko seen_capacity=200000
 	c2watchctl load /c2w/rules >/dev/null

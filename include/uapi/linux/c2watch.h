@@ -643,6 +643,13 @@ enum c2w_send_hook {
  *	rules then read nothing else of the attempt: a connect's return
  *	probe does not run. Also counted in @exe_cache_hits and
  *	@seen_hinted
+ * @known_at_probe: of @suppressed, matches the probe decided at once for
+ *	the process image of that CPU's last match evaluated in full, to
+ *	another destination or port, or as another user: the rules walked
+ *	with what they said of the executable then (nothing its path is made
+ *	of changed, and the rules read no clause of it past their memo), the
+ *	same single rule matching, its key's seen-set entry as for
+ *	@repeated. Also counted in @exe_cache_hits and @seen_hinted
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -689,6 +696,7 @@ struct c2w_stats {
 	__u64 seen_hinted;
 	__u64 excluded_exe;
 	__u64 repeated;
+	__u64 known_at_probe;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
