@@ -479,6 +479,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 bool c2w_seen_hint_holds(const struct c2w_seen_hint *hint);
 bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
 			 u32 events, enum c2w_seen_verdict *v);
+bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events);
 bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 			  u32 events);
 int c2w_seen_set_capacity(u32 capacity);

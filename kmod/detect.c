@@ -726,7 +726,9 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 /*
  * The rules @ar on an attempt of @r's process image, walked with what they
  * said of its executable in @r's evaluation (nothing its path is made of
- * changed since): the same single rule matches. Without the path, so only
+ * changed since): the same single rule matches. The one early decision
+ * that walks the rules (as c2w_detect() would, less the path), so the last
+ * asked. Without the path, so only
  * when no clause reads it past its memo bit (c2w_rs_memo_whole()); without
  * the source, which @ar does not read (remember_repeat()).
  */
@@ -742,6 +744,7 @@ static bool known_match(const struct c2w_active_rules *ar,
 		.dport = dport,
 	};
 	struct conn *c;
+	u64 hits;
 
 	if (!ar->memo_whole || unlikely(!sc) || dst_any(family, daddr))
 		return false;
@@ -751,7 +754,11 @@ static bool known_match(const struct c2w_active_rules *ar,
 	c->ev.resolve = NULL;
 	c->ev.memo = r->memo;
 	c->ev.memo_set = true;
-	return c2w_rs_eval(ar->rs, &c->ev) == BIT_ULL(r->seen.rule);
+	hits = c2w_rs_eval(ar->rs, &c->ev);
+	/* Nothing of this attempt outlives it: @a is on this stack. */
+	c->a = NULL;
+	c->ar = NULL;
+	return hits == BIT_ULL(r->seen.rule);
 }
 
 /*
@@ -764,23 +771,24 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 			 enum c2w_stat *decision)
 {
 	struct repeat *r = this_cpu_ptr(&repeat);
-	const struct c2w_rule_info *rule;
+	u32 window, events = READ_ONCE(c2w_events_interval);
 
 	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
 	    ar->gen != r->seen.rules_gen || !c2w_exe_same(&r->key))
 		return false;
+	window = c2w_rs_rule(ar->rs, r->seen.rule)->window_secs ?:
+		 READ_ONCE(c2w_default_window);
 	if (r->family == family && r->transport == transport &&
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
 	    r->uid == from_kuid(&init_user_ns, current_cred()->uid))
 		*decision = C2W_ST_REPEATED;
-	else if (known_match(ar, r, family, transport, daddr, dport))
+	/* No walk for a key the full evaluation must see anyway. */
+	else if (c2w_seen_known(&r->seen, window, events) &&
+		 known_match(ar, r, family, transport, daddr, dport))
 		*decision = C2W_ST_KNOWN_AT_PROBE;
 	else
 		return false;
-	rule = c2w_rs_rule(ar->rs, r->seen.rule);
-	return c2w_seen_touch_known(&r->seen, rule->window_secs ?:
-				    READ_ONCE(c2w_default_window),
-				    READ_ONCE(c2w_events_interval));
+	return c2w_seen_touch_known(&r->seen, window, events);
 }
 
 /**
@@ -812,9 +820,11 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  *   match, known: counted matched and suppressed (and repeated), the entry
  *   refreshed;
  * - another attempt of that process image (another destination, port,
- *   protocol or user): the rules walked with the destination, the user and
- *   what they said of the executable in that evaluation (known_match()).
- *   When the same single rule matches, the same (counted known_at_probe).
+ *   protocol or user), its key known as above: the rules walked with the
+ *   destination, the user and what they said of the executable in that
+ *   evaluation (known_match(), the one dearer step: a rule walk without
+ *   the path). When the same single rule matches, the same (counted
+ *   known_at_probe).
  *
  * Anything else is left to the full evaluation: a new alert or an event
  * always comes from it.

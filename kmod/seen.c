@@ -369,6 +369,33 @@ bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
 	return true;
 }
 
+/* Within @window of its last match at @now, and no event due. */
+static bool known_at(const struct seen_entry *e, u64 now, u32 window,
+		     u32 events)
+{
+	return (s64)(now - READ_ONCE(e->last)) <= (s64)window &&
+	       (!events ||
+		(s64)(now - READ_ONCE(e->last_event)) < (s64)events);
+}
+
+/**
+ * c2w_seen_known() - whether c2w_seen_touch_known() would find the match
+ *	known, without touching anything
+ * @hint: as c2w_seen_check_hint()
+ * @window: as c2w_seen_check()
+ * @events: as c2w_seen_check()
+ *
+ * For a probe that has more to judge before it may touch (detect.c).
+ *
+ * Context: under rcu_read_lock(), any context; never sleeps.
+ * Return: true when the hint holds, within the window, no event due.
+ */
+bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events)
+{
+	return c2w_seen_hint_holds(hint) &&
+	       known_at(hint->entry, ktime_get_real_seconds(), window, events);
+}
+
 /**
  * c2w_seen_touch_known() - c2w_seen_check_hint(), only when the match is
  *	known
@@ -396,8 +423,7 @@ bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 		return false;
 	e = hint->entry;
 	last = READ_ONCE(e->last);
-	if ((s64)(now - last) > (s64)window ||
-	    (events && (s64)(now - READ_ONCE(e->last_event)) >= (s64)events))
+	if (!known_at(e, now, window, events))
 		return false;
 	atomic64_inc(&e->hits);
 	WRITE_ONCE(e->window, window);

@@ -304,14 +304,14 @@ TEST_F(ec, known_key_found_through_the_cache)
 /* Counter deltas of one stretch of a test. */
 #define DELTA(b, a, field) ((b).field - (a).field)
 
-/* Two new-terms rules on the executable, "rp" and "rp2", from KQL. */
-static int load_kql2(int fd, const char *q1, const char *q2)
+/* Two new-terms rules on the executable, "rp" and @id2, from KQL. */
+static int load_kql2(int fd, const char *q1, const char *id2, const char *q2)
 {
 	struct rsb_rule_desc d = {
 		.flags = C2W_RULE_NEW_TERMS,
 		.new_terms = C2W_NT_EXECUTABLE,
 	};
-	const char *ids[] = { "rp", "rp2" }, *q[] = { q1, q2 };
+	const char *ids[] = { "rp", id2 }, *q[] = { q1, q2 };
 	struct rsb *b = rsb_new();
 	struct kql_error ke;
 	uint32_t size;
@@ -353,7 +353,9 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 				 "destination.port:444";
 	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
 	struct c2w_stats a, b;
+	char many[4096];
 	cpu_set_t all;
+	int len;
 	struct stepper s;
 
 	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-rp/beacon"));
@@ -407,7 +409,7 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	a = stats(self->fd);
 	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
 	EXPECT_EQ(1, DELTA(a, b, excluded));
-	ASSERT_EQ(0, load_kql2(self->fd, kql, nport_only));
+	ASSERT_EQ(0, load_kql2(self->fd, kql, "rp2", nport_only));
 	ASSERT_EQ(0, step(&s, 'a'));
 	ASSERT_EQ(0, step(&s, 'a'));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
@@ -419,31 +421,62 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	EXPECT_EQ(2, DELTA(a, b, matched));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_STREQ("rp2", (char *)nth_alert(&self->rl, 0)->rule_id);
+
+	/*
+	 * 65 clauses on the executable: rp's one, and rp2's 64 (plain ones:
+	 * single negated tests would be gathered into one), the last past
+	 * the memo bits. Without the path, rp2 could not match at the probe
+	 * (that clause reads it): the other port is judged in full, where
+	 * rp2 matches, new.
+	 */
+	len = snprintf(many, sizeof(many), "%s", nport_only);
+	for (int i = 1; i < 64; i++)
+		len += snprintf(many + len, sizeof(many) - len,
+				" and (process.name:beacon or process.name:z%d)",
+				i);
+	ASSERT_GT(sizeof(many), len);
+	ASSERT_EQ(0, load_kql2(self->fd, kql, "rp3", many));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	b = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, matched));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("rp3", (char *)nth_alert(&self->rl, 0)->rule_id);
 	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 0));
 	ASSERT_EQ(0, step(&s, 'a'));
 	ASSERT_EQ(0, step(&s, 'a'));
 	a = stats(self->fd);
 
-	/* Forgotten (rp's key and rp2's): new again, alerted. */
-	ASSERT_EQ(2, seen_forget(self->fd, "/tmp/c2w-rp/beacon"));
+	/* Forgotten (rp's key, rp2's and rp3's): new again, alerted. */
+	ASSERT_EQ(3, seen_forget(self->fd, "/tmp/c2w-rp/beacon"));
 	ASSERT_EQ(0, step(&s, 'a'));
 	b = stats(self->fd);
 	EXPECT_EQ(0, DELTA(b, a, repeated));
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 
-	/* An event due: reported by the full evaluation. */
-	c.events_interval = 1;
-	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
-	sleep(2);
-	a = stats(self->fd);
-	ASSERT_EQ(0, step(&s, 'a'));
-	b = stats(self->fd);
-	c.events_interval = 0;
-	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
-	EXPECT_EQ(0, DELTA(b, a, repeated));
-	EXPECT_EQ(1, DELTA(b, a, events));
-	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_TRUE(nth_alert(&self->rl, 0)->flags & C2W_AF_EVENT);
+	/*
+	 * An event due: reported by the full evaluation, for the repeat and
+	 * for another port, which the probe would walk.
+	 */
+	for (const char *p = "an"; *p; p++) {
+		c.events_interval = 1;
+		ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+		sleep(2);
+		a = stats(self->fd);
+		ASSERT_EQ(0, step(&s, *p));
+		b = stats(self->fd);
+		c.events_interval = 0;
+		ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+		EXPECT_EQ(0, DELTA(b, a, repeated));
+		EXPECT_EQ(0, DELTA(b, a, known_at_probe));
+		EXPECT_EQ(1, DELTA(b, a, events));
+		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+		EXPECT_TRUE(nth_alert(&self->rl, 0)->flags & C2W_AF_EVENT);
+	}
 
 	/* Renamed: another path, another key, alerted. */
 	ASSERT_EQ(0, step(&s, 'a'));

@@ -43,9 +43,21 @@ disk_error_action = IGNORE
 local_events = yes
 CONF
 
+# The seed rule with a clause on the source that every attempt holds: as
+# Elastic's verbatim rule, it reads source.ip, which a connect chooses as
+# it runs, so no attempt is judged at the probe as a known match; each is
+# evaluated in full at the connect's return (with the executable cache).
+mkdir -p /tmp/full-rules
+sed 's/"query": "/"query": "source.ip:* and /' \
+	/c2w/rules/suspicious_network_unknown_executable.ndjson \
+	> /tmp/full-rules/seed-reads-source.ndjson
+
 setup() {
 	case $1 in
 	bare) insmod /c2w/c2w_bare.ko ;;
+	full)
+		insmod /c2w/c2watch.ko
+		c2watchctl load /tmp/full-rules >/dev/null ;;
 	early|worst|worst2|trusted|suspicious|lansend)
 		insmod /c2w/c2watch.ko
 		c2watchctl load /c2w/rules >/dev/null ;;
@@ -76,7 +88,7 @@ teardown() {
 	case $1 in
 	bare) rmmod c2w_bare ;;
 	disabled) rmmod c2watch ;;
-	early|worst|worst2|nocache|trusted|suspicious|lansend|norules)
+	early|worst|worst2|full|nocache|trusted|suspicious|lansend|norules)
 		probe=$(c2watchctl status | sed -n 's/^probe cost: *\([0-9]*\).*/\1/p')
 		echo "RESULT probe $1 $round $probe"
 		rmmod c2watch ;;
@@ -97,13 +109,14 @@ storm() {
 	# the first, each attempt the repeat of the last match); worst2: the
 	# same alternating between two ports, so that none is a repeat: each
 	# judged at the probe by the rules walked with the executable's memo
-	# (known_at_probe; nocache is the evaluation in full at the return);
-	# trusted: /usr/local/bin, excluded by the executable.
+	# (known_at_probe); full: the same under the seed rule reading the
+	# source, each evaluated in full at the return; trusted:
+	# /usr/local/bin, excluded by the executable.
 	prog=${2:-/tmp/storm}
 	dst=1.1.1.1 nports=1
 	case $1 in
 	early|lanbase|disabled|norules) dst=10.0.0.1 ;;
-	worst2) nports=2 ;;
+	worst2|full) nports=2 ;;
 	esac
 	for proto in tcp udp; do
 		set -- $($prog $proto $dst 9 $N $nports)
@@ -174,7 +187,7 @@ sends() {
 /tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
 # Each round starts one configuration further on, so that none always
 # follows the same one (a module just unloaded, auditd just stopped).
-CFGS="baseline lanbase bare disabled norules early worst worst2 nocache trusted suspicious lansend auditd"
+CFGS="baseline lanbase bare disabled norules early worst worst2 full nocache trusted suspicious lansend auditd"
 rotated() {
 	n=$1
 	set -- $CFGS
@@ -255,6 +268,11 @@ if [ -w $SWITCH ]; then
 	paired worst2 udp /tmp/storm udp 1.1.1.1 9 $PAIR_N 2
 	paired worst2 many /tmp/storm \
 		sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 $PAIR_N 1366
+	rmmod c2watch
+	insmod /c2w/c2watch.ko
+	c2watchctl load /tmp/full-rules >/dev/null
+	paired full tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N 2
+	paired full udp /tmp/storm udp 1.1.1.1 9 $PAIR_N 2
 	rmmod c2watch
 	# storm re-arms on every way out; the rest of the job needs the
 	# probes armed, so make sure.

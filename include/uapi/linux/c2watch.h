@@ -645,11 +645,12 @@ enum c2w_send_hook {
  *	@seen_hinted
  * @known_at_probe: of @suppressed, matches the probe decided at once for
  *	the process image of that CPU's last match evaluated in full, to
- *	another destination or port, or as another user: the rules walked
- *	with what they said of the executable then (nothing its path is made
- *	of changed, and the rules read no clause of it past their memo), the
- *	same single rule matching, its key's seen-set entry as for
- *	@repeated. Also counted in @exe_cache_hits and @seen_hinted
+ *	another destination, port, family or transport, or as another user
+ *	(never 0.0.0.0 or ::): the rules walked with what they said of the
+ *	executable then (nothing its path is made of changed, and no enabled
+ *	clause on it is past their memo bits), the same single rule
+ *	matching, its key's seen-set entry as for @repeated. Also counted in
+ *	@exe_cache_hits and @seen_hinted
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
