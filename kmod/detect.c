@@ -727,10 +727,10 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
  * The rules @ar on an attempt of @r's process image, walked with what they
  * said of its executable in @r's evaluation (nothing its path is made of
  * changed since): the same single rule matches. The one early decision
- * that walks the rules (as c2w_detect() would, less the path), so the last
- * asked. Without the path, so only
- * when no clause reads it past its memo bit (c2w_rs_memo_whole()); without
- * the source, which @ar does not read (remember_repeat()).
+ * that walks the rules (as c2w_detect() would, less the path), so the
+ * last asked. Without the path, so only when no clause reads it past its
+ * memo bit (c2w_rs_memo_whole()); without the source, which @ar does not
+ * read (remember_repeat()).
  */
 static bool known_match(const struct c2w_active_rules *ar,
 			const struct repeat *r, int family, int transport,
