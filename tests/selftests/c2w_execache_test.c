@@ -307,31 +307,9 @@ TEST_F(ec, known_key_found_through_the_cache)
 /* Two new-terms rules on the executable, "rp" and @id2, from KQL. */
 static int load_kql2(int fd, const char *q1, const char *id2, const char *q2)
 {
-	struct rsb_rule_desc d = {
-		.flags = C2W_RULE_NEW_TERMS,
-		.new_terms = C2W_NT_EXECUTABLE,
-	};
 	const char *ids[] = { "rp", id2 }, *q[] = { q1, q2 };
-	struct rsb *b = rsb_new();
-	struct kql_error ke;
-	uint32_t size;
-	void *blob;
-	int ret;
 
-	for (int i = 0; i < 2; i++) {
-		d.id = d.name = ids[i];
-		if (rsb_rule(b, &d) || kql_compile(b, q[i], &ke)) {
-			rsb_free(b);
-			return -1;
-		}
-	}
-	ret = rsb_finish(b, &blob, &size);
-	rsb_free(b);
-	if (ret)
-		return -1;
-	ret = set_rules_blob(fd, blob, size);
-	free(blob);
-	return ret;
+	return load_kqls(fd, 2, ids, q, C2W_NT_EXECUTABLE, 0);
 }
 
 /*

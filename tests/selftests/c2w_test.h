@@ -132,12 +132,16 @@ static inline int load_seed(int fd)
 	return load_rules_file(fd, SEED_RULES);
 }
 
-/* One rule from KQL; window 0 = module default; nt 0 = plain query rule. */
-static inline int load_kql(int fd, const char *id, const char *query,
-			   uint32_t new_terms, uint32_t window)
+/*
+ * @n rules from KQL, @ids[i] with @queries[i]; window 0 = module default;
+ * nt 0 = plain query rules.
+ */
+static inline int load_kqls(int fd, int n, const char *const *ids,
+			    const char *const *queries, uint32_t new_terms,
+			    uint32_t window)
 {
 	struct rsb_rule_desc d = {
-		.id = id, .name = id, .window_secs = window,
+		.window_secs = window,
 		.flags = new_terms ? C2W_RULE_NEW_TERMS : 0,
 		.new_terms = new_terms,
 	};
@@ -147,16 +151,29 @@ static inline int load_kql(int fd, const char *id, const char *query,
 	void *blob;
 	int ret;
 
-	if (rsb_rule(b, &d) || kql_compile(b, query, &ke) ||
-	    rsb_finish(b, &blob, &size)) {
-		fprintf(stderr, "# kql: %d:%d %s\n", ke.line, ke.col, ke.msg);
-		rsb_free(b);
-		return -1;
+	for (int i = 0; i < n; i++) {
+		d.id = d.name = ids[i];
+		if (rsb_rule(b, &d) || kql_compile(b, queries[i], &ke)) {
+			fprintf(stderr, "# kql: %d:%d %s\n", ke.line, ke.col,
+				ke.msg);
+			rsb_free(b);
+			return -1;
+		}
 	}
+	ret = rsb_finish(b, &blob, &size);
 	rsb_free(b);
+	if (ret)
+		return -1;
 	ret = set_rules_blob(fd, blob, size);
 	free(blob);
 	return ret;
+}
+
+/* One rule from KQL; window 0 = module default; nt 0 = plain query rule. */
+static inline int load_kql(int fd, const char *id, const char *query,
+			   uint32_t new_terms, uint32_t window)
+{
+	return load_kqls(fd, 1, &id, &query, new_terms, window);
 }
 
 /* Read module parameter @name into @buf (newline kept); 0 or the errno. */
