@@ -369,11 +369,11 @@ bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
 	return true;
 }
 
-/* Within @window of its last match at @now, and no event due. */
-static bool known_at(const struct seen_entry *e, u64 now, u32 window,
-		     u32 events)
+/* Within @window of its last match @last at @now, and no event due. */
+static bool known_at(const struct seen_entry *e, u64 now, u64 last,
+		     u32 window, u32 events)
 {
-	return (s64)(now - READ_ONCE(e->last)) <= (s64)window &&
+	return (s64)(now - last) <= (s64)window &&
 	       (!events ||
 		(s64)(now - READ_ONCE(e->last_event)) < (s64)events);
 }
@@ -393,7 +393,8 @@ static bool known_at(const struct seen_entry *e, u64 now, u32 window,
 bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events)
 {
 	return c2w_seen_hint_holds(hint) &&
-	       known_at(hint->entry, ktime_get_real_seconds(), window, events);
+	       known_at(hint->entry, ktime_get_real_seconds(),
+			READ_ONCE(hint->entry->last), window, events);
 }
 
 /**
@@ -423,7 +424,7 @@ bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 		return false;
 	e = hint->entry;
 	last = READ_ONCE(e->last);
-	if (!known_at(e, now, window, events))
+	if (!known_at(e, now, last, window, events))
 		return false;
 	atomic64_inc(&e->hits);
 	WRITE_ONCE(e->window, window);
