@@ -250,12 +250,23 @@ vm-test: module userspace selftests
 check:
 	tests/check.sh
 
-# Benchmarks, not part of "make check": the rule core natively, then the
-# connect storm, seen-set cost and memory in the VM. See docs/performance.md.
+# Benchmarks, not part of "make check": the rule core natively; the storms
+# once on the instruction-count clock (QEMU -icount: the work done, the
+# same from run to run whatever the host does), rounds and pairs only;
+# then the storms, seen-set cost and memory and the load held on the
+# host's clock. See docs/performance.md.
+BENCH_ICOUNT := C2W_VM_ICOUNT=0 C2W_BENCH_PARTS="rounds paired" \
+	C2W_BENCH_ROUNDS=2 C2W_BENCH_N=2000 C2W_BENCH_PAIRS=8 \
+	C2W_BENCH_PAIR_N=1000
 bench: module userspace $(BUILD)/bench/core_bench $(BUILD)/bench/storm \
 		$(BUILD)/bench/c2w_bare.ko $(BUILD)/bench/seen-10000.ndjson \
 		$(BUILD)/bench/seen-100000.ndjson
 	$(BUILD)/bench/core_bench $(SEED_RULES) 200000 7 | tee $(BUILD)/bench/core.md
+	$(BENCH_ICOUNT) C2W_VM_TIMEOUT=1800 tests/vm/run.sh bench \
+		> $(BUILD)/bench/icount.log
+	{ echo "On the instruction-count clock (QEMU -icount shift=0: a guest ns is an instruction)"; \
+	  tests/bench/report.sh $(BUILD)/bench/icount.log; } | \
+		tee $(BUILD)/bench/icount.md
 	C2W_VM_TIMEOUT=3000 tests/vm/run.sh bench > $(BUILD)/bench/vm.log
 	tests/bench/report.sh $(BUILD)/bench/vm.log | tee $(BUILD)/bench/vm.md
 

@@ -209,16 +209,8 @@ struct c2w_attempt {
 int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
-/* What c2w_detect_early() made of an attempt. */
-enum c2w_early {
-	C2W_EARLY_OPEN,		/* not decided, the process image not known */
-	C2W_EARLY_KNOWN,	/* not decided, the image known not excluded */
-	C2W_EARLY_DECIDED,	/* decided and counted */
-};
-
-enum c2w_early c2w_detect_early(int family, int transport,
-				const void *daddr, u16 dport, bool lookup);
-bool c2w_detect_exe(void);
+bool c2w_detect_early(int family, int transport, const void *daddr,
+		      u16 dport);
 int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */

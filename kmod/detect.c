@@ -797,19 +797,27 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  * @transport: %C2W_TRANSPORT_*
  * @daddr: the destination asked for, 4 or 16 bytes in network order
  * @dport: the destination port
- * @lookup: look the executable cache up when this CPU does not know the
- *	process image (false: a datagram probe, which asks its memo of
- *	excluded sends first and c2w_detect_exe() after it)
  *
  * Called by a probe as soon as it has the destination. What needs nothing
  * of the attempt but that and its task is decided here, under one read of
  * the rules, cheapest first:
  *
  * - excluded by the executable of a process image this CPU knows (a
- *   trusted program sending to many destinations: no lookup, see
- *   c2w_detect_exe());
+ *   trusted program's next attempt, to anywhere: no lookup);
  * - excluded by the destination: no rule can match an attempt to @daddr;
- * - excluded by the executable, from the cache (@lookup);
+ * - excluded by the executable, from the cache, for a process image this
+ *   CPU does not know (exe_lookup_excludes()): when the cache holds its
+ *   executable with the memo of the rules now loaded, and by that memo
+ *   every enabled rule has a clause this executable fails whatever else
+ *   the attempt holds (c2w_rs_memo_excludes(); the seed rule's suspicious
+ *   places, for a trusted program). Either way the CPU knows the image
+ *   from then on: one that is excluded is excluded again without the
+ *   lookup while c2w_exe_same() holds (the same process image, pinned by
+ *   the cache, with nothing its path is made of changed); one that is not
+ *   (a suspicious program) is not looked up again. The first attempt of
+ *   a process image, and the first after anything its path is made of
+ *   changed (a rename or mount change anywhere on the host), is evaluated
+ *   in full, which fills the cache; paths never cached always are;
  * - the repeat of this CPU's last match (a beacon's next connect to its
  *   server): the same process image with nothing its path is made of
  *   changed (c2w_exe_same()), the same user, family, transport,
@@ -835,19 +843,16 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  * loaded while a connect runs judge it at its return.
  *
  * Context: kprobe context (preemption disabled).
- * Return: %C2W_EARLY_DECIDED when the attempt was decided and counted;
- * otherwise %C2W_EARLY_KNOWN when this CPU knows the process image is not
- * excluded by its executable (c2w_detect_exe() would not exclude it
- * either), %C2W_EARLY_OPEN when it does not know.
+ * Return: true when the attempt was decided and counted.
  */
-enum c2w_early c2w_detect_early(int family, int transport,
-				const void *daddr, u16 dport, bool lookup)
+bool c2w_detect_early(int family, int transport, const void *daddr,
+		      u16 dport)
 {
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
 	enum c2w_stat decision;
-	bool known = false;
+	bool known;
 
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
@@ -857,7 +862,7 @@ enum c2w_early c2w_detect_early(int family, int transport,
 		decision = C2W_ST_EXCLUDED_EXE;
 	else if (dst_excludes(ar, family, daddr))
 		decision = C2W_ST_EXCLUDED_DST;
-	else if (lookup && !known && exe_lookup_excludes(ar))
+	else if (!known && exe_lookup_excludes(ar))
 		decision = C2W_ST_EXCLUDED_EXE;
 	else if (!repeat_known(ar, family, transport, daddr, dport, &decision))
 		goto none;
@@ -867,61 +872,15 @@ enum c2w_early c2w_detect_early(int family, int transport,
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		c2w_count(C2W_ST_MATCHED, 1);
 		count_at_probe(decision, C2W_ST_SUPPRESSED, timed, t0);
-		return C2W_EARLY_DECIDED;
+		return true;
 	}
 	if (decision == C2W_ST_EXCLUDED_EXE)
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	count_at_probe(decision, C2W_ST_EXCLUDED, timed, t0);
-	return C2W_EARLY_DECIDED;
+	return true;
 none:
 	rcu_read_unlock();
-	return known ? C2W_EARLY_KNOWN : C2W_EARLY_OPEN;
-}
-
-/**
- * c2w_detect_exe() - exclude an attempt by its executable alone
- *
- * A datagram probe's lookup, after its memo of excluded sends missed
- * (c2w_detect_early() without @lookup came first, and did not know the
- * process image: %C2W_EARLY_OPEN): when the executable
- * cache holds the current process image's executable with the memo of the
- * rules now loaded, and by that memo every enabled rule has a clause this
- * executable fails whatever else the attempt holds
- * (c2w_rs_memo_excludes(); the seed rule's suspicious places, for a
- * trusted program), the attempt is counted evaluated and excluded here.
- * The first attempt of a process image, and the first after anything its
- * path is made of changed (a rename or mount change anywhere on the host),
- * is evaluated in full, which fills the cache; paths never cached are
- * always evaluated in full.
- *
- * The verdict is remembered per CPU with the process image (its mm: note
- * %C2W_NOTE_EXE, c2w_execache_note()). One the memo does not exclude (a
- * suspicious program's repeated attempts) goes to the full evaluation at
- * once: that can only evaluate an attempt, never exclude one. One it
- * excludes is excluded again by c2w_detect_early() without the lookup
- * while c2w_exe_same() holds: the same process image, pinned by the
- * cache, with nothing its path is made of changed.
- *
- * Context: kprobe context (preemption disabled).
- * Return: true when the attempt was excluded and counted.
- */
-bool c2w_detect_exe(void)
-{
-	const struct c2w_active_rules *ar;
-	bool timed = c2w_probe_timed_next();
-	u64 t0 = timed ? local_clock() : 0;
-	bool out = false;
-
-	rcu_read_lock();
-	ar = rcu_dereference(c2w_rules);
-	if (ar)
-		out = exe_lookup_excludes(ar);
-	rcu_read_unlock();
-	if (!out)
-		return false;
-	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
-	count_at_probe(C2W_ST_EXCLUDED_EXE, C2W_ST_EXCLUDED, timed, t0);
-	return true;
+	return false;
 }
 
 /**

@@ -111,7 +111,7 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 	 */
 	if (c2w_detect_early(family, udp ? C2W_TRANSPORT_UDP :
 					   C2W_TRANSPORT_TCP,
-			     d->daddr, d->dport, true) == C2W_EARLY_DECIDED)
+			     d->daddr, d->dport))
 		return 1;
 	return 0;
 

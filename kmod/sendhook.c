@@ -22,13 +22,15 @@
  * judged as the repeat of the last match (c2w_detect_early()), which
  * leaves a new alert or an event to the full evaluation.
  *
- * A trusted program this CPU already knows is excluded before the memo is
- * looked at (c2w_detect_early(): no lookup); one it does not know, after
- * it (c2w_detect_exe()); one it knows is not excluded (a suspicious
- * program) goes to the full evaluation without the lookup. A match's
- * repeat is judged before the memo too:
- * a beacon's datagrams to its server never hit it (only exclusions are
- * remembered, and a repeat matched under the same rules, path and stamp).
+ * A trusted program is excluded by its executable before the memo is
+ * looked at (c2w_detect_early(): from the executable cache once per CPU,
+ * then without the lookup while nothing its path is made of changes); one
+ * known not to be excluded (a suspicious program) is not looked up again.
+ * The memo serves the rest: executables the cache does not hold, and
+ * sends that other clauses exclude. A match's repeat is judged before the
+ * memo too: a beacon's datagrams to its server never hit it (only
+ * exclusions are remembered, and a repeat matched under the same rules,
+ * path and stamp).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -121,7 +123,6 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		.sport = ntohs(inet->inet_sport),
 	};
 	struct memo_slot key, *slot;
-	enum c2w_early early;
 	struct sockaddr_in6 sin6;
 	struct sockaddr_in sin;
 	bool hit;
@@ -179,12 +180,11 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	if (to_peer(sk, &a))
 		goto ignore;
 	/*
-	 * Ruled out by the executable of a process image this CPU knows, or
-	 * by the destination, or the repeat of a match: no memo needed.
+	 * Ruled out by the executable (of a process image this CPU knows,
+	 * else from the cache), by the destination, or the repeat of a
+	 * match: no memo needed.
 	 */
-	early = c2w_detect_early(a.family, a.transport, a.daddr, a.dport,
-				 false);
-	if (early == C2W_EARLY_DECIDED)
+	if (c2w_detect_early(a.family, a.transport, a.daddr, a.dport))
 		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
@@ -197,9 +197,7 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 		c2w_count(C2W_ST_SEND_MEMO, 1);
 		return 0;
 	}
-	/* The lookup only for a process image this CPU does not know. */
-	if (((early == C2W_EARLY_OPEN && c2w_detect_exe()) ||
-	     c2w_detect(&a)) && slot)
+	if (c2w_detect(&a) && slot)
 		memcpy(slot, &key, sizeof(key));	/* padding included */
 	return 0;
 

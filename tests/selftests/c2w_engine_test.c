@@ -1281,8 +1281,10 @@ TEST_F(eng, counters_balance)
 	ASSERT_EQ(0, beacon_at("/tmp/bal", "tcp", "127.0.0.1", "80"));
 	/*
 	 * What the probes decide at once counts too: datagrams from a
-	 * program no rule matches (the memo); a known program's repeats (on
-	 * one CPU: the last match is kept per CPU).
+	 * program no rule matches (its executable, from the cache after
+	 * the first); a known program's repeats (on one CPU: the last match
+	 * is kept per CPU). The memo's hits: see
+	 * udp_sends_evaluated_once_per_socket_and_destination.
 	 */
 	ASSERT_EQ(0, install(BEACON, "/opt/bal/bal"));
 	ASSERT_EQ(0, run("/opt/bal/bal", (char *[]){ "/opt/bal/bal", "-m",
@@ -1300,7 +1302,7 @@ TEST_F(eng, counters_balance)
 		hooks += st.hook_hits[i];
 	for (int i = 0; i < C2W_SEND_MAX; i++)
 		hooks += st.send_hits[i];
-	EXPECT_LT(0, st.send_memo);
+	EXPECT_LT(0, st.excluded_exe);
 	EXPECT_LT(0, st.repeated);
 	EXPECT_EQ(hooks, st.ignored + st.evaluated + st.send_memo);
 	EXPECT_EQ(st.evaluated, st.excluded + st.suppressed + st.alerted +
@@ -1395,17 +1397,20 @@ TEST_F(eng, udp_sendto_alerts)
 
 /*
  * A resolver or a QUIC client (a trusted program: no rule matches) sends
- * many datagrams to few destinations: one evaluation per socket and
- * destination, the rest counted as memo hits. A program a rule matches is
- * never taken from the memo, so that the seen set decides: one alert, the
- * rest suppressed (after the first two, as repeats of the last match).
+ * many datagrams to few destinations: the first evaluated in full, which
+ * puts its executable in the cache; the rest excluded at the probe by it.
+ * A program a rule matches is never excluded so: the seen set decides, one
+ * alert, the rest suppressed (after the first two, as repeats of the last
+ * match). Sends excluded by a clause on something else than the
+ * executable (here the port) are skipped by the memo: one evaluation per
+ * socket and destination.
  */
 TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
 {
 	struct c2w_stats before, after;
 	cpu_set_t all;
 
-	/* The memo is per CPU: keep the sender on one for an exact count. */
+	/* Per CPU, what is known of a process image: keep the sender on one. */
 	ASSERT_EQ(0, pin_to_this_cpu(&all));
 	ASSERT_EQ(0, install(BEACON, "/opt/quic/quic"));
 	ASSERT_EQ(0, install(BEACON, "/tmp/quic"));
@@ -1416,22 +1421,37 @@ TEST_F(eng, udp_sends_evaluated_once_per_socket_and_destination)
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
 	EXPECT_EQ(50, after.send_hits[C2W_SEND_UDP4] -
 		      before.send_hits[C2W_SEND_UDP4]);
-	EXPECT_EQ(49, after.send_memo - before.send_memo);
-	EXPECT_EQ(1, after.evaluated - before.evaluated);
-	EXPECT_EQ(1, after.excluded - before.excluded);
+	EXPECT_EQ(0, after.send_memo - before.send_memo);
+	EXPECT_EQ(50, after.evaluated - before.evaluated);
+	EXPECT_EQ(50, after.excluded - before.excluded);
+	EXPECT_EQ(49, after.excluded_exe - before.excluded_exe);
 
 	before = after;
 	ASSERT_EQ(0, run("/tmp/quic", (char *[]){ "/tmp/quic", "-m",
 			 "sendto-burst", "-n", "20", "9.9.9.9", "443",
 			 NULL }));
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
-	ASSERT_EQ(0, unpin(&all));
 	EXPECT_EQ(0, after.send_memo - before.send_memo);
+	EXPECT_EQ(0, after.excluded - before.excluded);
 	EXPECT_EQ(20, after.evaluated - before.evaluated);
 	EXPECT_EQ(1, after.alerted - before.alerted);
 	EXPECT_EQ(19, after.suppressed - before.suppressed);
 	EXPECT_EQ(18, after.repeated - before.repeated);
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	ASSERT_EQ(0, load_kql(self->fd, "port", "process.executable:/opt/* "
+			      "and destination.port:53", 0, 0));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &before));
+	ASSERT_EQ(0, run("/opt/quic/quic", (char *[]){ "/opt/quic/quic",
+			 "-m", "sendto-burst", "-n", "50", "9.9.9.9", "443",
+			 NULL }));
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_GET_STATS, &after));
+	ASSERT_EQ(0, unpin(&all));
+	EXPECT_EQ(50, after.send_hits[C2W_SEND_UDP4] -
+		      before.send_hits[C2W_SEND_UDP4]);
+	EXPECT_EQ(49, after.send_memo - before.send_memo);
+	EXPECT_EQ(1, after.evaluated - before.evaluated);
+	EXPECT_EQ(1, after.excluded - before.excluded);
 }
 
 /* The configuration ioctls from i386 userspace, through compat_ptr_ioctl. */

@@ -568,17 +568,24 @@ TEST_F(ec, trusted_program_excluded_by_its_executable)
 }
 
 /*
- * The memo of excluded sends keeps the stamp of renames too: a trusted
- * program's datagrams to one destination on one socket, the second one
- * skipped by the memo; its directory then moved into /var/tmp, the next
- * one is judged at the new path.
+ * The memo of excluded sends keeps the stamp of renames too: a program's
+ * datagrams to one destination on one socket, excluded by no rule's
+ * clause on the executable alone (a second rule tests only the port), so
+ * that the second one is skipped by the memo, not by the executable; its
+ * directory then moved into /var/tmp, the next one is judged at the new
+ * path.
  */
 TEST_F(ec, send_memo_sees_a_rename)
 {
+	static const char *const ids[] = { "var-tmp", "port" };
+	static const char *const kql[] = {
+		"process.executable:/var/tmp/*", "destination.port:1",
+	};
 	struct c2w_stats a, b;
 	struct stepper d;
 	cpu_set_t all;
 
+	ASSERT_EQ(0, load_kqls(self->fd, 2, ids, kql, C2W_NT_EXECUTABLE, 0));
 	ASSERT_EQ(0, install(BEACON, "/opt/c2w-sm/tool"));
 	/* The memo is per CPU. */
 	ASSERT_EQ(0, pin_to_this_cpu(&all));
@@ -590,6 +597,7 @@ TEST_F(ec, send_memo_sees_a_rename)
 	ASSERT_EQ(0, step(&d, 'a'));
 	b = stats(self->fd);
 	EXPECT_EQ(1, b.send_memo - a.send_memo);
+	EXPECT_EQ(0, b.excluded_exe - a.excluded_exe);
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
 	step_moved(_metadata, self->fd, &self->rl, &d, "c2w-sm", &a, &b);

@@ -22,7 +22,7 @@
 #
 # Environment: KDIR (headers the module was built against), C2W_CACHE,
 # C2W_VM_ACCEL (tcg by default; kvm is an opt-in for real hosts),
-# C2W_VM_TCG_THREAD (single by default, see below),
+# C2W_VM_TCG_THREAD (single by default, see below), C2W_VM_ICOUNT (below),
 # C2W_VM_TIMEOUT (seconds, default 900), C2W_VM_KERNEL (a bzImage to boot
 # instead of the Debian one), C2W_VM_KO (the module to put in the VM),
 # C2W_VM_LOG_DIR, C2W_VM_OVERLAY (a folder copied over the initramfs root,
@@ -156,13 +156,22 @@ cat ${C2W_VM_BASE_INITRD:+"$C2W_VM_BASE_INITRD"} "$logdir/job.cpio.gz" \
 # C2W_VM_TCG_THREAD=multi brings the faster mode back.
 accel_args=(-accel "tcg,thread=${C2W_VM_TCG_THREAD:-single}")
 [ "$accel" = kvm ] && accel_args=(-accel kvm -cpu host)
+# C2W_VM_ICOUNT=SHIFT: the guest's clocks count instructions, 2^SHIFT ns
+# each, instead of following the host's (QEMU -icount; TCG only). Timings
+# inside the VM then measure the work done, whatever the host's load. One
+# vCPU: QEMU 7.2 did not finish bringing the second one up under icount.
+smp=2
+if [ -n "${C2W_VM_ICOUNT:-}" ] && [ "$accel" = tcg ]; then
+	accel_args+=(-icount "shift=$C2W_VM_ICOUNT,sleep=off")
+	smp=1
+fi
 
 : > "$console"
 rm -f "$results"
 echo "run.sh: booting $(basename "$kernel") ($accel), console in $console" >&2
 set +e
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 "${accel_args[@]}" \
-	-smp 2 -m "${C2W_VM_MEM:-1G}" -no-reboot -nic none -display none -monitor none \
+	-smp "$smp" -m "${C2W_VM_MEM:-1G}" -no-reboot -nic none -display none -monitor none \
 	-chardev "file,id=con,path=$console" -serial chardev:con \
 	-chardev stdio,id=out,signal=off -serial chardev:out \
 	-kernel "$kernel" -initrd "$logdir/initramfs.gz" \
