@@ -121,8 +121,9 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 
 /**
  * struct repeat - per CPU, the last match evaluated in full that
- *	c2w_detect_early() can repeat (its process image's mm: note
- *	%C2W_NOTE_REPEAT, c2w_execache_note())
+ *	c2w_detect_early() can repeat, and by which it and c2w_detect() judge
+ *	that process image's other attempts (its mm: note %C2W_NOTE_REPEAT,
+ *	c2w_execache_note())
  * @key: what its executable's path was made of (a cache hit)
  * @seen: the one matching rule, its ruleset generation, and where its key
  *	sits in the seen set
@@ -498,11 +499,13 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 
 /*
  * After an evaluation in full that matched: keep it for its repeats
- * (c2w_detect_early()) when one can be judged without evaluating it. That
+ * (c2w_detect_early()) and the image's other attempts (known_match(),
+ * known_at_return()) when one can be judged without evaluating it. That
  * is one matching rule, with a key made of the executable alone whose seen
- * entry the hint knows; an executable from the cache (its mm pinned); a
- * ruleset that does not read the source; and a destination the probes see
- * at entry (a connect to 0.0.0.0 or :: is reported where it went).
+ * entry the hint knows; an executable from the cache (its mm pinned); and
+ * a destination the probes see at entry (a connect to 0.0.0.0 or :: is
+ * reported where it went). Under rules that read the source, only the
+ * return judges from it (the entry does not know the source).
  */
 static void remember_repeat(const struct conn *c, u64 hits)
 {
@@ -513,8 +516,8 @@ static void remember_repeat(const struct conn *c, u64 hits)
 
 	if (!c->exe.hit || !c->ev.memo_set || !h->entry ||
 	    h->rules_gen != c->ar->gen ||
-	    hits != BIT_ULL(h->rule) || c2w_rs_reads_source(c->ar->rs) ||
-	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
+	    hits != BIT_ULL(h->rule) || !memchr_inv(a->daddr, 0, alen) ||
+	    !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
 	c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
@@ -551,108 +554,6 @@ static void count_at_probe(enum c2w_stat decision, enum c2w_stat outcome,
 	c2w_probe_timed();
 	c2w_count(decision, 1);
 	count_evaluated(outcome, timed, t0);
-}
-
-/**
- * c2w_detect() - evaluate one outbound attempt and alert on what is new
- * @a: what the probe saw of the attempt; the task is current
- *
- * Every call ends as exactly one of excluded, suppressed, alerted (at least
- * one alert queued), dropped (alerts due, none queued) or failed. A known
- * key's match reported as an event (%C2W_AF_EVENT) is suppressed: it is
- * counted apart, as events.
- *
- * Context: kprobe context (preemption disabled).
- * Return: true when no rule matched (excluded), whatever the seen set.
- */
-bool c2w_detect(const struct c2w_attempt *a)
-{
-	struct scratch *sc = scratch[smp_processor_id()];
-	const struct c2w_active_rules *ar;
-	u32 events = READ_ONCE(c2w_events_interval);
-	/*
-	 * Timed one evaluation in C2W_PROBE_SAMPLE, with the CPU's own clock
-	 * (sched_clock, the TSC): this runs on one CPU with preemption
-	 * disabled, and ktime_get_ns() reads the clocksource, which on some
-	 * hosts is a device (HPET) costing more than the evaluation.
-	 */
-	bool timed = c2w_probe_timed();
-	u64 t0 = timed ? local_clock() : 0, hits;
-	int queued = 0, dropped = 0, reported = 0;
-	enum c2w_stat outcome;
-	struct conn *c;
-	u32 i;
-
-	if (unlikely(!sc)) {
-		count_evaluated(C2W_ST_FAILED, false, 0);
-		return false;
-	}
-	c = conn_start(sc, a);
-	rcu_read_lock();
-	ar = rcu_dereference(c2w_rules);
-	c->ar = ar;
-	if (ar)
-		add_rules(c, ar);
-	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
-	if (!hits) {
-		outcome = C2W_ST_EXCLUDED;
-		goto out;
-	}
-	c2w_count(C2W_ST_MATCHED, 1);
-	if (c->ev.lazy)
-		resolve_exe(&c->ev);
-	for (i = 0; i < c2w_rs_count(ar->rs); i++) {
-		const struct c2w_rule_info *rule;
-		u32 extra = 0;
-
-		if (!(hits & (1ULL << i)))
-			continue;
-		rule = c2w_rs_rule(ar->rs, i);
-		if (rule->flags & C2W_RULE_NEW_TERMS) {
-			u32 window = rule->window_secs ?:
-				     READ_ONCE(c2w_default_window);
-
-			switch (seen_check(c, i, rule, window, events)) {
-			case C2W_SEEN_KNOWN:
-				continue;
-			case C2W_SEEN_OVER:
-				/* Due, not alerted: in the uid's summary. */
-				c2w_uid_over(c->uid, false, c->exe.path,
-					     c->exe.len);
-				dropped++;
-				continue;
-			case C2W_SEEN_EVENT:
-				/* A lost one is counted by the stream. */
-				if (!emit_alert(c, rule, C2W_AF_EVENT))
-					reported++;
-				continue;
-			case C2W_SEEN_FULL:
-				extra = C2W_AF_SEEN_FULL;
-				break;
-			case C2W_SEEN_NEW:
-				break;
-			}
-		}
-		if (emit_alert(c, rule, extra))
-			dropped++;
-		else
-			queued++;
-	}
-	remember_repeat(c, hits);
-	if (reported)
-		c2w_count(C2W_ST_EVENTS, reported);
-	if (queued)
-		outcome = C2W_ST_ALERTED;
-	else if (dropped)
-		outcome = C2W_ST_DROPPED_ALERTS;
-	else
-		outcome = C2W_ST_SUPPRESSED;
-out:
-	rcu_read_unlock();
-	if (c->exe_due)
-		c2w_exe_remember(&c->exe);
-	count_evaluated(outcome, timed, t0);
-	return outcome == C2W_ST_EXCLUDED;
 }
 
 /*
@@ -724,13 +625,46 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 }
 
 /*
- * The rules @ar on an attempt of @r's process image, walked with what they
- * said of its executable in @r's evaluation (nothing its path is made of
- * changed since): the same single rule matches. The one early decision
- * that walks the rules (as c2w_detect() would, less the path), so the
- * last asked. Without the path, so only when no clause reads it past its
- * memo bit (c2w_rs_memo_whole()); without the source, which @ar does not
- * read (remember_repeat()).
+ * This CPU's last match (remember_repeat()), when the current process
+ * image is its image with nothing its path is made of changed, under the
+ * same rules @ar; @window: its rule's new-terms window.
+ */
+static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
+				   u32 *window)
+{
+	struct repeat *r = this_cpu_ptr(&repeat);
+
+	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
+	    ar->gen != r->seen.rules_gen || !c2w_exe_same(&r->key))
+		return NULL;
+	*window = c2w_rs_rule(ar->rs, r->seen.rule)->window_secs ?:
+		  READ_ONCE(c2w_default_window);
+	return r;
+}
+
+/*
+ * The rules @ar on the attempt in @c, an attempt of @r's process image,
+ * walked with what they said of its executable in @r's evaluation
+ * (nothing its path is made of changed since): the same single rule
+ * matches. Without the path, so the callers ask it only when no clause
+ * reads it past its memo bit (c2w_rs_memo_whole()), and never for 0.0.0.0
+ * or ::.
+ */
+static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
+		       const struct repeat *r)
+{
+	c->ev.lazy = 0;
+	c->ev.resolve = NULL;
+	c->ev.memo = r->memo;
+	c->ev.memo_set = true;
+	return c2w_rs_eval(ar->rs, &c->ev) == BIT_ULL(r->seen.rule);
+}
+
+/*
+ * At the probe, an attempt of @r's process image that is not its repeat:
+ * walk_known(), without the source, which @ar does not read. The one
+ * early decision that walks the rules (as c2w_detect() would, less the
+ * path), so the last asked.
  */
 static bool known_match(const struct c2w_active_rules *ar,
 			const struct repeat *r, int family, int transport,
@@ -744,21 +678,17 @@ static bool known_match(const struct c2w_active_rules *ar,
 		.dport = dport,
 	};
 	struct conn *c;
-	u64 hits;
+	bool known;
 
 	if (!ar->memo_whole || unlikely(!sc) || dst_any(family, daddr))
 		return false;
 	c = conn_start(sc, &a);
 	add_rules(c, ar);
-	c->ev.lazy = 0;
-	c->ev.resolve = NULL;
-	c->ev.memo = r->memo;
-	c->ev.memo_set = true;
-	hits = c2w_rs_eval(ar->rs, &c->ev);
+	known = walk_known(c, ar, r);
 	/* Nothing of this attempt outlives it: @a is on this stack. */
 	c->a = NULL;
 	c->ar = NULL;
-	return hits == BIT_ULL(r->seen.rule);
+	return known;
 }
 
 /*
@@ -770,14 +700,15 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 			 int transport, const void *daddr, u16 dport,
 			 enum c2w_stat *decision)
 {
-	struct repeat *r = this_cpu_ptr(&repeat);
 	u32 window, events = READ_ONCE(c2w_events_interval);
+	struct repeat *r;
 
-	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
-	    ar->gen != r->seen.rules_gen || !c2w_exe_same(&r->key))
+	/* The source is chosen as the connect runs: see known_at_return(). */
+	if (c2w_rs_reads_source(ar->rs))
 		return false;
-	window = c2w_rs_rule(ar->rs, r->seen.rule)->window_secs ?:
-		 READ_ONCE(c2w_default_window);
+	r = repeat_holds(ar, &window);
+	if (!r)
+		return false;
 	if (r->family == family && r->transport == transport &&
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
 	    r->uid == from_kuid(&init_user_ns, current_cred()->uid))
@@ -789,6 +720,147 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	else
 		return false;
 	return c2w_seen_touch_known(&r->seen, window, events);
+}
+
+/*
+ * In c2w_detect(), under rules that read the source (which a connect's
+ * entry cannot judge, c2w_detect_early()): an attempt of the process
+ * image of this CPU's last match, its key known with no event due, judged
+ * by walk_known() with the source the attempt has there (a connect's
+ * return: the one it chose; a datagram: its socket's, if bound); known
+ * when the same single rule matches (counted known_at_probe, as at the
+ * probe). The executable is not resolved, nor its key looked up. After a
+ * walk that did not end so, @c is started again for the evaluation in
+ * full.
+ */
+static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar)
+{
+	u32 window, events = READ_ONCE(c2w_events_interval);
+	struct repeat *r;
+
+	if (!c2w_rs_reads_source(ar->rs) || !ar->memo_whole ||
+	    dst_any(c->a->family, c->a->daddr))
+		return false;
+	r = repeat_holds(ar, &window);
+	if (!r || !c2w_seen_known(&r->seen, window, events))
+		return false;
+	if (walk_known(c, ar, r) &&
+	    c2w_seen_touch_known(&r->seen, window, events))
+		return true;
+	conn_start(c->scratch, c->a);
+	add_rules(c, ar);
+	return false;
+}
+
+/**
+ * c2w_detect() - evaluate one outbound attempt and alert on what is new
+ * @a: what the probe saw of the attempt; the task is current
+ *
+ * Every call ends as exactly one of excluded, suppressed, alerted (at least
+ * one alert queued), dropped (alerts due, none queued) or failed. A known
+ * key's match reported as an event (%C2W_AF_EVENT) is suppressed: it is
+ * counted apart, as events. Under rules that read the source, an attempt
+ * of the process image of this CPU's last match can end suppressed
+ * without the evaluation in full (known_at_return()).
+ *
+ * Context: kprobe context (preemption disabled).
+ * Return: true when no rule matched (excluded), whatever the seen set.
+ */
+bool c2w_detect(const struct c2w_attempt *a)
+{
+	struct scratch *sc = scratch[smp_processor_id()];
+	const struct c2w_active_rules *ar;
+	u32 events = READ_ONCE(c2w_events_interval);
+	/*
+	 * Timed one evaluation in C2W_PROBE_SAMPLE, with the CPU's own clock
+	 * (sched_clock, the TSC): this runs on one CPU with preemption
+	 * disabled, and ktime_get_ns() reads the clocksource, which on some
+	 * hosts is a device (HPET) costing more than the evaluation.
+	 */
+	bool timed = c2w_probe_timed();
+	u64 t0 = timed ? local_clock() : 0, hits;
+	int queued = 0, dropped = 0, reported = 0;
+	enum c2w_stat outcome;
+	struct conn *c;
+	u32 i;
+
+	if (unlikely(!sc)) {
+		count_evaluated(C2W_ST_FAILED, false, 0);
+		return false;
+	}
+	c = conn_start(sc, a);
+	rcu_read_lock();
+	ar = rcu_dereference(c2w_rules);
+	c->ar = ar;
+	if (ar)
+		add_rules(c, ar);
+	if (ar && known_at_return(c, ar)) {
+		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+		c2w_count(C2W_ST_MATCHED, 1);
+		c2w_count(C2W_ST_KNOWN_AT_PROBE, 1);
+		outcome = C2W_ST_SUPPRESSED;
+		goto out;
+	}
+	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
+	if (!hits) {
+		outcome = C2W_ST_EXCLUDED;
+		goto out;
+	}
+	c2w_count(C2W_ST_MATCHED, 1);
+	if (c->ev.lazy)
+		resolve_exe(&c->ev);
+	for (i = 0; i < c2w_rs_count(ar->rs); i++) {
+		const struct c2w_rule_info *rule;
+		u32 extra = 0;
+
+		if (!(hits & (1ULL << i)))
+			continue;
+		rule = c2w_rs_rule(ar->rs, i);
+		if (rule->flags & C2W_RULE_NEW_TERMS) {
+			u32 window = rule->window_secs ?:
+				     READ_ONCE(c2w_default_window);
+
+			switch (seen_check(c, i, rule, window, events)) {
+			case C2W_SEEN_KNOWN:
+				continue;
+			case C2W_SEEN_OVER:
+				/* Due, not alerted: in the uid's summary. */
+				c2w_uid_over(c->uid, false, c->exe.path,
+					     c->exe.len);
+				dropped++;
+				continue;
+			case C2W_SEEN_EVENT:
+				/* A lost one is counted by the stream. */
+				if (!emit_alert(c, rule, C2W_AF_EVENT))
+					reported++;
+				continue;
+			case C2W_SEEN_FULL:
+				extra = C2W_AF_SEEN_FULL;
+				break;
+			case C2W_SEEN_NEW:
+				break;
+			}
+		}
+		if (emit_alert(c, rule, extra))
+			dropped++;
+		else
+			queued++;
+	}
+	remember_repeat(c, hits);
+	if (reported)
+		c2w_count(C2W_ST_EVENTS, reported);
+	if (queued)
+		outcome = C2W_ST_ALERTED;
+	else if (dropped)
+		outcome = C2W_ST_DROPPED_ALERTS;
+	else
+		outcome = C2W_ST_SUPPRESSED;
+out:
+	rcu_read_unlock();
+	if (c->exe_due)
+		c2w_exe_remember(&c->exe);
+	count_evaluated(outcome, timed, t0);
+	return outcome == C2W_ST_EXCLUDED;
 }
 
 /**
@@ -834,8 +906,8 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  *   the path). When the same single rule matches, the same (counted
  *   known_at_probe).
  *
- * Anything else is left to the full evaluation: a new alert or an event
- * always comes from it.
+ * Anything else is left to c2w_detect(): a new alert or an event always
+ * comes from the evaluation in full.
  *
  * A decided attempt is counted evaluated, and nothing else of it is read
  * (for a connect, no return handler runs: it is judged under the rules and

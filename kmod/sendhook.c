@@ -19,8 +19,8 @@
  * connects are. Only exclusions are remembered:
  * a send that matched goes to the seen set every time (windows, forget,
  * clear, failing open when full), as a connect does: evaluated in full, or
- * judged as the repeat of the last match (c2w_detect_early()), which
- * leaves a new alert or an event to the full evaluation.
+ * judged known from the last match (c2w_detect_early(), c2w_detect()),
+ * which leaves a new alert or an event to the full evaluation.
  *
  * A trusted program is excluded by its executable before the memo is
  * looked at (c2w_detect_early(): from the executable cache once per CPU,

@@ -62,7 +62,8 @@ END {
 	name["early"] = "c2watch, seed rule, excluded early by the destination (LAN 10.0.0.1)"
 	name["worst"] = "c2watch, seed rule, known suspicious program (/tmp, seen, 1.1.1.1), its repeats judged at the probe"
 	name["worst2"] = "c2watch, seed rule, the same alternating two ports: no repeat, the rules walked at the probe with the executable memo"
-	name["full"] = "c2watch, seed rule reading the source (as Elastic verbatim rule), the same alternating two ports: each evaluated in full at the return"
+	name["full"] = "c2watch, seed rule reading the source (as Elastic verbatim rule), the same alternating two ports: judged at the return by the rules walked with the executable memo and the source"
+	name["fullkey"] = "c2watch, seed rule with new terms on the executable and the destination, the same alternating two ports: each evaluated in full at the return"
 	name["nocache"] = "the known suspicious program, exe_cache=0 (before the executable cache; no repeat without it)"
 	name["lanbase"] = "no module, to the LAN address (10.0.0.1)"
 	name["disabled"] = "c2watch loaded, evaluation disabled (10.0.0.1)"
@@ -74,7 +75,7 @@ END {
 		printf "\n%s connect storm (µs per socket+connect+close, median of %d rounds)\n\n", toupper(proto), n["baseline " proto]
 		print "| configuration | µs/connect | spread | connects/s | vs baseline | best vs best |"
 		print "|---|---|---|---|---|---|"
-		storm_table(proto, "baseline lanbase bare disabled norules early trusted worst worst2 full nocache auditd", 0)
+		storm_table(proto, "baseline lanbase bare disabled norules early trusted worst worst2 full fullkey nocache auditd", 0)
 	}
 
 	name["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin), excluded early by its executable"
@@ -101,7 +102,8 @@ END {
 	pname["trusted"] = "c2watch, seed rule, trusted program (/usr/local/bin, 1.1.1.1), excluded early by its executable"
 	pname["worst"] = "c2watch, seed rule, known suspicious program (/tmp, seen, 1.1.1.1), its repeats judged at the probe"
 	pname["worst2"] = "c2watch, seed rule, known suspicious program, no repeat: the rules walked at the probe"
-	pname["full"] = "c2watch, seed rule reading the source, known suspicious program, two ports: evaluated in full at the return"
+	pname["full"] = "c2watch, seed rule reading the source, known suspicious program, two ports: walked at the return"
+	pname["fullkey"] = "c2watch, seed rule keyed on the executable and the destination, known suspicious program, two ports: evaluated in full at the return"
 	kname["tcp"] = "TCP connect"
 	kname["udp"] = "UDP connect"
 	kname["lan"] = "sendto, one LAN destination"
@@ -135,8 +137,8 @@ END {
 	print "\nIn-module probe cost (ns per evaluated attempt, median of rounds)\n"
 	print "| configuration | ns |"
 	print "|---|---|"
-	split("norules early worst worst2 full nocache trusted suspicious lansend", pc, " ")
-	for (c = 1; c <= 9; c++) {
+	split("norules early worst worst2 full fullkey nocache trusted suspicious lansend", pc, " ")
+	for (c = 1; c <= 10; c++) {
 		cf = pc[c]
 		for (i = 1; i <= pn[cf]; i++) b[i] = probe[cf, i]
 		if (pn[cf]) printf "| %s | %d |\n", name[cf], median(b, pn[cf])

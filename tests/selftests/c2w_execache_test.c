@@ -329,17 +329,23 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 			    "not destination.port:444";
 	const char *nport_only = "process.executable:/tmp/c2w-r* and "
 				 "destination.port:444";
+	const char *src = "process.executable:/tmp/c2w-r* and source.ip:*";
+	const char *src_nport_only = "process.executable:/tmp/c2w-r* and "
+				     "source.ip:* and destination.port:444";
 	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
 	struct c2w_stats a, b;
 	char many[4096];
-	cpu_set_t all;
+	cpu_set_t all, one;
 	int len;
 	struct stepper s;
 
 	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-rp/beacon"));
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-rp/tool"));
 	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 0));
 	/* The last match is kept per CPU: the beacon on one, for exact counts. */
 	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
 	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-rp/beacon", "udp", "1.1.1.1",
 				   "443", NULL, NULL));
 	ASSERT_EQ(0, unpin(&all));
@@ -477,15 +483,64 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	EXPECT_EQ(0, DELTA(b, a, repeated));
 	EXPECT_EQ(1, DELTA(b, a, suppressed));
 
-	/* A rule on the source: never repeated (the port is chosen anew). */
-	ASSERT_EQ(0, load_kql(self->fd, "rp",
-			      "process.executable:/tmp/c2w-r* and source.ip:*",
-			      C2W_NT_EXECUTABLE, 0));
+	/*
+	 * A rule on the source: never judged at the probe (the source is
+	 * chosen as the connect runs), but at the return after the first,
+	 * by the rules walked with the memo and the source chosen.
+	 */
+	ASSERT_EQ(0, load_kql(self->fd, "rp", src, C2W_NT_EXECUTABLE, 0));
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'n'));
 	a = stats(self->fd);
 	EXPECT_EQ(0, DELTA(a, b, repeated));
-	EXPECT_EQ(3, DELTA(a, b, suppressed));
+	EXPECT_EQ(3, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(4, DELTA(a, b, evaluated));
+	EXPECT_EQ(4, DELTA(a, b, matched));
+	EXPECT_EQ(4, DELTA(a, b, suppressed));
+	EXPECT_EQ(3, DELTA(a, b, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	/* An event due: reported by the evaluation in full, not walked. */
+	c.events_interval = 1;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	sleep(2);
+	b = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	a = stats(self->fd);
+	c.events_interval = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, events));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_TRUE(nth_alert(&self->rl, 0)->flags & C2W_AF_EVENT);
+	/*
+	 * A second rule matching only the other port: the walk at the
+	 * return gives two rules, the evaluation in full alerts rp2's key,
+	 * with the path.
+	 */
+	ASSERT_EQ(0, load_kql2(self->fd, src, "rp2", src_nport_only));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	/*
+	 * Meanwhile another program evaluated in full on the beacon's CPU
+	 * (trusted: the last match kept there stays the beacon's), so that
+	 * what the evaluation in full reads is not left from the beacon's.
+	 */
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, run("/opt/c2w-rp/tool", (char *[]){ "/opt/c2w-rp/tool",
+			 "-m", "udp", "-n", "1", "1.1.1.1", "443", NULL }));
+	ASSERT_EQ(0, unpin(&all));
+	b = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, alerted));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("rp2", (char *)nth_alert(&self->rl, 0)->rule_id);
+	EXPECT_STREQ("/tmp/c2w-rq/beacon",
+		     c2w_alert_exe_at(nth_alert(&self->rl, 0)));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
 
 	/* A 2 s window run out between two repeats: new again, alerted. */
 	ASSERT_EQ(0, load_kql(self->fd, "rp", kql, C2W_NT_EXECUTABLE, 2));

@@ -54,20 +54,30 @@ CONF
 # The seed rule with a clause on the source that every attempt holds: as
 # Elastic's verbatim rule, it reads source.ip, which a connect chooses as
 # it runs, so no attempt is judged at the probe as a known match; each is
-# evaluated in full at the connect's return (with the executable cache).
-mkdir -p /tmp/full-rules
+# judged at the connect's return (by the rules walked with the executable's
+# memo and the source, since session 14).
+mkdir -p /tmp/full-rules /tmp/fullkey-rules
 sed 's/"query": "/"query": "source.ip:* and /' \
 	/c2w/rules/suspicious_network_unknown_executable.ndjson \
 	> /tmp/full-rules/seed-reads-source.ndjson
 grep -q '"query": "source.ip:\* and ' /tmp/full-rules/seed-reads-source.ndjson ||
 	echo "# full: the seed rule's query not found: full is worst2 here"
+# The seed rule with new terms on the executable and the destination:
+# a key not made of the executable alone, so nothing of a known program's
+# attempts to two ports is judged without the evaluation in full at the
+# return (the executable from the cache, the key hashed and looked up).
+sed 's/"new_terms_fields": \["process.executable"\]/"new_terms_fields": ["process.executable", "destination.ip"]/' \
+	/c2w/rules/suspicious_network_unknown_executable.ndjson \
+	> /tmp/fullkey-rules/seed-keyed-by-destination.ndjson
+grep -q '"destination.ip"\]' /tmp/fullkey-rules/seed-keyed-by-destination.ndjson ||
+	echo "# fullkey: the seed rule's new terms not found: fullkey is worst2 here"
 
 setup() {
 	case $1 in
 	bare) insmod /c2w/c2w_bare.ko ;;
-	full)
+	full|fullkey)
 		insmod /c2w/c2watch.ko
-		c2watchctl load /tmp/full-rules >/dev/null ;;
+		c2watchctl load /tmp/$1-rules >/dev/null ;;
 	early|worst|worst2|trusted|suspicious|lansend)
 		insmod /c2w/c2watch.ko
 		c2watchctl load /c2w/rules >/dev/null ;;
@@ -98,7 +108,7 @@ teardown() {
 	case $1 in
 	bare) rmmod c2w_bare ;;
 	disabled) rmmod c2watch ;;
-	early|worst|worst2|full|nocache|trusted|suspicious|lansend|norules)
+	early|worst|worst2|full|fullkey|nocache|trusted|suspicious|lansend|norules)
 		probe=$(c2watchctl status | sed -n 's/^probe cost: *\([0-9]*\).*/\1/p')
 		echo "RESULT probe $1 $round $probe"
 		rmmod c2watch ;;
@@ -120,13 +130,15 @@ storm() {
 	# same alternating between two ports, so that none is a repeat: each
 	# judged at the probe by the rules walked with the executable's memo
 	# (known_at_probe); full: the same under the seed rule reading the
-	# source, each evaluated in full at the return; trusted:
-	# /usr/local/bin, excluded by the executable.
+	# source, each walked at the return; fullkey: the same under the seed
+	# rule keyed on the executable and the destination, each evaluated in
+	# full at the return; trusted: /usr/local/bin, excluded by the
+	# executable.
 	prog=${2:-/tmp/storm}
 	dst=1.1.1.1 nports=1
 	case $1 in
 	early|lanbase|disabled|norules) dst=10.0.0.1 ;;
-	worst2|full) nports=2 ;;
+	worst2|full|fullkey) nports=2 ;;
 	esac
 	for proto in tcp udp; do
 		set -- $($prog $proto $dst 9 $N $nports)
@@ -197,7 +209,7 @@ sends() {
 /tmp/storm sendto 1.1.1.1,8.8.8.8,9.9.9.9 1024 500 1366 >/dev/null
 # Each round starts one configuration further on, so that none always
 # follows the same one (a module just unloaded, auditd just stopped).
-CFGS="baseline lanbase bare disabled norules early worst worst2 full nocache trusted suspicious lansend auditd"
+CFGS="baseline lanbase bare disabled norules early worst worst2 full fullkey nocache trusted suspicious lansend auditd"
 rotated() {
 	n=$1
 	set -- $CFGS
@@ -286,6 +298,11 @@ elif [ -w $SWITCH ]; then
 	c2watchctl load /tmp/full-rules >/dev/null
 	paired full tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N 2
 	paired full udp /tmp/storm udp 1.1.1.1 9 $PAIR_N 2
+	rmmod c2watch
+	insmod /c2w/c2watch.ko
+	c2watchctl load /tmp/fullkey-rules >/dev/null
+	paired fullkey tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N 2
+	paired fullkey udp /tmp/storm udp 1.1.1.1 9 $PAIR_N 2
 	rmmod c2watch
 	# storm re-arms on every way out; the rest of the job needs the
 	# probes armed, so make sure.
