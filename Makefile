@@ -251,8 +251,8 @@ check:
 	tests/check.sh
 
 # Benchmarks, not part of "make check": the rule core natively; the storms
-# once on the instruction-count clock (QEMU -icount: the work done, the
-# same from run to run whatever the host does), rounds and pairs only;
+# once on the instruction-count clock (QEMU -icount: the work done,
+# whatever the host does), rounds and pairs only;
 # then the storms, seen-set cost and memory and the load held on the
 # host's clock. See docs/performance.md.
 BENCH_ICOUNT := C2W_VM_ICOUNT=0 C2W_BENCH_PARTS="rounds paired" \

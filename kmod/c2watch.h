@@ -52,7 +52,8 @@
  * @memo_decides: c2w_rs_memo_decides(), which the probes' early decisions
  *	ask on every attempt: kept here, where their first read is
  * @memo_whole: c2w_rs_memo_whole(): a known executable's memo stands for
- *	its path (c2w_detect_early() walks the rules without it)
+ *	its path (c2w_detect_early() and c2w_detect() walk the rules
+ *	without it)
  */
 struct c2w_active_rules {
 	struct c2w_ruleset *rs;
@@ -103,7 +104,7 @@ enum c2w_stat {
 	C2W_ST_SEEN_HINTED,		/* c2w_seen_check_hint() decided */
 	C2W_ST_EXCLUDED_EXE,		/* excluded by its executable, early */
 	C2W_ST_REPEATED,		/* a repeat suppressed early */
-	C2W_ST_KNOWN_AT_PROBE,		/* a known match suppressed early */
+	C2W_ST_KNOWN_AT_PROBE,		/* a known match, walked, suppressed */
 	C2W_ST_MAX
 };
 

@@ -107,8 +107,9 @@ static struct scratch **scratch;
  * @gen: the ruleset generation of the verdict
  * @excluded: the verdict: every rule excluded it (then good only while
  *	c2w_exe_same() of @key holds), or not (a suspicious program: its
- *	next attempts go to the full evaluation at once, which can only
- *	evaluate too much, so nothing is checked)
+ *	next attempts skip the lookup and go on to the repeat, the walk and
+ *	the evaluation in full, which can only evaluate too much, so nothing
+ *	is checked)
  * @key: what its path was made of
  */
 struct exe_kept {

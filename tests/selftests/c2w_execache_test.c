@@ -251,7 +251,8 @@ TEST_F(ec, known_key_found_through_the_cache)
 				   NULL));
 	/*
 	 * New: the insert leaves the hint; the next ones are known by it,
-	 * each evaluated in full (its executable excludes nothing).
+	 * evaluated in full or judged at the probe as repeats (its
+	 * executable excludes nothing).
 	 */
 	h = seen_hinted(self->fd);
 	ASSERT_EQ(0, step(&s, 'a'));
@@ -316,10 +317,11 @@ static int load_kql2(int fd, const char *q1, const char *id2, const char *q2)
  * A beacon's next attempts to its server are judged at the probe as the
  * repeat of its last match: counted matched, suppressed and repeated, the
  * seen entry refreshed through the hint; to another port, by the rules
- * walked there with the executable's memo (known_at_probe). Whatever could
- * change the verdict sends the next attempt to the full evaluation: the
- * walk not giving that one rule alone, the key forgotten, an event due, a
- * rename, a reload, a rule on the source, the window run out.
+ * walked there with the executable's memo (known_at_probe); under a rule
+ * on the source, by the same walk at the return. Whatever could change
+ * the verdict sends the next attempt to the full evaluation: the walk not
+ * giving that one rule alone, the key forgotten, an event due, a rename,
+ * a reload, the window run out.
  */
 TEST_F(ec, repeated_match_judged_at_the_probe)
 {

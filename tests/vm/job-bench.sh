@@ -175,8 +175,10 @@ counters() {
 
 # Datagrams from one socket that never connects: to one destination, and
 # to 3 addresses x 1366 ports, more than the module's per-CPU memo of
-# excluded sends holds (256 slots), so that the trusted program is
-# evaluated, its path resolved, on every send. Nothing listens on those
+# excluded sends holds (256 slots), so that the memo cannot serve them:
+# the trusted program is excluded by its executable (from the cache, then
+# known to its CPU), the suspicious one judged known by the walk at the
+# probe, each after its first send on a CPU. Nothing listens on those
 # ports in the gateway: its port unreachables are rate limited, and an
 # unconnected socket without IP_RECVERR never hears of them.
 # And to one LAN address, which the seed rule excludes by the destination

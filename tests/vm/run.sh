@@ -161,7 +161,10 @@ accel_args=(-accel "tcg,thread=${C2W_VM_TCG_THREAD:-single}")
 # inside the VM then measure the work done, whatever the host's load. One
 # vCPU: QEMU 7.2 did not finish bringing the second one up under icount.
 smp=2
-if [ -n "${C2W_VM_ICOUNT:-}" ] && [ "$accel" = tcg ]; then
+if [ -n "${C2W_VM_ICOUNT:-}" ]; then
+	if [ "$accel" != tcg ] || [ "${C2W_VM_TCG_THREAD:-single}" != single ]; then
+		die "C2W_VM_ICOUNT needs single-threaded TCG"
+	fi
 	accel_args+=(-icount "shift=$C2W_VM_ICOUNT,sleep=off")
 	smp=1
 fi
