@@ -314,6 +314,32 @@ static int load_kql2(int fd, const char *q1, const char *id2, const char *q2)
 }
 
 /*
+ * Step @s with @cmd while an event is due on its key (events_interval
+ * 1 s, 2 s after the last one): reported by the evaluation in full, one
+ * event record. The counters before and after the step in @a and @b.
+ */
+static void step_event_due(struct __test_metadata *_metadata, int fd,
+			   struct rec_list *rl, struct stepper *s, char cmd,
+			   struct c2w_stats *a, struct c2w_stats *b)
+{
+	struct c2w_config c = {
+		.mask = C2W_CONFIG_EVENTS_INTERVAL,
+		.events_interval = 1,
+	};
+
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SET_CONFIG, &c));
+	sleep(2);
+	*a = stats(fd);
+	ASSERT_EQ(0, step(s, cmd));
+	*b = stats(fd);
+	c.events_interval = 0;
+	ASSERT_EQ(0, ioctl(fd, C2W_IOC_SET_CONFIG, &c));
+	EXPECT_EQ(1, DELTA(*b, *a, events));
+	ASSERT_EQ(1, alerts_after(_metadata, fd, rl));
+	EXPECT_TRUE(nth_alert(rl, 0)->flags & C2W_AF_EVENT);
+}
+
+/*
  * A beacon's next attempts to its server are judged at the probe as the
  * repeat of its last match: counted matched, suppressed and repeated, the
  * seen entry refreshed through the hint; to another port, by the rules
@@ -334,7 +360,6 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	const char *src = "process.executable:/tmp/c2w-r* and source.ip:*";
 	const char *src_nport_only = "process.executable:/tmp/c2w-r* and "
 				     "source.ip:* and destination.port:444";
-	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
 	struct c2w_stats a, b;
 	char many[4096];
 	cpu_set_t all, one;
@@ -449,20 +474,10 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	 * for another port, which the probe would walk.
 	 */
 	for (const char *p = "an"; *p; p++) {
-		c.events_interval = 1;
-		ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
-		sleep(2);
-		a = stats(self->fd);
-		ASSERT_EQ(0, step(&s, *p));
-		b = stats(self->fd);
-		c.events_interval = 0;
-		ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+		step_event_due(_metadata, self->fd, &self->rl, &s, *p, &a, &b);
 		/* 'a' would be a repeat, 'n' a walk, but for the event. */
 		EXPECT_EQ(0, *p == 'a' ? DELTA(b, a, repeated) :
 					 DELTA(b, a, known_at_probe));
-		EXPECT_EQ(1, DELTA(b, a, events));
-		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-		EXPECT_TRUE(nth_alert(&self->rl, 0)->flags & C2W_AF_EVENT);
 	}
 
 	/* Renamed: another path, another key, alerted. */
@@ -503,18 +518,8 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	EXPECT_EQ(3, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 	/* An event due: reported by the evaluation in full, not walked. */
-	c.events_interval = 1;
-	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
-	sleep(2);
-	b = stats(self->fd);
-	ASSERT_EQ(0, step(&s, 'n'));
-	a = stats(self->fd);
-	c.events_interval = 0;
-	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	step_event_due(_metadata, self->fd, &self->rl, &s, 'n', &b, &a);
 	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
-	EXPECT_EQ(1, DELTA(a, b, events));
-	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	EXPECT_TRUE(nth_alert(&self->rl, 0)->flags & C2W_AF_EVENT);
 	/*
 	 * A second rule matching only the other port: the walk at the
 	 * return gives two rules, the evaluation in full alerts rp2's key,
