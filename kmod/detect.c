@@ -54,6 +54,8 @@ struct scratch;
  * @id_done: the identity (fill_identity()) is filled in
  * @exe_due: @exe has something new for the cache (its memo, its seen
  *	hint): c2w_exe_remember() once the evaluation is done
+ * @key_seen: where the last key looked up that is not made of the
+ *	executable alone sits in the seen set (remember_repeat())
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {
@@ -76,6 +78,7 @@ struct conn {
 	bool ns_done;
 	bool id_done;
 	bool exe_due;
+	struct c2w_seen_hint key_seen;
 	u64 time_ns;
 };
 
@@ -128,6 +131,7 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @key: what its executable's path was made of (a cache hit)
  * @seen: the one matching rule, its ruleset generation, and where its key
  *	sits in the seen set
+ * @nt: what that key is made of (%C2W_NT_*): same_key()
  * @memo: c2w_rs_proc_eval() of the executable under that generation
  * @uid: user.id
  * @dport: the destination port
@@ -138,6 +142,7 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 struct repeat {
 	struct c2w_exe_key key;
 	struct c2w_seen_hint seen;
+	u32 nt;
 	u64 memo;
 	u32 uid;
 	u16 dport;
@@ -450,6 +455,7 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->ns_done = false;
 	c->id_done = false;
 	c->exe_due = false;
+	c->key_seen.entry = NULL;
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;
@@ -464,7 +470,9 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
  * executable alone: its next matches refresh that entry without hashing
  * and looking up the key, until an entry is removed (forget, clear,
  * expiry), the rules change or the executable is resolved again (a
- * rename, a mount change: a cache miss starts without a hint).
+ * rename, a mount change: a cache miss starts without a hint). Where
+ * any other key sits is kept for this evaluation only (@c->key_seen):
+ * remember_repeat() may keep it for the attempts with the same key.
  */
 static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 					const struct c2w_rule_info *rule,
@@ -481,13 +489,18 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 	    c2w_seen_check_hint(h, window, events, &v))
 		return v;
 	key = nt_key(c, rule, &klen);
-	v = c2w_seen_check(rule, key, klen, window, events, c->uid,
-			   exe_key ? &found : NULL);
+	v = c2w_seen_check(rule, key, klen, window, events, c->uid, &found);
+	if (!exe_key) {
+		found.rule = i;
+		found.rules_gen = c->ar->gen;
+		c->key_seen = found;
+		return v;
+	}
 	/*
 	 * One hint per executable: a rule's, kept until it stops holding;
 	 * then the next rule looked up (in index order) takes it.
 	 */
-	if (exe_key && found.entry &&
+	if (found.entry &&
 	    (h->rule == i || h->rules_gen != c->ar->gen ||
 	     !c2w_seen_hint_holds(h))) {
 		found.rule = i;
@@ -498,13 +511,21 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 	return v;
 }
 
+/* @h names the key of the one rule in @hits under @ar. */
+static bool hint_of(const struct c2w_seen_hint *h,
+		    const struct c2w_active_rules *ar, u64 hits)
+{
+	return h->entry && h->rules_gen == ar->gen && hits == BIT_ULL(h->rule);
+}
+
 /*
  * After an evaluation in full that matched: keep it for its repeats
- * (c2w_detect_early()) and the image's other attempts (known_match(),
- * known_at_return()) when one can be judged without evaluating it. That
- * is one matching rule, with a key made of the executable alone whose seen
- * entry the hint knows; an executable from the cache (its mm pinned); and
- * a destination the probes see at entry (a connect to 0.0.0.0 or :: is
+ * (c2w_detect_early()) and the image's other attempts with the same key
+ * (known_match(), known_at_return()) when one can be judged without
+ * evaluating it. That is one matching rule, whose key's seen entry a hint
+ * knows (the executable's, for a key made of it alone; this evaluation's
+ * for any other); an executable from the cache (its mm pinned); and a
+ * destination the probes see at entry (a connect to 0.0.0.0 or :: is
  * reported where it went). Under rules that read the source, only the
  * return judges from it (the entry does not know the source).
  */
@@ -515,15 +536,16 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	u32 alen = a->family == 4 ? 4 : 16;
 	struct repeat *r;
 
-	if (!c->exe.hit || !c->ev.memo_set || !h->entry ||
-	    h->rules_gen != c->ar->gen ||
-	    hits != BIT_ULL(h->rule) || !memchr_inv(a->daddr, 0, alen) ||
-	    !current->mm)
+	if (!hint_of(h, c->ar, hits))
+		h = &c->key_seen;
+	if (!c->exe.hit || !c->ev.memo_set || !hint_of(h, c->ar, hits) ||
+	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
 	c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
 	r->key = c->exe.key;
 	r->seen = *h;
+	r->nt = c2w_rs_rule(c->ar->rs, h->rule)->new_terms;
 	r->memo = c->exe.memo;
 	r->uid = c->uid;
 	r->dport = a->dport;
@@ -644,6 +666,25 @@ static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 }
 
 /*
+ * The attempt in @c, of @r's process image, has @r's new-terms key: what
+ * c2w_nt_key() makes it of besides the executable (its path and name) is
+ * the same as in @r's match. Anything it does not know: not the same.
+ */
+static bool same_key(const struct repeat *r, const struct conn *c)
+{
+	const struct c2w_attempt *a = c->a;
+
+	if (r->nt & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
+		      C2W_NT_DESTINATION_IP))
+		return false;
+	if ((r->nt & C2W_NT_USER_ID) && c->uid != r->uid)
+		return false;
+	return !(r->nt & C2W_NT_DESTINATION_IP) ||
+	       (a->family == r->family &&
+		!memcmp(a->daddr, r->daddr, a->family == 4 ? 4 : 16));
+}
+
+/*
  * The rules @ar on the attempt in @c, an attempt of @r's process image,
  * walked with what they said of its executable in @r's evaluation
  * (nothing its path is made of changed since): the same single rule
@@ -685,7 +726,7 @@ static bool known_match(const struct c2w_active_rules *ar,
 		return false;
 	c = conn_start(sc, &a);
 	add_rules(c, ar);
-	known = walk_known(c, ar, r);
+	known = same_key(r, c) && walk_known(c, ar, r);
 	/* Nothing of this attempt outlives it: @a is on this stack. */
 	c->a = NULL;
 	c->ar = NULL;
@@ -726,11 +767,11 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 /*
  * In c2w_detect(), under rules that read the source (which a connect's
  * entry cannot judge, c2w_detect_early()): an attempt of the process
- * image of this CPU's last match, its key known with no event due, judged
- * by walk_known() with the source the attempt has there (a connect's
- * return: the one it chose; a datagram: its socket's, if bound); known
- * when the same single rule matches (counted known_at_probe, as at the
- * probe). The executable is not resolved, nor its key looked up. After a
+ * image of this CPU's last match with its key (same_key()), known with no
+ * event due, judged by walk_known() with the source the attempt has there
+ * (a connect's return: the one it chose; a datagram: its socket's, if
+ * bound); known when the same single rule matches (counted
+ * known_at_probe, as at the probe). The executable is not resolved, nor its key looked up. After a
  * walk that did not end so, @c is started again for the evaluation in
  * full.
  */
@@ -743,7 +784,8 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar)
 	    dst_any(c->a->family, c->a->daddr))
 		return false;
 	r = repeat_holds(ar, &window);
-	if (!r || !c2w_seen_known(&r->seen, window, events))
+	if (!r || !same_key(r, c) ||
+	    !c2w_seen_known(&r->seen, window, events))
 		return false;
 	if (walk_known(c, ar, r) &&
 	    c2w_seen_touch_known(&r->seen, window, events))
@@ -901,11 +943,12 @@ out:
  *   match, known: counted matched and suppressed (and repeated), the entry
  *   refreshed;
  * - another attempt of that process image (another destination, port,
- *   protocol or user), its key known as above: the rules walked with the
- *   destination, the user and what they said of the executable in that
- *   evaluation (known_match(), the one dearer step: a rule walk without
- *   the path). When the same single rule matches, the same (counted
- *   known_at_probe).
+ *   protocol or user) with the same new-terms key (same_key(): under a
+ *   key made of the destination or the user too, the same one), its key
+ *   known as above: the rules walked with the destination, the user and
+ *   what they said of the executable in that evaluation (known_match(),
+ *   the one dearer step: a rule walk without the path). When the same
+ *   single rule matches, the same (counted known_at_probe).
  *
  * Anything else is left to c2w_detect(): a new alert or an event always
  * comes from the evaluation in full.

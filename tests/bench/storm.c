@@ -2,12 +2,13 @@
 /*
  * storm: connect and send storms for the c2watch benchmarks.
  *
- *   storm tcp|udp ADDRESS PORT COUNT [NPORTS]
- *	COUNT attempts of socket, connect, close, cycling over the NPORTS
- *	ports from PORT (default 1). TCP connects to a closed port (the RST
- *	comes back at once, no TIME_WAIT build-up); UDP connects are local
- *	only. Two ports or more: no attempt repeats the one before, which
- *	c2watch would judge at the probe as a repeat of that match.
+ *   storm tcp|udp ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]
+ *	COUNT attempts of socket, connect, close, cycling over every ADDRESS
+ *	and the NPORTS ports from PORT (default 1). TCP connects to a closed
+ *	port (the RST comes back at once, no TIME_WAIT build-up); UDP
+ *	connects are local only. Two addresses or ports or more: no attempt
+ *	repeats the one before, which c2watch would judge at the probe as a
+ *	repeat of that match.
  *
  *   storm sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]
  *	One UDP socket that never connects sends COUNT one-byte datagrams,
@@ -53,7 +54,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: storm [-s SWITCH -p PAIRS] tcp|udp ADDRESS PORT COUNT [NPORTS]\n"
+		"usage: storm [-s SWITCH -p PAIRS] tcp|udp ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
 		"       storm [-s SWITCH -p PAIRS] sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
 		"       storm pace tcp|udp ADDRESS PORT RATE SECONDS\n");
 	return 2;
@@ -136,13 +137,20 @@ struct run {
 	long nports;
 };
 
-static int send_one(const struct run *r, long i)
+/* Every address, then the next port: naddr * nports in all. */
+static struct sockaddr_in dest(const struct run *r, long i)
 {
-	/* Every address, then the next port: naddr * nports in all. */
 	struct sockaddr_in d = r->dst[i % r->naddr];
-	const char byte = 0;
 
 	d.sin_port = htons((unsigned short)(r->port + i / r->naddr % r->nports));
+	return d;
+}
+
+static int send_one(const struct run *r, long i)
+{
+	struct sockaddr_in d = dest(r, i);
+	const char byte = 0;
+
 	/*
 	 * An unconnected socket is told of ICMP errors (the gateway's port
 	 * unreachables) only with IP_RECVERR, which is not set; a refusal or
@@ -154,12 +162,11 @@ static int send_one(const struct run *r, long i)
 	return 0;
 }
 
-/* Attempt i of a connect storm: the next port of the cycle. */
+/* Attempt i of a connect storm: the next address or port of the cycle. */
 static int connect_one(const struct run *r, long i)
 {
-	struct sockaddr_in sin = r->dst[0];
+	struct sockaddr_in sin = dest(r, i);
 
-	sin.sin_port = htons((unsigned short)(r->port + i % r->nports));
 	return attempt(r->type, &sin);
 }
 
@@ -256,17 +263,35 @@ static int measure(const struct run *r, long count, const char *sw,
 	return fails ? 1 : 0;
 }
 
+/* ADDRESS[,ADDRESS...] PORT into @r; -1 when it is not that. */
+static int parse_dests(struct run *r, const char *addrs, const char *port)
+{
+	char *list = strdup(addrs), *a, *save;
+
+	if (!list || parse_num(port, 0, 65535, &r->port))
+		goto bad;
+	for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+		if (r->naddr == MAX_ADDRS ||
+		    parse_sin(a, port, &r->dst[r->naddr]))
+			goto bad;
+		r->naddr++;
+	}
+	free(list);
+	return r->naddr ? 0 : -1;
+bad:
+	free(list);
+	return -1;
+}
+
 static int storm_main(int argc, char **argv, const char *sw, long pairs)
 {
-	struct run r = { .mode = argv[1], .fd = -1, .naddr = 1, .nports = 1 };
+	struct run r = { .mode = argv[1], .fd = -1, .nports = 1 };
 	long count;
 
 	if (argc < 5 || argc > 6 || parse_type(argv[1], &r.type) ||
-	    parse_sin(argv[2], argv[3], &r.dst[0]) ||
-	    parse_num(argv[4], 1, 1000000000, &count))
-		return usage();
-	r.port = ntohs(r.dst[0].sin_port);
-	if (argc == 6 && parse_num(argv[5], 1, 65536 - r.port, &r.nports))
+	    parse_dests(&r, argv[2], argv[3]) ||
+	    parse_num(argv[4], 1, 1000000000, &count) ||
+	    (argc == 6 && parse_num(argv[5], 1, 65536 - r.port, &r.nports)))
 		return usage();
 	return measure(&r, count, sw, pairs);
 }
@@ -274,27 +299,12 @@ static int storm_main(int argc, char **argv, const char *sw, long pairs)
 static int sendto_main(int argc, char **argv, const char *sw, long pairs)
 {
 	struct run r = { .mode = "sendto", .nports = 1 };
-	char *list, *a, *save;
 	long count;
 	int ret;
 
-	if (argc < 4 || argc > 5 || parse_num(argv[2], 0, 65535, &r.port) ||
+	if (argc < 4 || argc > 5 || parse_dests(&r, argv[1], argv[2]) ||
 	    parse_num(argv[3], 1, 1000000000, &count) ||
 	    (argc == 5 && parse_num(argv[4], 1, 65536 - r.port, &r.nports)))
-		return usage();
-	list = strdup(argv[1]);
-	if (!list)
-		return 1;
-	for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-		if (r.naddr == MAX_ADDRS ||
-		    parse_sin(a, argv[2], &r.dst[r.naddr])) {
-			free(list);
-			return usage();
-		}
-		r.naddr++;
-	}
-	free(list);
-	if (!r.naddr)
 		return usage();
 	r.fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (r.fd < 0) {

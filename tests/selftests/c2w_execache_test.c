@@ -7,6 +7,7 @@
  * keeps one beacon process alive across the change (c2w-beacon -s) and
  * checks what the attempt after it is judged as.
  */
+#include <arpa/inet.h>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -562,6 +563,99 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(0, stepper_stop(&s));
 	EXPECT_EQ(0, rename("/tmp/c2w-rq", "/tmp/c2w-rp"));
+}
+
+/*
+ * A new-terms key made of more than the executable (the destination, the
+ * user): the attempts with the last match's key are judged at the probe,
+ * as repeats or by the walk (at the return under a rule on the source);
+ * an attempt with another key never is,
+ * whatever else it shares with the last match (its key is looked up, and
+ * alerted when new).
+ */
+TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
+{
+	const char *kql = "process.executable:/tmp/c2w-rk*";
+	const char *src = "process.executable:/tmp/c2w-rk* and source.ip:*";
+	char dst[INET_ADDRSTRLEN];
+	struct c2w_stats a, b;
+	struct stepper s;
+	cpu_set_t all;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-rk/beacon"));
+	ASSERT_EQ(0, load_kql(self->fd, "rk", kql,
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-rk/beacon", "udp", "1.1.1.1",
+				   "443", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
+
+	/* New, known from the cache, repeats; another port: the same key. */
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'n'));
+	ASSERT_EQ(0, step(&s, 'n'));
+	b = stats(self->fd);
+	EXPECT_EQ(3, DELTA(b, a, repeated));
+	EXPECT_EQ(2, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(5, DELTA(b, a, suppressed));
+	EXPECT_EQ(5, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* The next address: another key, new, alerted; then its repeat. */
+	ASSERT_EQ(0, step(&s, 'd'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, alerted));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	inet_ntop(AF_INET, nth_alert(&self->rl, 0)->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("1.1.1.2", dst);
+	ASSERT_EQ(0, step(&s, 'd'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, DELTA(b, a, repeated));
+	/* The first address again: not the last match's key, looked up. */
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(0, DELTA(a, b, repeated));
+	EXPECT_EQ(1, DELTA(a, b, suppressed));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/*
+	 * Under a rule on the source, walked at the return: the same; the
+	 * other address (known since above) looked up.
+	 */
+	ASSERT_EQ(0, load_kql(self->fd, "rk", src,
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	ASSERT_EQ(0, step(&s, 'd'));
+	a = stats(self->fd);
+	EXPECT_EQ(1, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(2, DELTA(a, b, suppressed));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Keyed on the user: another user's attempt is another key. */
+	ASSERT_EQ(0, load_kql(self->fd, "rk", kql,
+			      C2W_NT_EXECUTABLE | C2W_NT_USER_ID, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'd'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, DELTA(b, a, known_at_probe));
+	ASSERT_EQ(0, step(&s, 'u'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, alerted));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(65534, nth_alert(&self->rl, 0)->uid);
+	EXPECT_EQ(0, stepper_stop(&s));
 }
 
 /*

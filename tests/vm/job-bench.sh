@@ -62,10 +62,11 @@ sed 's/"query": "/"query": "source.ip:* and /' \
 	> /tmp/full-rules/seed-reads-source.ndjson
 grep -q '"query": "source.ip:\* and ' /tmp/full-rules/seed-reads-source.ndjson ||
 	echo "# full: the seed rule's query not found: full is worst2 here"
-# The seed rule with new terms on the executable and the destination:
-# a key not made of the executable alone, so nothing of a known program's
-# attempts to two ports is judged without the evaluation in full at the
-# return (the executable from the cache, the key hashed and looked up).
+# The seed rule with new terms on the executable and the destination: a
+# known program's attempts to two destinations in turn each have another
+# key than the last match's (which a CPU keeps one of), so none is judged
+# at the probe: each is evaluated in full at the return (the executable
+# from the cache, the key hashed and looked up).
 sed 's/"new_terms_fields": \["process.executable"\]/"new_terms_fields": ["process.executable", "destination.ip"]/' \
 	/c2w/rules/suspicious_network_unknown_executable.ndjson \
 	> /tmp/fullkey-rules/seed-keyed-by-destination.ndjson
@@ -130,15 +131,16 @@ storm() {
 	# same alternating between two ports, so that none is a repeat: each
 	# judged at the probe by the rules walked with the executable's memo
 	# (known_at_probe); full: the same under the seed rule reading the
-	# source, each walked at the return; fullkey: the same under the seed
-	# rule keyed on the executable and the destination, each evaluated in
-	# full at the return; trusted: /usr/local/bin, excluded by the
-	# executable.
+	# source, each walked at the return; fullkey: the seed rule keyed on
+	# the executable and the destination, the program alternating between
+	# two destinations (each known), each evaluated in full at the
+	# return; trusted: /usr/local/bin, excluded by the executable.
 	prog=${2:-/tmp/storm}
 	dst=1.1.1.1 nports=1
 	case $1 in
 	early|lanbase|disabled|norules) dst=10.0.0.1 ;;
-	worst2|full|fullkey) nports=2 ;;
+	worst2|full) nports=2 ;;
+	fullkey) dst=1.1.1.1,8.8.8.8 ;;
 	esac
 	for proto in tcp udp; do
 		set -- $($prog $proto $dst 9 $N $nports)
@@ -303,8 +305,8 @@ elif [ -w $SWITCH ]; then
 	rmmod c2watch
 	insmod /c2w/c2watch.ko
 	c2watchctl load /tmp/fullkey-rules >/dev/null
-	paired fullkey tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N 2
-	paired fullkey udp /tmp/storm udp 1.1.1.1 9 $PAIR_N 2
+	paired fullkey tcp /tmp/storm tcp 1.1.1.1,8.8.8.8 9 $PAIR_N
+	paired fullkey udp /tmp/storm udp 1.1.1.1,8.8.8.8 9 $PAIR_N
 	rmmod c2watch
 	# storm re-arms on every way out; the rest of the job needs the
 	# probes armed, so make sure.

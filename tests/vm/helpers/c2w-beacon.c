@@ -30,6 +30,8 @@
  *                   can change the world between two attempts of the same
  *                   process image. Reads a byte from stdin per step: 'a'
  *                   attempt, 'n' attempt to the next port (PORT + 1),
+ *                   'd' attempt to the next address (ADDRESS + 1),
+ *                   'u' become uid 65534 (nobody) for good and attempt,
  *                   'r' chroot into -r's DIR (deferred until then)
  *                   and attempt; answers '0' (done) or '1' (failed) on
  *                   stdout; ends at end of input
@@ -207,6 +209,13 @@ static int steps(const char *mode, struct sockaddr_storage *ss, socklen_t len,
 		if (cmd == 'n')
 			((struct sockaddr_in *)&to)->sin_port =
 				htons(ntohs(((struct sockaddr_in *)ss)->sin_port) + 1);
+		if (cmd == 'd' && to.ss_family == AF_INET)
+			((struct sockaddr_in *)&to)->sin_addr.s_addr =
+				htonl(ntohl(((struct sockaddr_in *)ss)->sin_addr.s_addr) + 1);
+		if (cmd == 'd' && to.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&to)->sin6_addr.s6_addr[15]++;
+		if (cmd == 'u' && setresuid(65534, 65534, 65534))
+			ret = -1;
 		if (!ret)
 			ret = attempt(mode, &to, len);
 		res = ret ? '1' : '0';
