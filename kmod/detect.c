@@ -666,22 +666,22 @@ static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 }
 
 /*
- * The attempt in @c, of @r's process image, has @r's new-terms key: what
- * c2w_nt_key() makes it of besides the executable (its path and name) is
- * the same as in @r's match. Anything it does not know: not the same.
+ * An attempt of @r's process image by @uid to @daddr has @r's new-terms
+ * key: what c2w_nt_key() makes it of besides the executable (its path and
+ * name) is the same as in @r's match. Anything it does not know: not the
+ * same.
  */
-static bool same_key(const struct repeat *r, const struct conn *c)
+static bool same_key(const struct repeat *r, int family, const void *daddr,
+		     u32 uid)
 {
-	const struct c2w_attempt *a = c->a;
-
 	if (r->nt & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
 		      C2W_NT_DESTINATION_IP))
 		return false;
-	if ((r->nt & C2W_NT_USER_ID) && c->uid != r->uid)
+	if ((r->nt & C2W_NT_USER_ID) && uid != r->uid)
 		return false;
 	return !(r->nt & C2W_NT_DESTINATION_IP) ||
-	       (a->family == r->family &&
-		!memcmp(a->daddr, r->daddr, a->family == 4 ? 4 : 16));
+	       (family == r->family &&
+		!memcmp(daddr, r->daddr, family == 4 ? 4 : 16));
 }
 
 /*
@@ -726,7 +726,7 @@ static bool known_match(const struct c2w_active_rules *ar,
 		return false;
 	c = conn_start(sc, &a);
 	add_rules(c, ar);
-	known = same_key(r, c) && walk_known(c, ar, r);
+	known = walk_known(c, ar, r);
 	/* Nothing of this attempt outlives it: @a is on this stack. */
 	c->a = NULL;
 	c->ar = NULL;
@@ -742,7 +742,7 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 			 int transport, const void *daddr, u16 dport,
 			 enum c2w_stat *decision)
 {
-	u32 window, events = READ_ONCE(c2w_events_interval);
+	u32 window, events = READ_ONCE(c2w_events_interval), uid;
 	struct repeat *r;
 
 	/* The source is chosen as the connect runs: see known_at_return(). */
@@ -751,12 +751,14 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	r = repeat_holds(ar, &window);
 	if (!r)
 		return false;
+	uid = from_kuid(&init_user_ns, current_cred()->uid);
 	if (r->family == family && r->transport == transport &&
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
-	    r->uid == from_kuid(&init_user_ns, current_cred()->uid))
+	    r->uid == uid)
 		*decision = C2W_ST_REPEATED;
 	/* No walk for a key the full evaluation must see anyway. */
-	else if (c2w_seen_known(&r->seen, window, events) &&
+	else if (same_key(r, family, daddr, uid) &&
+		 c2w_seen_known(&r->seen, window, events) &&
 		 known_match(ar, r, family, transport, daddr, dport))
 		*decision = C2W_ST_KNOWN_AT_PROBE;
 	else
@@ -784,7 +786,7 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar)
 	    dst_any(c->a->family, c->a->daddr))
 		return false;
 	r = repeat_holds(ar, &window);
-	if (!r || !same_key(r, c) ||
+	if (!r || !same_key(r, c->a->family, c->a->daddr, c->uid) ||
 	    !c2w_seen_known(&r->seen, window, events))
 		return false;
 	if (walk_known(c, ar, r) &&

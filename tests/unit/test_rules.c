@@ -1142,6 +1142,36 @@ UNIT_TEST(new_terms_key_form)
 }
 
 /*
+ * The destination in a key is written without printf in the module: the
+ * same text as inet_ntop() for every value of every byte, and bounded.
+ */
+UNIT_TEST(ipv4_text_is_inet_ntop)
+{
+	char got[C2W_IP_TEXT_MAX], want[INET_ADDRSTRLEN];
+	uint8_t a[4];
+
+	for (int pos = 0; pos < 4; pos++) {
+		for (int v = 0; v < 256; v++) {
+			memcpy(a, (uint8_t[]){ 1, 20, 200, 9 }, 4);
+			a[pos] = (uint8_t)v;
+			inet_ntop(AF_INET, a, want, sizeof(want));
+			CHECK_EQ_INT(c2w_ip_text(4, a, got, sizeof(got)),
+				     strlen(want));
+			CHECK(!strcmp(got, want));
+		}
+	}
+	memcpy(a, (uint8_t[]){ 255, 255, 255, 255 }, 4);
+	CHECK_EQ_INT(c2w_ip_text(4, a, got, sizeof(got)), 15);
+	CHECK(!strcmp(got, "255.255.255.255"));
+	/* Cut as scnprintf() cuts: NUL-terminated, its length returned. */
+	CHECK_EQ_INT(c2w_ip_text(4, a, got, 5), 4);
+	CHECK(!strcmp(got, "255."));
+	got[0] = 'x';
+	CHECK_EQ_INT(c2w_ip_text(4, a, got, 0), 0);
+	CHECK(got[0] == 'x');
+}
+
+/*
  * Bounded: a path of PATH_MAX and a 1024-byte name (FUSE allows them) fill
  * the buffer exactly and never more.
  */
