@@ -32,11 +32,6 @@ static inline void c2w_free(void *p)
 	kvfree(p);
 }
 
-/* IPv6 as text, compressed (RFC 5952), as inet_ntop() does. */
-static inline u32 c2w_ip6_text(const u8 *addr, char *buf, u32 cap)
-{
-	return scnprintf(buf, cap, "%pI6c", addr);
-}
 #else
 #include <arpa/inet.h>
 #include <errno.h>
@@ -100,13 +95,6 @@ static inline void sort(void *base, size_t num, size_t size,
 		qsort(base, num, size, cmp);
 }
 
-static inline u32 c2w_ip6_text(const u8 *addr, char *buf, u32 cap)
-{
-	if (!inet_ntop(AF_INET6, addr, buf, cap))
-		return 0;
-	return (u32)strlen(buf);
-}
-
 /* The lowest set bit of a non-zero word, as <linux/bitops.h> has it. */
 static inline unsigned long __ffs(unsigned long word)
 {
@@ -122,10 +110,26 @@ static inline unsigned long __ffs(unsigned long word)
 #define C2W_IP_TEXT_MAX 48	/* INET6_ADDRSTRLEN, rounded up */
 
 /*
- * IPv4 as text, dotted decimal as inet_ntop() gives it, without printf:
- * a new-terms key with the destination makes it on every evaluation,
- * where vsnprintf() cost as much as the rest of building the key.
+ * Addresses as text, in the form inet_ntop() gives, and without printf: a
+ * new-terms key with the destination makes it on every evaluation, where
+ * vsnprintf() cost as much as the rest of building the key. The module,
+ * c2watchctl eval and the daemon's ECS (inet_ntop()) then agree on every
+ * address, which the kernel's %pI6c did not (ISATAP, IPv4-compatible).
  */
+
+/* @n bytes of @tmp into @buf, cut and NUL-terminated as scnprintf(). */
+static inline u32 c2w_text_out(const char *tmp, u32 n, char *buf, u32 cap)
+{
+	if (!cap)
+		return 0;
+	if (n > cap - 1)
+		n = cap - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return n;
+}
+
+/* IPv4: dotted decimal. */
 static inline u32 c2w_ip4_text(const u8 *addr, char *buf, u32 cap)
 {
 	char tmp[16];
@@ -142,13 +146,56 @@ static inline u32 c2w_ip4_text(const u8 *addr, char *buf, u32 cap)
 			tmp[n++] = '0' + b / 10 % 10;
 		tmp[n++] = '0' + b % 10;
 	}
-	if (!cap)
-		return 0;
-	if (n > cap - 1)
-		n = cap - 1;
-	memcpy(buf, tmp, n);
-	buf[n] = '\0';
-	return n;
+	return c2w_text_out(tmp, n, buf, cap);
+}
+
+/*
+ * IPv6 (RFC 5952): groups in lowercase hex without leading zeros, the
+ * first of the longest runs of two or more zero groups written "::"; an
+ * IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) address
+ * ends in dotted decimal.
+ */
+static inline u32 c2w_ip6_text(const u8 *addr, char *buf, u32 cap)
+{
+	char tmp[C2W_IP_TEXT_MAX];
+	int zbase = -1, zlen = 0, i, j, s;
+	u32 n = 0;
+	u16 w[8];
+
+	for (i = 0; i < 8; i++)
+		w[i] = addr[2 * i] << 8 | addr[2 * i + 1];
+	for (i = 0; i < 8; i = j + 1) {
+		for (j = i; j < 8 && !w[j]; j++)
+			;
+		if (j - i > zlen) {
+			zbase = i;
+			zlen = j - i;
+		}
+	}
+	if (zlen < 2) {
+		zbase = -1;
+		zlen = 0;
+	}
+	for (i = 0; i < 8; i++) {
+		if (i == zbase) {
+			tmp[n++] = ':';
+			tmp[n++] = ':';
+			i += zlen - 1;
+			continue;
+		}
+		if (i && i != zbase + zlen)
+			tmp[n++] = ':';
+		if (i == 6 && zbase == 0 &&
+		    (zlen == 6 || (zlen == 5 && w[5] == 0xffff))) {
+			n += c2w_ip4_text(addr + 12, tmp + n, sizeof(tmp) - n);
+			break;
+		}
+		for (s = 12; s > 0 && !(w[i] >> s); s -= 4)
+			;
+		for (; s >= 0; s -= 4)
+			tmp[n++] = "0123456789abcdef"[(w[i] >> s) & 15];
+	}
+	return c2w_text_out(tmp, n, buf, cap);
 }
 
 /* An address as text, the form inet_ntop() gives (scnprintf()'s return). */

@@ -54,8 +54,9 @@ struct scratch;
  * @id_done: the identity (fill_identity()) is filled in
  * @exe_due: @exe has something new for the cache (its memo, its seen
  *	hint): c2w_exe_remember() once the evaluation is done
- * @key_seen: where the last key looked up that is not made of the
- *	executable alone sits in the seen set (remember_repeat())
+ * @key_seen: where the last key looked up without the executable's hint
+ *	(a key not made of the executable alone) sits in the seen set
+ *	(remember_repeat())
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {

@@ -1172,6 +1172,51 @@ UNIT_TEST(ipv4_text_is_inet_ntop)
 }
 
 /*
+ * IPv6 likewise: inet_ntop()'s text for the special forms (mapped,
+ * compatible, ISATAP, runs at either end, ties) and for random addresses
+ * with runs of zero groups of every length and place.
+ */
+UNIT_TEST(ipv6_text_is_inet_ntop)
+{
+	static const char *const special[] = {
+		"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "::0.0.1.2",
+		"::ffff:0.0.0.0", "2001:db8::5efe:c000:201", "fe80::1",
+		"2606:4700:4700::1111", "1:0:1:1:1:1:1:1", "1:0:0:1:0:0:1:1",
+		"1:0:0:1:0:0:0:1", "0:0:1::", "::ffff:0:1.2.3.4", "64:ff9b::1.2.3.4",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+	};
+	char got[C2W_IP_TEXT_MAX], want[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		CHECK(inet_pton(AF_INET6, special[i], a) == 1);
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		CHECK_EQ_INT(c2w_ip_text(6, a, got, sizeof(got)), strlen(want));
+		CHECK(!strcmp(got, want));
+	}
+	for (int k = 0; k < 100000; k++) {
+		for (int g = 0; g < 8; g++) {
+			int r = rand() % 4;
+			uint16_t v = r == 0 ? 0 : r == 1 ? rand() % 16 :
+				     r == 2 ? 0xffff : rand() & 0xffff;
+
+			a[2 * g] = v >> 8;
+			a[2 * g + 1] = v & 0xff;
+		}
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		CHECK_EQ_INT(c2w_ip_text(6, a, got, sizeof(got)), strlen(want));
+		if (strcmp(got, want)) {
+			CHECK(!strcmp(got, want));
+			break;
+		}
+	}
+	/* Cut as scnprintf() cuts. */
+	CHECK(inet_pton(AF_INET6, "2606:4700:4700::1111", a) == 1);
+	CHECK_EQ_INT(c2w_ip_text(6, a, got, 6), 5);
+	CHECK(!strcmp(got, "2606:"));
+}
+
+/*
  * Bounded: a path of PATH_MAX and a 1024-byte name (FUSE allows them) fill
  * the buffer exactly and never more.
  */
