@@ -774,9 +774,9 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  * event due, judged by walk_known() with the source the attempt has there
  * (a connect's return: the one it chose; a datagram: its socket's, if
  * bound); known when the same single rule matches (counted
- * known_at_probe, as at the probe). The executable is not resolved, nor its key looked up. After a
- * walk that did not end so, @c is started again for the evaluation in
- * full.
+ * known_at_probe, as at the probe). The executable is not resolved, nor
+ * its key looked up. After a walk that did not end so, @c is started
+ * again for the evaluation in full.
  */
 static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar)
 {
