@@ -569,7 +569,7 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
  * A new-terms key made of more than the executable (the destination, the
  * user): the attempts with the last match's key are judged at the probe,
  * as repeats or by the walk (at the return under a rule on the source);
- * an attempt with another key never is,
+ * connects and datagrams alike; an attempt with another key never is,
  * whatever else it shares with the last match (its key is looked up, and
  * alerted when new).
  */
@@ -655,6 +655,32 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	EXPECT_EQ(1, DELTA(a, b, alerted));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(65534, nth_alert(&self->rl, 0)->uid);
+	EXPECT_EQ(0, stepper_stop(&s));
+
+	/*
+	 * Datagrams (the send hook), keyed on the destination: the next
+	 * address is another key, alerted, however many sends came before.
+	 */
+	ASSERT_EQ(0, load_kql(self->fd, "rk", kql,
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-rk/beacon", "sendto",
+				   "9.9.9.9", "53", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'd'));
+	b = stats(self->fd);
+	EXPECT_EQ(2, DELTA(b, a, repeated));
+	EXPECT_EQ(0, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(1, DELTA(b, a, alerted));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	inet_ntop(AF_INET, nth_alert(&self->rl, 0)->daddr, dst, sizeof(dst));
+	EXPECT_STREQ("9.9.9.10", dst);
 	EXPECT_EQ(0, stepper_stop(&s));
 }
 
