@@ -143,6 +143,25 @@ static int stepper_start(struct stepper *s, const char *exe, const char *mode,
 	return 0;
 }
 
+/*
+ * stepper_start() pinned to the CPU this thread is on, for counts of what a
+ * CPU keeps (its last match, its memo); this thread's affinity given back.
+ */
+static int stepper_start_pinned(struct stepper *s, const char *exe,
+				const char *mode, const char *addr,
+				const char *port)
+{
+	cpu_set_t all;
+	int ret;
+
+	if (pin_to_this_cpu(&all))
+		return -1;
+	ret = stepper_start(s, exe, mode, addr, port, NULL, NULL);
+	if (unpin(&all))
+		ret = -1;
+	return ret;
+}
+
 /* One attempt ('a'), or a chroot then one ('r'): 0 when it was made. */
 static int step(struct stepper *s, char cmd)
 {
@@ -341,6 +360,19 @@ static void step_event_due(struct __test_metadata *_metadata, int fd,
 }
 
 /*
+ * A suspicious process image's first two attempts: the first alerted (new),
+ * the second evaluated in full from the cache (known), which makes it its
+ * CPU's last match.
+ */
+static void step_new_then_known(struct __test_metadata *_metadata, int fd,
+				struct rec_list *rl, struct stepper *s)
+{
+	ASSERT_EQ(0, step(s, 'a'));
+	ASSERT_EQ(0, step(s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, fd, rl));
+}
+
+/*
  * A beacon's next attempts to its server are judged at the probe as the
  * repeat of its last match: counted matched, suppressed and repeated, the
  * seen entry refreshed through the hint; to another port, by the rules
@@ -379,9 +411,7 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
 	ASSERT_EQ(0, unpin(&all));
 
 	/* New, then known from the cache (kept), then repeats. */
-	ASSERT_EQ(0, step(&s, 'a'));
-	ASSERT_EQ(0, step(&s, 'a'));
-	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	step_new_then_known(_metadata, self->fd, &self->rl, &s);
 	a = stats(self->fd);
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(0, step(&s, 'a'));
@@ -580,20 +610,15 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	char dst[INET_ADDRSTRLEN];
 	struct c2w_stats a, b;
 	struct stepper s;
-	cpu_set_t all;
 
 	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-rk/beacon"));
 	ASSERT_EQ(0, load_kql(self->fd, "rk", kql,
 			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
-	ASSERT_EQ(0, pin_to_this_cpu(&all));
-	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-rk/beacon", "udp", "1.1.1.1",
-				   "443", NULL, NULL));
-	ASSERT_EQ(0, unpin(&all));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/tmp/c2w-rk/beacon", "udp",
+					  "1.1.1.1", "443"));
 
 	/* New, known from the cache, repeats; another port: the same key. */
-	ASSERT_EQ(0, step(&s, 'a'));
-	ASSERT_EQ(0, step(&s, 'a'));
-	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	step_new_then_known(_metadata, self->fd, &self->rl, &s);
 	a = stats(self->fd);
 	for (int i = 0; i < 3; i++)
 		ASSERT_EQ(0, step(&s, 'a'));
@@ -663,13 +688,9 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	 */
 	ASSERT_EQ(0, load_kql(self->fd, "rk", kql,
 			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
-	ASSERT_EQ(0, pin_to_this_cpu(&all));
-	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-rk/beacon", "sendto",
-				   "9.9.9.9", "53", NULL, NULL));
-	ASSERT_EQ(0, unpin(&all));
-	ASSERT_EQ(0, step(&s, 'a'));
-	ASSERT_EQ(0, step(&s, 'a'));
-	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/tmp/c2w-rk/beacon", "sendto",
+					  "9.9.9.9", "53"));
+	step_new_then_known(_metadata, self->fd, &self->rl, &s);
 	a = stats(self->fd);
 	ASSERT_EQ(0, step(&s, 'a'));
 	ASSERT_EQ(0, step(&s, 'a'));
@@ -765,15 +786,12 @@ TEST_F(ec, send_memo_sees_a_rename)
 	};
 	struct c2w_stats a, b;
 	struct stepper d;
-	cpu_set_t all;
 
 	ASSERT_EQ(0, load_kqls(self->fd, 2, ids, kql, C2W_NT_EXECUTABLE, 0));
 	ASSERT_EQ(0, install(BEACON, "/opt/c2w-sm/tool"));
 	/* The memo is per CPU. */
-	ASSERT_EQ(0, pin_to_this_cpu(&all));
-	ASSERT_EQ(0, stepper_start(&d, "/opt/c2w-sm/tool", "sendto-keep",
-				   "1.1.1.1", "5399", NULL, NULL));
-	ASSERT_EQ(0, unpin(&all));
+	ASSERT_EQ(0, stepper_start_pinned(&d, "/opt/c2w-sm/tool", "sendto-keep",
+					  "1.1.1.1", "5399"));
 	ASSERT_EQ(0, step(&d, 'a'));
 	a = stats(self->fd);
 	ASSERT_EQ(0, step(&d, 'a'));
