@@ -101,6 +101,16 @@ static inline unsigned long __ffs(unsigned long word)
 	return (unsigned long)__builtin_ctzl(word);
 }
 
+/* The same of a 64-bit word. */
+static inline unsigned int __ffs64(unsigned long long word)
+{
+	return (unsigned int)__builtin_ctzll(word);
+}
+
+#ifndef BIT_ULL
+#define BIT_ULL(nr) (1ULL << (nr))
+#endif
+
 #ifndef likely
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

@@ -304,6 +304,16 @@ static void fill_identity(struct conn *c)
 }
 
 /*
+ * The task's real uid as user.id: from_kuid(&init_user_ns, ...) without
+ * the walk of the map, which for the initial namespace is the identity
+ * (every kuid is its own uid there, the invalid one too).
+ */
+static u32 uid_now(void)
+{
+	return __kuid_val(current_cred()->uid);
+}
+
+/*
  * What every evaluation needs of the task: the fields a rule can test
  * without the path (user.id), and the lazy resolver for the path; the rest
  * is taken on a match.
@@ -312,7 +322,7 @@ static void fill_task(struct conn *c)
 {
 	struct c2w_event *ev = &c->ev;
 
-	c->uid = from_kuid(&init_user_ns, current_cred()->uid);
+	c->uid = uid_now();
 	c2w_event_add_str(ev, C2W_FIELD_USER_ID, c->scratch->uid,
 			  u32_to_dec(c->uid, c->scratch->uid));
 	ev->lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE) |
@@ -752,7 +762,7 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	r = repeat_holds(ar, &window);
 	if (!r)
 		return false;
-	uid = from_kuid(&init_user_ns, current_cred()->uid);
+	uid = uid_now();
 	if (r->family == family && r->transport == transport &&
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
 	    r->uid == uid)
@@ -778,16 +788,14 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  * its key looked up. After a walk that did not end so, @c is started
  * again for the evaluation in full.
  */
-static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar)
+static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
+			    const struct repeat *r, u32 window)
 {
-	u32 window, events = READ_ONCE(c2w_events_interval);
-	struct repeat *r;
+	u32 events = READ_ONCE(c2w_events_interval);
 
 	if (!c2w_rs_reads_source(ar->rs) || !ar->memo_whole ||
-	    dst_any(c->a->family, c->a->daddr))
-		return false;
-	r = repeat_holds(ar, &window);
-	if (!r || !same_key(r, c->a->family, c->a->daddr, c->uid) ||
+	    dst_any(c->a->family, c->a->daddr) ||
+	    !same_key(r, c->a->family, c->a->daddr, c->uid) ||
 	    !c2w_seen_known(&r->seen, window, events))
 		return false;
 	if (walk_known(c, ar, r) &&
@@ -816,7 +824,8 @@ bool c2w_detect(const struct c2w_attempt *a)
 {
 	struct scratch *sc = scratch[smp_processor_id()];
 	const struct c2w_active_rules *ar;
-	u32 events = READ_ONCE(c2w_events_interval);
+	u32 events = READ_ONCE(c2w_events_interval), window;
+	const struct repeat *r = NULL;
 	/*
 	 * Timed one evaluation in C2W_PROBE_SAMPLE, with the CPU's own clock
 	 * (sched_clock, the TSC): this runs on one CPU with preemption
@@ -838,14 +847,27 @@ bool c2w_detect(const struct c2w_attempt *a)
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
 	c->ar = ar;
-	if (ar)
+	if (ar) {
 		add_rules(c, ar);
-	if (ar && known_at_return(c, ar)) {
+		r = repeat_holds(ar, &window);
+	}
+	if (r && known_at_return(c, ar, r, window)) {
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		c2w_count(C2W_ST_MATCHED, 1);
 		c2w_count(C2W_ST_KNOWN_AT_PROBE, 1);
 		outcome = C2W_ST_SUPPRESSED;
 		goto out;
+	}
+	/*
+	 * The image of this CPU's last match, nothing its path is made of
+	 * changed: what the rules said of its executable then is what they
+	 * say now, so the walk tests those clauses by the memo (c2w_rs_eval()
+	 * by masks), the path still resolved when a clause or the key needs
+	 * it.
+	 */
+	if (r) {
+		c->ev.memo = r->memo;
+		c->ev.memo_set = true;
 	}
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {

@@ -74,7 +74,8 @@ struct c2w_sv {
  * @resolve: fills @lazy fields (may set @present and @head_only bits);
  *	returns 0 or a negative errno; always clears @lazy. Only
  *	process.executable and process.name may be lazy: a clause's other
- *	tests run before it is called
+ *	tests run before it is called, and with @memo_set only a clause on
+ *	them past the memo bits calls it
  * @ctx: for @resolve
  */
 struct c2w_event {

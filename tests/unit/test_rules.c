@@ -563,6 +563,7 @@ static void copy_fields(struct c2w_event *dst, const struct c2w_event *src,
 UNIT_TEST(rules_vs_reference)
 {
 	int prefiltered = 0, cmemo_used = 0, memo_excluded = 0;
+	int both_matched = 0;
 
 	for (int round = 0; round < 400; round++) {
 		struct rsb *b = rsb_new();
@@ -700,6 +701,29 @@ UNIT_TEST(rules_vs_reference)
 				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
 				cmemo_used += memo != 0;
 			}
+			/*
+			 * Both at once, as the module walks a known image's
+			 * attempts: the clauses they decide tested by masks,
+			 * the rest one by one; with the executable's values
+			 * and without them.
+			 */
+			rand_event(&ev2);
+			copy_fields(&ev2, &ev, PROC_BITS | C2W_CONST_FIELDS);
+			{
+				uint64_t plain = c2w_rs_eval(rs, &ev2);
+
+				ev2.memo = c2w_rs_proc_eval(rs, &ev);
+				ev2.memo_set = true;
+				ev2.cmemo = memo;
+				ev2.cmemo_set = true;
+				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
+				ev2.nv[C2W_FIELD_PROCESS_EXECUTABLE] = 0;
+				ev2.nv[C2W_FIELD_PROCESS_NAME] = 0;
+				ev2.present &= ~PROC_BITS;
+				ev2.head_only &= ~PROC_BITS;
+				CHECK_EQ_INT(c2w_rs_eval(rs, &ev2) == plain, 1);
+				both_matched += plain != 0;
+			}
 			for (int r = 0; r < nr; r++) {
 				bool want = ref_rule_text(&ref[r], &ev);
 
@@ -720,6 +744,7 @@ UNIT_TEST(rules_vs_reference)
 	CHECK(prefiltered > 100);
 	CHECK(cmemo_used > 100);
 	CHECK(memo_excluded > 100);
+	CHECK(both_matched > 100);
 	printf("# decided early: %d by the destination, %d by the executable\n",
 	       prefiltered, memo_excluded);
 }
@@ -875,6 +900,73 @@ UNIT_TEST(lazy_path_only_when_needed)
 	CHECK_EQ_INT(c2w_rs_eval(rs, &ev), 1);
 	CHECK_EQ_INT(resolve_calls, 1);
 	c2w_rs_free(rs);
+}
+
+/*
+ * With its memo set, a known executable's path is not resolved for the
+ * clauses the memo decides, alone or beside other tests (the module hands
+ * the memo of the CPU's last match to the evaluation in full); a clause on
+ * it past the memo bits still resolves it.
+ */
+UNIT_TEST(memo_stands_for_the_lazy_path)
+{
+	struct c2w_ruleset *rs;
+	struct c2w_event ev;
+	uint64_t memo, cmemo;
+
+	for (int mixed = 0; mixed < 2; mixed++) {
+		struct rsb *b = rsb_new();
+		struct rsb_rule_desc d = { .id = "r" };
+
+		rsb_rule(b, &d);
+		rsb_clause(b, 0);
+		rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/*", 6);
+		/* Not from 10/8, unless from /usr: beside an address. */
+		rsb_clause(b, 1);
+		rsb_cidr(b, C2W_FIELD_DESTINATION_IP, "10.0.0.0/8");
+		if (mixed)
+			rsb_glob(b, C2W_FIELD_PROCESS_EXECUTABLE, "/usr/*", 6);
+		rsb_clause(b, 0);
+		rsb_glob(b, C2W_FIELD_HOST_OS_TYPE, "linux", 5);
+		rs = build(b, NULL);
+		if (!rs)
+			return;
+
+		memset(&ev, 0, sizeof(ev));
+		ev_str(&ev, C2W_FIELD_PROCESS_EXECUTABLE, "/tmp/x");
+		memo = c2w_rs_proc_eval(rs, &ev);
+		memset(&ev, 0, sizeof(ev));
+		ev_str(&ev, C2W_FIELD_HOST_OS_TYPE, "linux");
+		cmemo = c2w_rs_const_eval(rs, &ev);
+
+		for (int dst = 0; dst < 2; dst++) {
+			memset(&ev, 0, sizeof(ev));
+			ev_ip(&ev, C2W_FIELD_DESTINATION_IP,
+			      dst ? "10.1.1.1" : "1.1.1.1");
+			ev_str(&ev, C2W_FIELD_HOST_OS_TYPE, "linux");
+			ev.lazy = C2W_FBIT(C2W_FIELD_PROCESS_EXECUTABLE);
+			ev.resolve = fake_resolve;
+			ev.ctx = "/tmp/x";
+			ev.memo = memo;
+			ev.memo_set = true;
+			ev.cmemo = cmemo;
+			ev.cmemo_set = true;
+			resolve_calls = 0;
+			CHECK_EQ_INT(c2w_rs_eval(rs, &ev), !dst);
+			CHECK_EQ_INT(resolve_calls, 0);
+			CHECK_EQ_INT(ev.lazy != 0, 1);
+			/*
+			 * Without the memo: the same verdict, the path
+			 * resolved when a clause reached it (always, for a
+			 * match).
+			 */
+			ev.memo_set = false;
+			ev.cmemo_set = false;
+			CHECK_EQ_INT(c2w_rs_eval(rs, &ev), !dst);
+			CHECK_EQ_INT(resolve_calls, dst ? ev.lazy == 0 : 1);
+		}
+		c2w_rs_free(rs);
+	}
 }
 
 UNIT_TEST(truncated_path_cannot_escape)
