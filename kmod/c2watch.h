@@ -298,6 +298,31 @@ struct c2w_exe {
 };
 
 /**
+ * struct c2w_exe_copy - a cache hit's executable, kept by a caller for the
+ *	same process image's next evaluations (c2w_exe_keep(),
+ *	c2w_exe_from_copy())
+ * @len: length of @path; 0: not kept (none, or too long for @path)
+ * @name_off: where its basename starts in @path
+ * @name_len: length of the basename
+ * @flags: %C2W_AF_* about the path, but %C2W_AF_EXE_DELETED (looked at
+ *	again each time)
+ * @memo_gen: as &struct c2w_exe
+ * @memo: as &struct c2w_exe
+ * @seen: as &struct c2w_exe
+ * @path: the path, NUL-terminated
+ */
+struct c2w_exe_copy {
+	u32 len;
+	u32 name_off;
+	u32 name_len;
+	u32 flags;
+	u64 memo_gen;
+	u64 memo;
+	struct c2w_seen_hint seen;
+	char path[256];
+};
+
+/**
  * struct c2w_exe_buf - room for resolving an executable's path
  * @path: d_path() output
  * @root: the chroot directory's own path
@@ -346,6 +371,10 @@ void c2w_exe_remember(const struct c2w_exe *exe);
 bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
 		  struct c2w_exe_key *key);
 bool c2w_exe_same(const struct c2w_exe_key *key);
+void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe);
+bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		       const struct c2w_exe_copy *cp,
+		       const struct c2w_exe_key *key);
 
 /* ---- the executable cache (execache.c) ---- */
 

@@ -57,6 +57,8 @@ struct scratch;
  * @key_seen: where the last key looked up without the executable's hint
  *	(a key not made of the executable alone) sits in the seen set
  *	(remember_repeat())
+ * @rep: this CPU's last match, when it is the current process image's
+ *	(repeat_holds()): the executable from its copy (resolve_exe())
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {
@@ -80,6 +82,7 @@ struct conn {
 	bool id_done;
 	bool exe_due;
 	struct c2w_seen_hint key_seen;
+	const struct repeat *rep;
 	u64 time_ns;
 };
 
@@ -139,6 +142,7 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @family: 4 or 6
  * @transport: %C2W_TRANSPORT_*
  * @daddr: the destination, 4 or 16 bytes
+ * @exe: its executable, for the image's evaluations in full on this CPU
  */
 struct repeat {
 	struct c2w_exe_key key;
@@ -150,6 +154,7 @@ struct repeat {
 	u8 family;
 	u8 transport;
 	u8 daddr[16];
+	struct c2w_exe_copy exe;
 };
 
 static DEFINE_PER_CPU(struct repeat, repeat);
@@ -187,7 +192,12 @@ static int resolve_exe(struct c2w_event *ev)
 
 	ev->lazy = 0;
 	fill_ns(c);
-	ret = c2w_exe_resolve(exe, &c->scratch->exe_buf, c->mntns_init);
+	if (c->rep && c2w_exe_from_copy(exe, &c->scratch->exe_buf,
+					&c->rep->exe, &c->rep->key))
+		ret = 0;
+	else
+		ret = c2w_exe_resolve(exe, &c->scratch->exe_buf,
+				      c->mntns_init);
 	c->aflags |= exe->flags;
 	c2w_event_add_str(ev, C2W_FIELD_PROCESS_EXECUTABLE, exe->path,
 			  exe->len);
@@ -467,6 +477,7 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->id_done = false;
 	c->exe_due = false;
 	c->key_seen.entry = NULL;
+	c->rep = NULL;
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;
@@ -549,7 +560,8 @@ static void remember_repeat(const struct conn *c, u64 hits)
 
 	if (!hint_of(h, c->ar, hits))
 		h = &c->key_seen;
-	if (!c->exe.hit || !c->ev.memo_set || !hint_of(h, c->ar, hits) ||
+	/* A hit is cacheable: resolve_exe() set the memo it keeps. */
+	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
 	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
@@ -564,6 +576,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	r->transport = a->transport;
 	memset(r->daddr, 0, sizeof(r->daddr));
 	memcpy(r->daddr, a->daddr, alen);
+	c2w_exe_keep(&r->exe, &c->exe);
 }
 
 /* How an evaluation ended, and its time when it was the timed one. */
@@ -862,15 +875,20 @@ bool c2w_detect(const struct c2w_attempt *a)
 	 * The image of this CPU's last match, nothing its path is made of
 	 * changed: what the rules said of its executable then is what they
 	 * say now, so the walk tests those clauses by the memo (c2w_rs_eval()
-	 * by masks), the path still resolved when a clause or the key needs
-	 * it.
+	 * by masks). The path, resolved after a match (for the keys and the
+	 * alerts) or for a clause past the memo bits, is the copy kept with
+	 * that match (resolve_exe()).
 	 */
 	if (r) {
 		c->ev.memo = r->memo;
 		c->ev.memo_set = true;
+		c->rep = r;
 	}
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {
+		/* Its executable judged from the cache all the same. */
+		if (c->rep && c->ev.lazy)
+			c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		outcome = C2W_ST_EXCLUDED;
 		goto out;
 	}

@@ -547,6 +547,84 @@ bool c2w_exe_same(const struct c2w_exe_key *key)
 }
 
 /**
+ * c2w_exe_keep() - keep a cache hit's executable for c2w_exe_from_copy()
+ * @cp: where
+ * @exe: from c2w_exe_resolve(), a cache hit; anything else is not kept
+ */
+void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
+{
+	cp->len = 0;
+	if (!exe->hit || !exe->len || exe->len >= sizeof(cp->path))
+		return;
+	memcpy(cp->path, exe->path, exe->len);
+	cp->path[exe->len] = '\0';
+	cp->len = exe->len;
+	cp->name_off = exe->name - exe->path;
+	cp->name_len = exe->name_len;
+	cp->flags = exe->flags & ~C2W_AF_EXE_DELETED;
+	cp->memo_gen = exe->memo_gen;
+	cp->memo = exe->memo;
+	cp->seen = exe->seen;
+}
+
+/**
+ * c2w_exe_from_copy() - c2w_exe_resolve() of a process image whose cache
+ *	hit the caller kept, without looking the cache up
+ * @exe: filled as by that cache hit
+ * @b: room for the path
+ * @cp: from c2w_exe_keep() of that hit
+ * @key: that hit's key, of which c2w_exe_same() just held: the same
+ *	process image, its path made of the same things
+ *
+ * The cache holds what @cp holds for that key (or held: an entry swept
+ * since would be made the same again), but for where a key sits in the
+ * seen set, which another CPU's evaluation may have found again since the
+ * copy's went stale: then the cache is looked up. Whether the file was
+ * deleted is looked at again, as a hit does.
+ *
+ * Context: kprobe context, current is the connecting task, under
+ * rcu_read_lock() (c2w_seen_hint_holds()).
+ * Return: false when nothing was kept, the copy's seen hint no longer
+ * holds, or the executable is no longer @key's (the caller resolves it).
+ */
+bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
+		       const struct c2w_exe_copy *cp,
+		       const struct c2w_exe_key *key)
+{
+	struct file *file;
+	bool deleted;
+
+	if (!cp->len || !current->mm ||
+	    (cp->seen.entry && !c2w_seen_hint_holds(&cp->seen)))
+		return false;
+	file = c2w_get_exe_file(current->mm);
+	if (!file)
+		return false;
+	if (file != key->file) {
+		fput(file);
+		return false;
+	}
+	deleted = d_unlinked(file->f_path.dentry);
+	fput(file);
+	memset(exe, 0, sizeof(*exe));
+	memcpy(b->path, cp->path, cp->len + 1);
+	exe->path = b->path;
+	exe->len = cp->len;
+	exe->name = b->path + cp->name_off;
+	exe->name_len = cp->name_len;
+	exe->flags = cp->flags | (deleted ? C2W_AF_EXE_DELETED : 0);
+	exe->own_view_due = !key->init_mntns;
+	exe->hit = true;
+	exe->cacheable = true;
+	exe->key = *key;
+	exe->memo_gen = cp->memo_gen;
+	exe->memo = cp->memo;
+	exe->seen = cp->seen;
+	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+	return true;
+}
+
+/**
  * c2w_exe_own_view() - for an executable taken from the cache, the path its
  *	task's own mount namespace gives it, when that differs
  * @exe: from c2w_exe_resolve() for the current task

@@ -51,14 +51,14 @@ struct cclause {
  * those clauses, @want the value each must have for its clause to pass
  * (set: it holds, unless negated). @rest: the clauses left (addresses,
  * ports, the user, a clause on the executable with other tests too), by
- * index, in evaluation order; @by_memo when the rule has at most 64
+ * index, in evaluation order; @masked when the rule has at most 64
  * clauses, so that @rest can name them all.
  */
 struct crule {
 	struct c2w_rule_info info;
 	const struct cclause *cl;
 	u32 n_cl;
-	bool by_memo;
+	bool masked;
 	u64 need, want, cneed, cwant, rest;
 };
 
@@ -560,7 +560,7 @@ static int compile_clause(const struct c2w_rs_view *l, u32 ci, struct cclause *c
  * is its constant-memo bit; one on the executable alone its memo bit
  * (clause_holds() returns either bit as it is, once the memo is set).
  */
-static void by_memo(struct crule *cr, const struct cclause *c, u32 j)
+static void mask_clause(struct crule *cr, const struct cclause *c, u32 j)
 {
 	u64 want = c->negate ? 0 : ~0ULL;
 
@@ -730,9 +730,9 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 					      !(cl[j].fields & ~PROC_FIELDS));
 			proc_rule |= cl[j].proc_decides;
 			if (j < 64)
-				by_memo(cr, &cl[j], j);
+				mask_clause(cr, &cl[j], j);
 		}
-		cr->by_memo = r->n_clauses <= 64;
+		cr->masked = r->n_clauses <= 64;
 		if (!(cr->info.flags & C2W_RULE_DISABLED)) {
 			dst_all &= dst_rule;
 			proc_all &= proc_rule;
@@ -987,7 +987,7 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 
 		if (r->info.flags & C2W_RULE_DISABLED)
 			continue;
-		if (memos && r->by_memo ? rule_holds_by_memo(r, ev) :
+		if (memos && r->masked ? rule_holds_by_memo(r, ev) :
 					  rule_fails_at(r, ev) < 0)
 			hits |= 1ULL << i;
 	}

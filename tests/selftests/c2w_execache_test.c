@@ -920,11 +920,22 @@ TEST_F(ec, chroot_after_caching_is_seen)
 	EXPECT_TRUE(a->flags & C2W_AF_CHROOT);
 }
 
+/* One alert, of @exe, flagged deleted. */
+static void one_alert_deleted(struct __test_metadata *_metadata, int fd,
+			      struct rec_list *rl, const char *exe)
+{
+	struct c2w_alert *a;
+
+	ASSERT_EQ(1, alerts_after(_metadata, fd, rl));
+	a = nth_alert(rl, 0);
+	EXPECT_STREQ(exe, c2w_alert_exe_at(a));
+	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
+}
+
 /* Unlinked while cached: the next alert is flagged deleted. */
 TEST_F(ec, unlink_after_caching_is_flagged)
 {
 	struct stepper s;
-	struct c2w_alert *a;
 
 	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-ec/gone"));
 	ASSERT_EQ(0, stepper_start(&s, "/tmp/c2w-ec/gone", "udp", "1.1.1.1",
@@ -937,10 +948,75 @@ TEST_F(ec, unlink_after_caching_is_flagged)
 	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
 	ASSERT_EQ(0, step(&s, 'a'));
 	EXPECT_EQ(0, stepper_stop(&s));
+	one_alert_deleted(_metadata, self->fd, &self->rl, "/tmp/c2w-ec/gone");
+}
+
+/*
+ * The same for the process image of its CPU's last match, whose
+ * evaluations in full take the path from the copy kept with that match
+ * (under a key with the destination, the next address is one): the
+ * deletion is looked at again.
+ */
+TEST_F(ec, unlink_is_flagged_through_the_last_match)
+{
+	struct c2w_stats a, b;
+	struct stepper s;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-ul/gone"));
+	ASSERT_EQ(0, load_kql(self->fd, "ul", "process.executable:/tmp/c2w-ul/*",
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/tmp/c2w-ul/gone", "udp",
+					  "1.1.1.1", "443"));
+	step_new_then_known(_metadata, self->fd, &self->rl, &s);
+	ASSERT_EQ(0, unlink("/tmp/c2w-ul/gone"));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'd'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, DELTA(b, a, alerted));
+	EXPECT_EQ(1, DELTA(b, a, exe_cache_hits));
+	EXPECT_EQ(0, stepper_stop(&s));
+	one_alert_deleted(_metadata, self->fd, &self->rl, "/tmp/c2w-ul/gone");
+}
+
+/*
+ * The evaluation in full of the process image of its CPU's last match
+ * takes what the rules said of its executable from that match, and its
+ * path from the copy kept with it, only while nothing the path is made of
+ * changed: renamed from where one rule watches to where another does, the
+ * next attempt is that other rule's, alerted with the new path, and the
+ * first rule's no longer match.
+ */
+TEST_F(ec, rename_between_two_rules_is_seen_by_the_last_match)
+{
+	struct c2w_stats a, b;
+	struct stepper s;
+
+	/* /opt and /var/tmp: one filesystem, for the rename. */
+	ASSERT_EQ(0, var_tmp());
+	ASSERT_EQ(0, install(BEACON, "/opt/c2w-rr/beacon"));
+	ASSERT_EQ(0, load_kql2(self->fd, "process.executable:/opt/c2w-rr/* "
+			       "and destination.port:443", "rr",
+			       "process.executable:/var/tmp/c2w-rr/* and "
+			       "destination.port:444"));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/opt/c2w-rr/beacon", "udp",
+					  "1.1.1.1", "443"));
+	step_new_then_known(_metadata, self->fd, &self->rl, &s);
+	ASSERT_EQ(0, rename("/opt/c2w-rr", "/var/tmp/c2w-rr"));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'n'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, DELTA(b, a, alerted));
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
-	a = nth_alert(&self->rl, 0);
-	EXPECT_STREQ("/tmp/c2w-ec/gone", c2w_alert_exe_at(a));
-	EXPECT_TRUE(a->flags & C2W_AF_EXE_DELETED);
+	EXPECT_STREQ("rr", (char *)nth_alert(&self->rl, 0)->rule_id);
+	EXPECT_STREQ("/var/tmp/c2w-rr/beacon",
+		     c2w_alert_exe_at(nth_alert(&self->rl, 0)));
+	/* Its port to the first rule: that rule no longer watches it. */
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(1, DELTA(a, b, excluded));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(0, stepper_stop(&s));
+	EXPECT_EQ(0, rename("/var/tmp/c2w-rr", "/opt/c2w-rr"));
 }
 
 /*
