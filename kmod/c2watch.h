@@ -297,6 +297,8 @@ struct c2w_exe {
 	struct c2w_seen_hint seen;
 };
 
+#define C2W_EXE_COPY_MAX 256	/* a kept path's room, NUL included */
+
 /**
  * struct c2w_exe_copy - a cache hit's executable, kept by a caller for the
  *	same process image's next evaluations (c2w_exe_keep(),
@@ -319,7 +321,7 @@ struct c2w_exe_copy {
 	u64 memo_gen;
 	u64 memo;
 	struct c2w_seen_hint seen;
-	char path[256];
+	char path[C2W_EXE_COPY_MAX];
 };
 
 /**
@@ -463,7 +465,11 @@ DECLARE_PER_CPU(struct c2w_mm_notes, c2w_mm_notes);
 /*
  * Note @mm on this CPU: only an mm whose cache entry was found in the
  * current RCU read-side section (pinned, and cleared from every note
- * after the grace period that follows the entry's removal).
+ * after the grace period that follows the entry's removal), or one noted
+ * already, found noted in this section with c2w_exe_same() holding for
+ * it: its entry can have gone since only with its stamp moved (the sweep)
+ * or replaced (the pin moved to the new entry), and the stamp did not
+ * move.
  */
 static inline void c2w_execache_note(enum c2w_mm_note n,
 				     const struct mm_struct *mm)

@@ -31,6 +31,7 @@
 int c2w_mntns_inum_state;
 
 struct scratch;
+struct repeat;
 
 /**
  * struct conn - one attempt being evaluated
@@ -192,8 +193,17 @@ static int resolve_exe(struct c2w_event *ev)
 
 	ev->lazy = 0;
 	fill_ns(c);
-	if (c->rep && c2w_exe_from_copy(exe, &c->scratch->exe_buf,
-					&c->rep->exe, &c->rep->key))
+	/*
+	 * The copy kept with this CPU's last match, unless where it says its
+	 * executable's key sits in the seen set no longer holds: the cache's
+	 * may be newer (another CPU's evaluation found the key again). One
+	 * with no hint is taken as it is: at worst a key made of the
+	 * executable alone is looked up in full.
+	 */
+	if (c->rep && (!c->rep->exe.seen.entry ||
+		       c2w_seen_hint_holds(&c->rep->exe.seen)) &&
+	    c2w_exe_from_copy(exe, &c->scratch->exe_buf, &c->rep->exe,
+			      &c->rep->key))
 		ret = 0;
 	else
 		ret = c2w_exe_resolve(exe, &c->scratch->exe_buf,
@@ -560,7 +570,12 @@ static void remember_repeat(const struct conn *c, u64 hits)
 
 	if (!hint_of(h, c->ar, hits))
 		h = &c->key_seen;
-	/* A hit is cacheable: resolve_exe() set the memo it keeps. */
+	/*
+	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
+	 * cache, or from the copy of one (resolve_exe()): then repeat_holds()
+	 * found this mm noted in this section with c2w_exe_same() holding,
+	 * which keeps it pinned (c2w_execache_note()).
+	 */
 	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
 	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;

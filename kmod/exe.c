@@ -549,7 +549,9 @@ bool c2w_exe_same(const struct c2w_exe_key *key)
 /**
  * c2w_exe_keep() - keep a cache hit's executable for c2w_exe_from_copy()
  * @cp: where
- * @exe: from c2w_exe_resolve(), a cache hit; anything else is not kept
+ * @exe: from c2w_exe_resolve() or c2w_exe_from_copy(), a cache hit (a
+ *	copy's is one); anything else, or a path of %C2W_EXE_COPY_MAX bytes
+ *	or more, is not kept
  */
 void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
 {
@@ -573,19 +575,21 @@ void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
  * @exe: filled as by that cache hit
  * @b: room for the path
  * @cp: from c2w_exe_keep() of that hit
- * @key: that hit's key, of which c2w_exe_same() just held: the same
- *	process image, its path made of the same things
+ * @key: that hit's key, for the mm the caller noted then and sees again
+ *	now (as c2w_exe_same())
  *
- * The cache holds what @cp holds for that key (or held: an entry swept
- * since would be made the same again), but for where a key sits in the
- * seen set, which another CPU's evaluation may have found again since the
- * copy's went stale: then the cache is looked up. Whether the file was
- * deleted is looked at again, as a hit does.
+ * c2w_exe_same() of @key is asked here, when the path is needed, as a
+ * lookup builds its key then: the same process image, its path made of
+ * the same things (a rename, mount change, swap or chroot since sends the
+ * caller to the resolution). The cache then holds what @cp holds for that
+ * key, but for where a key sits in the seen set (@cp->seen), which
+ * another CPU's evaluation may have found again since: the caller checks
+ * that hint first. Whether the file was deleted is looked at again, as a
+ * hit does.
  *
- * Context: kprobe context, current is the connecting task, under
- * rcu_read_lock() (c2w_seen_hint_holds()).
- * Return: false when nothing was kept, the copy's seen hint no longer
- * holds, or the executable is no longer @key's (the caller resolves it).
+ * Context: kprobe context, current is the connecting task.
+ * Return: false when nothing was kept, or the executable is no longer
+ * @key's (the caller resolves it).
  */
 bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		       const struct c2w_exe_copy *cp,
@@ -594,8 +598,7 @@ bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	struct file *file;
 	bool deleted;
 
-	if (!cp->len || !current->mm ||
-	    (cp->seen.entry && !c2w_seen_hint_holds(&cp->seen)))
+	if (!cp->len || !current->mm || !c2w_exe_same(key))
 		return false;
 	file = c2w_get_exe_file(current->mm);
 	if (!file)

@@ -47,11 +47,12 @@ struct cclause {
 /*
  * With an event's two memos in hand (a known executable's attempt, walked
  * with what the rules said of it: c2w_rs_eval()), the clauses they decide
- * alone are tested in two masks: @need, the memo and constant-memo bits of
- * those clauses, @want the value each must have for its clause to pass
- * (set: it holds, unless negated). @rest: the clauses left (addresses,
- * ports, the user, a clause on the executable with other tests too), by
- * index, in evaluation order; @masked when the rule has at most 64
+ * alone are tested by masks: @need, the memo bits of the clauses on the
+ * executable alone, @want the value each must have for its clause to pass
+ * (set: it holds, unless negated); @cneed and @cwant the same of the
+ * constant memo. @rest: the clauses left (addresses, ports, the user, a
+ * clause on the executable with other tests too, one past the memo bits),
+ * by index, in evaluation order; @masked when the rule has at most 64
  * clauses, so that @rest can name them all.
  */
 struct crule {

@@ -979,6 +979,40 @@ TEST_F(ec, unlink_is_flagged_through_the_last_match)
 }
 
 /*
+ * The copy kept with the last match holds paths shorter than 256 bytes
+ * (C2W_EXE_COPY_MAX); a longer one is resolved through the cache. Both
+ * alert with the whole path, through the last match.
+ */
+TEST_F(ec, paths_at_the_copy_s_limit_alert_whole)
+{
+	for (int len = 254; len <= 257; len++) {
+		char path[320], dir[260];
+		struct stepper s;
+		int n;
+
+		/* /tmp/c2w-lp/aaa...a/beacon, @len bytes. */
+		n = len - (int)strlen("/tmp/c2w-lp/") - (int)strlen("/beacon");
+		memset(dir, 'a', n);
+		dir[n] = '\0';
+		snprintf(path, sizeof(path), "/tmp/c2w-lp/%s/beacon", dir);
+		ASSERT_EQ(len, (int)strlen(path));
+		ASSERT_EQ(0, install(BEACON, path));
+		ASSERT_EQ(0, load_kql(self->fd, "lp",
+				      "process.executable:/tmp/c2w-lp/*",
+				      C2W_NT_EXECUTABLE |
+				      C2W_NT_DESTINATION_IP, 0));
+		ASSERT_EQ(0, stepper_start_pinned(&s, path, "udp", "1.1.1.1",
+						  "443"));
+		step_new_then_known(_metadata, self->fd, &self->rl, &s);
+		ASSERT_EQ(0, step(&s, 'd'));
+		EXPECT_EQ(0, stepper_stop(&s));
+		ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+		EXPECT_STREQ(path, c2w_alert_exe_at(nth_alert(&self->rl, 0)));
+		EXPECT_EQ(0, unlink(path));
+	}
+}
+
+/*
  * The evaluation in full of the process image of its CPU's last match
  * takes what the rules said of its executable from that match, and its
  * path from the copy kept with it, only while nothing the path is made of

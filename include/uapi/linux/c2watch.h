@@ -618,7 +618,9 @@ enum c2w_send_hook {
  *	held its share of the seen set or of the queue (summarised in
  *	%C2W_REC_UID_OVER records; a match counts in @dropped_alerts)
  * @exe_cache_hits: evaluations whose executable came from the cache of
- *	resolved executables (per process image; parameter exe_cache)
+ *	resolved executables (per process image; parameter exe_cache), or
+ *	from the copy the CPU kept with its last match of that process
+ *	image, itself from the cache
  * @exe_cache_misses: evaluations that resolved it in full and could have
  *	used the cache (stale, new, or the path is never cached)
  * @exe_cache_live: process images cached now
