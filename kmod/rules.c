@@ -948,10 +948,10 @@ static int rule_fails_at(const struct crule *r, struct c2w_event *ev)
 /*
  * rule_fails_at() < 0 for an event with both memos set: the clauses they
  * decide tested at once (struct crule), then the rest in order. The
- * executable is not resolved for the clauses its memo decides (the memo
- * stands for it); a clause left that reads it resolves it, as in
- * rule_fails_at(). A walk of the seed rule went from about 590
- * instructions to about 300 (docs/performance.md).
+ * executable is not resolved for a clause with its memo bit (the memo
+ * stands for it); one past the memo bits still resolves it. A known
+ * program's walk of the seed rule reading the source went from about 590
+ * instructions to about 300 (docs/performance.md, session 16).
  */
 static bool rule_holds_by_memo(const struct crule *r, struct c2w_event *ev)
 {
