@@ -366,6 +366,23 @@ static bool resolve_exe_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	return plain;
 }
 
+/*
+ * What a cache hit of @key (from the cache or the copy of one) is besides
+ * the path and what was kept with it: whether @file, the executable now,
+ * was deleted since, looked at every time; its own namespace's view only
+ * if an alert needs it (c2w_exe_own_view()).
+ */
+static void as_hit(struct c2w_exe *exe, const struct c2w_exe_key *key,
+		   const struct file *file)
+{
+	if (d_unlinked(file->f_path.dentry))
+		exe->flags |= C2W_AF_EXE_DELETED;
+	exe->own_view_due = !key->init_mntns;
+	exe->hit = true;
+	exe->cacheable = true;
+	exe->key = *key;
+}
+
 /**
  * c2w_exe_resolve() - the executable of the current task
  * @exe: filled in; its strings point into @b
@@ -422,13 +439,7 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		if (!tries && cache &&
 		    c2w_execache_get(mm, &k, exe, b->path)) {
 			rcu_read_unlock();
-			if (d_unlinked(file->f_path.dentry))
-				exe->flags |= C2W_AF_EXE_DELETED;
-			/* Its own namespace's view only if an alert needs it. */
-			exe->own_view_due = !init_mntns;
-			exe->hit = true;
-			exe->cacheable = true;
-			exe->key = k;
+			as_hit(exe, &k, file);
 			fput(file);
 			return 0;
 		}
@@ -596,7 +607,6 @@ bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		       const struct c2w_exe_key *key)
 {
 	struct file *file;
-	bool deleted;
 
 	if (!cp->len || !current->mm || !c2w_exe_same(key))
 		return false;
@@ -607,22 +617,18 @@ bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		fput(file);
 		return false;
 	}
-	deleted = d_unlinked(file->f_path.dentry);
-	fput(file);
 	memset(exe, 0, sizeof(*exe));
 	memcpy(b->path, cp->path, cp->len + 1);
 	exe->path = b->path;
 	exe->len = cp->len;
 	exe->name = b->path + cp->name_off;
 	exe->name_len = cp->name_len;
-	exe->flags = cp->flags | (deleted ? C2W_AF_EXE_DELETED : 0);
-	exe->own_view_due = !key->init_mntns;
-	exe->hit = true;
-	exe->cacheable = true;
-	exe->key = *key;
+	exe->flags = cp->flags;
 	exe->memo_gen = cp->memo_gen;
 	exe->memo = cp->memo;
 	exe->seen = cp->seen;
+	as_hit(exe, key, file);
+	fput(file);
 	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 	return true;
 }
