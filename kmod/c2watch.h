@@ -195,6 +195,7 @@ u64 c2w_sendhook_missed(void);
  * @daddr: destination address
  * @sport: source port, 0 when none
  * @dport: destination port
+ * @ticket: from c2w_detect_early() of the same attempt, or 0
  */
 struct c2w_attempt {
 	int family;
@@ -205,13 +206,14 @@ struct c2w_attempt {
 	const void *daddr;
 	u16 sport;
 	u16 dport;
+	u64 ticket;
 };
 
 int c2w_detect_init(void);
 void c2w_detect_exit(void);
 bool c2w_detect(const struct c2w_attempt *a);
 bool c2w_detect_early(int family, int transport, const void *daddr,
-		      u16 dport);
+		      u16 dport, u64 *ticket);
 int c2w_detect_const_memo(struct c2w_active_rules *ar);
 
 /* ---- the executable (exe.c) ---- */

@@ -144,8 +144,13 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @transport: %C2W_TRANSPORT_*
  * @daddr: the destination, 4 or 16 bytes
  * @exe: its executable, for the image's evaluations in full on this CPU
+ * @ticket: names this match among every CPU's (this CPU's number plus one,
+ *	and in the upper half a count of its matches kept): what
+ *	c2w_detect_early() hands to the same attempt's c2w_detect() when
+ *	this match's image was the attempt's at the entry (repeat_holds())
  */
 struct repeat {
+	u64 ticket;
 	struct c2w_exe_key key;
 	struct c2w_seen_hint seen;
 	u32 nt;
@@ -573,14 +578,16 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	/*
 	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
 	 * cache, or from the copy of one (resolve_exe()): then repeat_holds()
-	 * found this mm noted in this section with c2w_exe_same() holding,
-	 * which keeps it pinned (c2w_execache_note()).
+	 * found this mm noted in this section, and c2w_exe_from_copy() found
+	 * c2w_exe_same() holding in it, which keeps it pinned
+	 * (c2w_execache_note()).
 	 */
 	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
 	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
 	c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
+	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
 	r->key = c->exe.key;
 	r->seen = *h;
 	r->nt = c2w_rs_rule(c->ar->rs, h->rule)->new_terms;
@@ -690,14 +697,25 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
  * This CPU's last match (remember_repeat()), when the current process
  * image is its image with nothing its path is made of changed, under the
  * same rules @ar; @window: its rule's new-terms window.
+ *
+ * @ticket: the match's, when this held at the entry of the same attempt
+ * (c2w_detect_early()), else 0. Then, when this CPU's last match is still
+ * that one (the task did not move to another CPU, no other match was kept
+ * here meanwhile) and still noted for this image, c2w_exe_same() is not
+ * asked again: the attempt is judged by what the rules said of its
+ * executable at its entry, as the early decisions judge theirs. The path
+ * itself, when an evaluation needs it, is checked again
+ * (c2w_exe_from_copy()). About 150 instructions of an evaluation in full
+ * (docs/performance.md).
  */
 static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
-				   u32 *window)
+				   u64 ticket, u32 *window)
 {
 	struct repeat *r = this_cpu_ptr(&repeat);
 
 	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
-	    ar->gen != r->seen.rules_gen || !c2w_exe_same(&r->key))
+	    ar->gen != r->seen.rules_gen ||
+	    ((!ticket || ticket != r->ticket) && !c2w_exe_same(&r->key)))
 		return NULL;
 	*window = c2w_rs_rule(ar->rs, r->seen.rule)->window_secs ?:
 		  READ_ONCE(c2w_default_window);
@@ -779,7 +797,7 @@ static bool known_match(const struct c2w_active_rules *ar,
  */
 static bool repeat_known(const struct c2w_active_rules *ar, int family,
 			 int transport, const void *daddr, u16 dport,
-			 enum c2w_stat *decision)
+			 enum c2w_stat *decision, u64 *ticket)
 {
 	u32 window, events = READ_ONCE(c2w_events_interval), uid;
 	struct repeat *r;
@@ -787,9 +805,10 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	/* The source is chosen as the connect runs: see known_at_return(). */
 	if (c2w_rs_reads_source(ar->rs))
 		return false;
-	r = repeat_holds(ar, &window);
+	r = repeat_holds(ar, 0, &window);
 	if (!r)
 		return false;
+	*ticket = r->ticket;
 	uid = uid_now();
 	if (r->family == family && r->transport == transport &&
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
@@ -877,7 +896,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 	c->ar = ar;
 	if (ar) {
 		add_rules(c, ar);
-		r = repeat_holds(ar, &window);
+		r = repeat_holds(ar, a->ticket, &window);
 	}
 	if (r && known_at_return(c, ar, r, window)) {
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
@@ -970,6 +989,8 @@ out:
  * @transport: %C2W_TRANSPORT_*
  * @daddr: the destination asked for, 4 or 16 bytes in network order
  * @dport: the destination port
+ * @ticket: out: for the same attempt's c2w_detect() (&c2w_attempt.ticket),
+ *	when it is not decided here
  *
  * Called by a probe as soon as it has the destination. What needs nothing
  * of the attempt but that and its task is decided here, under one read of
@@ -1020,7 +1041,7 @@ out:
  * Return: true when the attempt was decided and counted.
  */
 bool c2w_detect_early(int family, int transport, const void *daddr,
-		      u16 dport)
+		      u16 dport, u64 *ticket)
 {
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
@@ -1028,6 +1049,7 @@ bool c2w_detect_early(int family, int transport, const void *daddr,
 	enum c2w_stat decision;
 	bool known;
 
+	*ticket = 0;
 	rcu_read_lock();
 	ar = rcu_dereference(c2w_rules);
 	if (!ar)
@@ -1038,7 +1060,8 @@ bool c2w_detect_early(int family, int transport, const void *daddr,
 		decision = C2W_ST_EXCLUDED_DST;
 	else if (!known && exe_lookup_excludes(ar))
 		decision = C2W_ST_EXCLUDED_EXE;
-	else if (!repeat_known(ar, family, transport, daddr, dport, &decision))
+	else if (!repeat_known(ar, family, transport, daddr, dport, &decision,
+			       ticket))
 		goto none;
 	rcu_read_unlock();
 	if (decision == C2W_ST_REPEATED ||

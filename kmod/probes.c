@@ -35,6 +35,7 @@
 
 struct probe_data {
 	struct sock *sk;
+	u64 ticket;
 	u8 daddr[16];
 	u16 dport;
 };
@@ -111,7 +112,7 @@ static int entry(struct kretprobe_instance *ri, struct pt_regs *regs,
 	 */
 	if (c2w_detect_early(family, udp ? C2W_TRANSPORT_UDP :
 					   C2W_TRANSPORT_TCP,
-			     d->daddr, d->dport))
+			     d->daddr, d->dport, &d->ticket))
 		return 1;
 	return 0;
 
@@ -134,6 +135,7 @@ static int ret_common(struct kretprobe_instance *ri, struct pt_regs *regs,
 		.sport = ntohs(inet->inet_sport),
 		.daddr = d->daddr,
 		.dport = d->dport,
+		.ticket = d->ticket,
 	};
 
 	if (family == 4) {

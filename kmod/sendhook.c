@@ -184,7 +184,8 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 	 * else from the cache), by the destination, or the repeat of a
 	 * match: no memo needed.
 	 */
-	if (c2w_detect_early(a.family, a.transport, a.daddr, a.dport))
+	if (c2w_detect_early(a.family, a.transport, a.daddr, a.dport,
+			     &a.ticket))
 		return 0;
 	/*
 	 * Before detect reads the rules: a generation seen here was bumped
