@@ -139,24 +139,40 @@ static inline u32 c2w_text_out(const char *tmp, u32 n, char *buf, u32 cap)
 	return n;
 }
 
+/*
+ * IPv4 dotted decimal into @out, which has room for 16 bytes: the text
+ * and one byte past it written, no NUL. A new-terms key is written so in
+ * place (c2w_nt_key()).
+ *
+ * Return: the length of the text.
+ */
+static inline u32 c2w_ip4_put(const u8 *addr, char *out)
+{
+	char *p = out;
+	u32 i;
+
+	for (i = 0; i < 4; i++) {
+		u32 b = addr[i];
+
+		if (b >= 100) {
+			*p++ = '0' + b / 100;
+			b %= 100;
+			*p++ = '0' + b / 10;
+		} else if (b >= 10) {
+			*p++ = '0' + b / 10;
+		}
+		*p++ = '0' + b % 10;
+		*p++ = '.';
+	}
+	return p - out - 1;
+}
+
 /* IPv4: dotted decimal. */
 static inline u32 c2w_ip4_text(const u8 *addr, char *buf, u32 cap)
 {
 	char tmp[16];
-	u32 n = 0, i;
 
-	for (i = 0; i < 4; i++) {
-		u8 b = addr[i];
-
-		if (i)
-			tmp[n++] = '.';
-		if (b >= 100)
-			tmp[n++] = '0' + b / 100;
-		if (b >= 10)
-			tmp[n++] = '0' + b / 10 % 10;
-		tmp[n++] = '0' + b % 10;
-	}
-	return c2w_text_out(tmp, n, buf, cap);
+	return c2w_text_out(tmp, c2w_ip4_put(addr, tmp), buf, cap);
 }
 
 /*

@@ -37,6 +37,7 @@ struct cclause {
 #endif
 	const struct c2w_iv4 *ip4[2];
 	u32 n_ip4[2];
+	u64 oct4[2][4];		/* first bytes in ip4's intervals (in_ip4()) */
 	const struct c2w_iv6 *ip6[2];
 	u32 n_ip6[2];
 	const struct c2w_ivport *port[2];
@@ -53,7 +54,11 @@ struct cclause {
  * constant memo. @rest: the clauses left (addresses, ports, the user, a
  * clause on the executable with other tests too, one past the memo bits),
  * by index, in evaluation order; @masked when the rule has at most 64
- * clauses, so that @rest can name them all.
+ * clauses, so that @rest can name them all. The probes' prefilters by the
+ * destination and by the executable alone (every_rule_fails()) read two
+ * more: @dst_cl, the clauses the destination decides alone (set only when
+ * @masked), and @pneed, the memo bits of the clauses the executable
+ * decides alone, with @pfail the value of each that fails its clause.
  */
 struct crule {
 	struct c2w_rule_info info;
@@ -61,6 +66,7 @@ struct crule {
 	u32 n_cl;
 	bool masked;
 	u64 need, want, cneed, cwant, rest;
+	u64 dst_cl, pneed, pfail;
 };
 
 /* Tests on the executable: memoised per process image. */
@@ -457,7 +463,7 @@ static int compile_clause(const struct c2w_rs_view *l, u32 ci, struct cclause *c
 	struct c2w_ivport *port[2];
 	struct c2w_glob *globs[C2W_FIELD_MAX];
 	struct counts n;
-	u32 i, k;
+	u32 i, j, k;
 
 	cc->negate = !!(c->flags & C2W_CLAUSE_NEGATE);
 	set_blob_index(cc, ci);
@@ -547,6 +553,9 @@ static int compile_clause(const struct c2w_rs_view *l, u32 ci, struct cclause *c
 	}
 	for (k = 0; k < 2; k++) {
 		cc->n_ip4[k] = c2w_iv4_merge(ip4[k], cc->n_ip4[k]);
+		for (i = 0; i < cc->n_ip4[k]; i++)
+			for (j = ip4[k][i].lo >> 24; j <= ip4[k][i].hi >> 24; j++)
+				cc->oct4[k][j / 64] |= BIT_ULL(j % 64);
 		cc->n_ip6[k] = c2w_iv6_merge(ip6[k], cc->n_ip6[k]);
 		cc->n_port[k] = c2w_port_merge(port[k], cc->n_port[k]);
 		cc->ip4[k] = ip4[k];
@@ -574,6 +583,8 @@ static void mask_clause(struct crule *cr, const struct cclause *c, u32 j)
 	} else {
 		cr->rest |= BIT_ULL(j);
 	}
+	if (c->dst_decides)
+		cr->dst_cl |= BIT_ULL(j);
 }
 
 /*
@@ -596,6 +607,7 @@ static void set_info(const struct c2w_rs_view *l, const struct c2w_rs_rule *r,
 {
 	in->id = l->strtab + r->id.off;
 	in->id_len = r->id.len;
+	in->id_hash = c2w_id_hash(in->id, in->id_len);
 	in->name = l->strtab + r->name.off;
 	in->name_len = r->name.len;
 	in->tactic = l->strtab + r->tactic.off;
@@ -730,6 +742,11 @@ int c2w_rs_compile_owned(void *blob, u32 size, struct c2w_ruleset **out,
 					     (cl[j].negate ||
 					      !(cl[j].fields & ~PROC_FIELDS));
 			proc_rule |= cl[j].proc_decides;
+			if (cl[j].proc_decides) {
+				cr->pneed |= BIT_ULL(cl[j].memo);
+				if (cl[j].negate)
+					cr->pfail |= BIT_ULL(cl[j].memo);
+			}
 			if (j < 64)
 				mask_clause(cr, &cl[j], j);
 		}
@@ -848,12 +865,23 @@ static bool match_strs(const struct globset *gs, const struct c2w_event *ev,
 	return false;
 }
 
+/*
+ * IPv4 address @a in clause @c's intervals of @side: the first byte's bit
+ * before the search, which a public address misses in the seed rule's
+ * list of private and reserved networks (about 60 instructions of each
+ * test of its destination, docs/performance.md).
+ */
+static bool in_ip4(const struct cclause *c, int side, u32 a)
+{
+	return (c->oct4[side][a >> 30] >> ((a >> 24) & 63) & 1) &&
+	       c2w_iv4_has(c->ip4[side], c->n_ip4[side], a);
+}
+
 static bool match_addr(const struct cclause *c, int side, u8 fam,
 		       const u8 *addr)
 {
 	if (fam == 4)
-		return c->n_ip4[side] &&
-		       c2w_iv4_has(c->ip4[side], c->n_ip4[side], get_unaligned_be32(addr));
+		return in_ip4(c, side, get_unaligned_be32(addr));
 	return c->n_ip6[side] &&
 	       c2w_iv6_has(c->ip6[side], c->n_ip6[side], c2w_u128_get(addr));
 }
@@ -995,36 +1023,71 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 	return hits;
 }
 
+/* Rule @r has a clause the destination @addr fails alone (set_dst_decides()). */
+static bool fails_by_dst(const struct crule *r, int family, const u8 *addr,
+			 bool walk)
+{
+	const struct cclause *c;
+	u64 m;
+	u32 j;
+
+	if (r->masked && !walk) {
+		for (m = r->dst_cl; m; m &= m - 1) {
+			c = &r->cl[__ffs64(m)];
+			if (match_addr(c, 1, family, addr) == !!c->negate)
+				return true;
+		}
+		return false;
+	}
+	for (j = 0; j < r->n_cl; j++) {
+		c = &r->cl[j];
+		if (c->dst_decides &&
+		    match_addr(c, 1, family, addr) == !!c->negate)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Rule @r has a clause the executable fails alone, by its memo @memo: a
+ * memo bit of @r->pneed at its value in @r->pfail. @walk: clause by
+ * clause instead, as the masks were made (the unit tests' reference).
+ */
+static bool fails_by_memo(const struct crule *r, u64 memo, bool walk)
+{
+	u32 j;
+
+	if (!walk)
+		return ~(memo ^ r->pfail) & r->pneed;
+	for (j = 0; j < r->n_cl; j++) {
+		const struct cclause *c = &r->cl[j];
+
+		if (c->proc_decides && ((memo >> c->memo) & 1) == !!c->negate)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether every enabled rule has a clause that fails by the destination
  * @addr alone (@by_memo false) or by the executable's memo @memo alone:
- * one walk for both.
+ * one walk of the rules for both, each rule's clauses by its masks (the
+ * seed rule's destination prefilter: about 250 instructions for a public
+ * address when it walked all 13 clauses, docs/performance.md).
  */
 static inline bool every_rule_fails(const struct c2w_ruleset *rs, int family,
-				    const u8 *addr, u64 memo, bool by_memo)
+				    const u8 *addr, u64 memo, bool by_memo,
+				    bool walk)
 {
-	u32 i, j;
+	u32 i;
 
 	for (i = 0; i < rs->n_rules; i++) {
 		const struct crule *r = &rs->rules[i];
 
 		if (r->info.flags & C2W_RULE_DISABLED)
 			continue;
-		for (j = 0; j < r->n_cl; j++) {
-			const struct cclause *c = &r->cl[j];
-			bool fails;
-
-			if (by_memo)
-				fails = c->proc_decides &&
-					((memo >> c->memo) & 1) == !!c->negate;
-			else
-				fails = c->dst_decides &&
-					match_addr(c, 1, family, addr) ==
-					!!c->negate;
-			if (fails)
-				break;
-		}
-		if (j == r->n_cl)
+		if (by_memo ? !fails_by_memo(r, memo, walk) :
+			      !fails_by_dst(r, family, addr, walk))
 			return false;
 	}
 	return true;
@@ -1056,7 +1119,7 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 		family = 4;
 		addr += 12;
 	}
-	return every_rule_fails(rs, family, addr, 0, false);
+	return every_rule_fails(rs, family, addr, 0, false, false);
 }
 
 /**
@@ -1078,8 +1141,36 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
  */
 bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo)
 {
-	return rs->proc_all && every_rule_fails(rs, 0, NULL, memo, true);
+	return rs->proc_all && every_rule_fails(rs, 0, NULL, memo, true, false);
 }
+
+#ifndef __KERNEL__
+/**
+ * c2w_rs_excludes_walked() - c2w_rs_dst_excludes() (@by_memo false) or
+ *	c2w_rs_memo_excludes() by a walk of every clause, without the masks
+ * @rs: ruleset
+ * @family: as c2w_rs_dst_excludes()
+ * @addr: as c2w_rs_dst_excludes()
+ * @memo: as c2w_rs_memo_excludes()
+ * @by_memo: which of the two
+ *
+ * The unit tests' reference for the masks. Not built into the module.
+ */
+bool c2w_rs_excludes_walked(const struct c2w_ruleset *rs, int family,
+			    const u8 *addr, u64 memo, bool by_memo)
+{
+	if (by_memo)
+		return rs->proc_all &&
+		       every_rule_fails(rs, 0, NULL, memo, true, true);
+	if (!rs->dst_all)
+		return false;
+	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
+		family = 4;
+		addr += 12;
+	}
+	return every_rule_fails(rs, family, addr, 0, false, true);
+}
+#endif
 
 /**
  * c2w_rs_memo_decides() - whether c2w_rs_memo_excludes() can ever be true
@@ -1281,6 +1372,26 @@ static u32 key_add_field(char *buf, u32 cap, u32 at,
 }
 
 /**
+ * c2w_id_hash() - a hash of a rule id (FNV-1a)
+ * @id: the id, @len bytes
+ * @len: its length
+ *
+ * Made once per rule when a ruleset is compiled (&c2w_rule_info.id_hash),
+ * and for an id read back from the seen set: the seen set mixes it into
+ * the hash of a key (seen.c), so that a lookup does not hash the id again.
+ *
+ * Return: the hash.
+ */
+u32 c2w_id_hash(const char *id, u32 len)
+{
+	u32 h = 2166136261u;
+
+	while (len--)
+		h = (h ^ (u8)*id++) * 16777619u;
+	return h;
+}
+
+/**
  * c2w_nt_key() - the new-terms key of a rule for an event
  * @rule: a new-terms rule
  * @ev: the event, its key fields resolved
@@ -1322,11 +1433,17 @@ const char *c2w_nt_key(const struct c2w_rule_info *rule,
 		char ip[C2W_IP_TEXT_MAX];
 
 		n = key_add(buf, cap, n, "", 1);
-		if (ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP))
+		/* IPv4 written in place when it fits whole. */
+		if (!(ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP)))
+			goto out;
+		if (ev->dst_family == 4 && cap - n >= 16)
+			n += c2w_ip4_put(ev->dst, buf + n);
+		else
 			n = key_add(buf, cap, n, ip,
 				    c2w_ip_text(ev->dst_family, ev->dst, ip,
 						sizeof(ip)));
 	}
+out:
 	*len = n;
 	return buf;
 }

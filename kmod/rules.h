@@ -114,10 +114,13 @@ struct c2w_event {
  * @severity: &enum c2w_severity
  * @risk_score: 0..100
  * @n_clauses: clauses of the rule
+ * @id_hash: c2w_id_hash() of @id, made once: the seen set hashes the id
+ *	of a rule's key with it (seen.c)
  */
 struct c2w_rule_info {
 	const char *id;
 	u32 id_len;
+	u32 id_hash;
 	const char *name;
 	u32 name_len;
 	const char *tactic;
@@ -195,10 +198,15 @@ u64 c2w_rs_const_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 bool c2w_rs_needs_const(const struct c2w_ruleset *rs);
 bool c2w_rs_reads_source(const struct c2w_ruleset *rs);
 bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo);
+#ifndef __KERNEL__
+bool c2w_rs_excludes_walked(const struct c2w_ruleset *rs, int family,
+			    const u8 *addr, u64 memo, bool by_memo);
+#endif
 bool c2w_rs_memo_decides(const struct c2w_ruleset *rs);
 bool c2w_rs_memo_whole(const struct c2w_ruleset *rs);
 u64 c2w_rs_proc_eval(const struct c2w_ruleset *rs, struct c2w_event *ev);
 int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len);
+u32 c2w_id_hash(const char *id, u32 len);
 const char *c2w_nt_key(const struct c2w_rule_info *rule,
 		       const struct c2w_event *ev, char *buf, u32 cap,
 		       u32 *len);

@@ -632,6 +632,23 @@ UNIT_TEST(rules_vs_reference)
 			rand_event(&ev);
 			got = c2w_rs_eval(rs, &ev);
 			/*
+			 * The prefilters by their masks give what a walk of
+			 * every clause gives (any memo, not only real ones).
+			 */
+			if (ev.present & C2W_FBIT(C2W_FIELD_DESTINATION_IP))
+				CHECK_EQ_INT(c2w_rs_dst_excludes(rs, ev.dst_family,
+								 ev.dst),
+					     c2w_rs_excludes_walked(rs,
+						ev.dst_family, ev.dst, 0,
+						false));
+			memo = c2w_rs_proc_eval(rs, &ev);
+			for (int k = 0; k < 2; k++) {
+				CHECK_EQ_INT(c2w_rs_memo_excludes(rs, memo),
+					     c2w_rs_excludes_walked(rs, 0, NULL,
+								    memo, true));
+				memo = ((uint64_t)unit_rand() << 32) ^ unit_rand();
+			}
+			/*
 			 * The destination prefilter: when it rules an address
 			 * out, no event to that address matches, whatever its
 			 * other fields.
