@@ -271,7 +271,9 @@ struct c2w_exe_key {
  *	mounts give, when that differs from @path; else NULL
  * @ns_len: length of @ns_path
  * @own_view_due: taken from the cache, @ns_path not looked at yet
- *	(c2w_exe_own_view())
+ *	(c2w_exe_for_alert())
+ * @deleted_due: taken from the cache, whether the file was deleted since
+ *	not looked at yet (c2w_exe_for_alert())
  * @cacheable: the path may be kept for the process image
  *	(c2w_exe_remember()); @key says what it was made of
  * @hit: taken from the cache, with @memo_gen, @memo and @seen
@@ -289,6 +291,7 @@ struct c2w_exe {
 	u32 flags;
 	bool head;
 	bool own_view_due;
+	bool deleted_due;
 	const char *ns_path;
 	u32 ns_len;
 	bool cacheable;
@@ -370,7 +373,7 @@ static inline bool c2w_init_mntns(const struct nsproxy *ns)
 
 int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
-void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b);
+void c2w_exe_for_alert(struct c2w_exe *exe, struct c2w_exe_buf *b);
 void c2w_exe_remember(const struct c2w_exe *exe);
 bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
 		  struct c2w_exe_key *key);
@@ -512,6 +515,9 @@ bool c2w_seen_check_hint(const struct c2w_seen_hint *hint, u32 window,
 bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events);
 bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 			  u32 events);
+bool c2w_seen_find_known(const struct c2w_rule_info *rule, const char *key,
+			 u32 key_len, u32 window, u32 events,
+			 struct c2w_seen_hint *hint);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_gauges(struct c2w_stats *st);

@@ -60,6 +60,7 @@ struct repeat;
  *	(remember_repeat())
  * @rep: this CPU's last match, when it is the current process image's
  *	(repeat_holds()): the executable from its copy (resolve_exe())
+ * @from_copy: @exe is from @rep's copy
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {
@@ -84,6 +85,7 @@ struct conn {
 	bool exe_due;
 	struct c2w_seen_hint key_seen;
 	const struct repeat *rep;
+	bool from_copy;
 	u64 time_ns;
 };
 
@@ -181,38 +183,30 @@ static void fill_ns(struct conn *c)
 		c->mntns_ino = c2w_mntns_inum(ns->mnt_ns);
 }
 
-/**
- * resolve_exe() - the rule core's lazy resolver for process.executable and
- *	process.name
- * @ev: the event, embedded in a &struct conn
- *
- * Context: kprobe context, current is the connecting task.
- * Return: 0, or -ENOENT when the path could not be had (still matched, as
- * an empty head, so that the task cannot escape detection).
+/*
+ * The executable from the copy kept with this CPU's last match (@c->rep),
+ * unless where it says its executable's key sits in the seen set no
+ * longer holds: the cache's may be newer (another CPU's evaluation found
+ * the key again). One with no hint is taken as it is: at worst a key made
+ * of the executable alone is looked up in full. Counted as a cache hit by
+ * the caller, when the attempt is judged with it.
  */
-static int resolve_exe(struct c2w_event *ev)
+static bool exe_from_copy(struct conn *c)
 {
-	struct conn *c = ev->ctx;
+	c->from_copy = c->rep && (!c->rep->exe.seen.entry ||
+				  c2w_seen_hint_holds(&c->rep->exe.seen)) &&
+		       c2w_exe_from_copy(&c->exe, &c->scratch->exe_buf,
+					 &c->rep->exe, &c->rep->key);
+	return c->from_copy;
+}
+
+/* @c->exe, resolved, into the event, with what the rules say of it. */
+static void exe_to_event(struct conn *c)
+{
+	struct c2w_event *ev = &c->ev;
 	struct c2w_exe *exe = &c->exe;
-	int ret;
 
 	ev->lazy = 0;
-	fill_ns(c);
-	/*
-	 * The copy kept with this CPU's last match, unless where it says its
-	 * executable's key sits in the seen set no longer holds: the cache's
-	 * may be newer (another CPU's evaluation found the key again). One
-	 * with no hint is taken as it is: at worst a key made of the
-	 * executable alone is looked up in full.
-	 */
-	if (c->rep && (!c->rep->exe.seen.entry ||
-		       c2w_seen_hint_holds(&c->rep->exe.seen)) &&
-	    c2w_exe_from_copy(exe, &c->scratch->exe_buf, &c->rep->exe,
-			      &c->rep->key))
-		ret = 0;
-	else
-		ret = c2w_exe_resolve(exe, &c->scratch->exe_buf,
-				      c->mntns_init);
 	c->aflags |= exe->flags;
 	c2w_event_add_str(ev, C2W_FIELD_PROCESS_EXECUTABLE, exe->path,
 			  exe->len);
@@ -235,6 +229,34 @@ static int resolve_exe(struct c2w_event *ev)
 		ev->memo = exe->memo;
 		ev->memo_set = true;
 	}
+}
+
+/**
+ * resolve_exe() - the rule core's lazy resolver for process.executable and
+ *	process.name
+ * @ev: the event, embedded in a &struct conn
+ *
+ * From the copy kept with this CPU's last match (exe_from_copy()), else
+ * resolved (the mount namespace looked at for that; else for an alert:
+ * fill_identity()).
+ *
+ * Context: kprobe context, current is the connecting task.
+ * Return: 0, or -ENOENT when the path could not be had (still matched, as
+ * an empty head, so that the task cannot escape detection).
+ */
+static int resolve_exe(struct c2w_event *ev)
+{
+	struct conn *c = ev->ctx;
+	int ret = 0;
+
+	if (exe_from_copy(c)) {
+		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+	} else {
+		fill_ns(c);
+		ret = c2w_exe_resolve(&c->exe, &c->scratch->exe_buf,
+				      c->mntns_init);
+	}
+	exe_to_event(c);
 	return ret;
 }
 
@@ -316,7 +338,8 @@ static void fill_identity(struct conn *c)
 	if (exe->path && !(exe->flags & C2W_AF_PATH_UNRESOLVED) &&
 	    (strncmp(c->comm, exe->name, n) || c->comm[n]))
 		c->aflags |= C2W_AF_COMM_DIFFERS;
-	c2w_exe_own_view(exe, &c->scratch->exe_buf);
+	c2w_exe_for_alert(exe, &c->scratch->exe_buf);
+	c->aflags |= exe->flags & C2W_AF_EXE_DELETED;
 	c->pid = task_pid_nr(current);
 	c->tgid = task_tgid_nr(current);
 	rcu_read_lock();
@@ -493,6 +516,7 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->exe_due = false;
 	c->key_seen.entry = NULL;
 	c->rep = NULL;
+	c->from_copy = false;
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;
@@ -558,7 +582,7 @@ static bool hint_of(const struct c2w_seen_hint *h,
 /*
  * After an evaluation in full that matched: keep it for its repeats
  * (c2w_detect_early()) and the image's other attempts with the same key
- * (known_match(), known_at_return()) when one can be judged without
+ * (known_at_probe(), known_at_return()) when one can be judged without
  * evaluating it. That is one matching rule, whose key's seen entry a hint
  * knows (the executable's, for a key made of it alone; this evaluation's
  * for any other); an executable from the cache (its mm pinned); and a
@@ -577,28 +601,37 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		h = &c->key_seen;
 	/*
 	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
-	 * cache, or from the copy of one (resolve_exe()): then repeat_holds()
-	 * found this mm noted in this section, and c2w_exe_from_copy() found
+	 * cache: found in this section, pinned, noted here. From the copy
+	 * kept with this CPU's last match (resolve_exe()): repeat_holds()
+	 * found this mm noted in this section, and c2w_exe_from_copy()
 	 * c2w_exe_same() holding in it, which keeps it pinned
-	 * (c2w_execache_note()).
+	 * (c2w_execache_note()); noted already.
 	 */
 	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
 	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
-	c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
+	if (c->from_copy) {
+		/*
+		 * @r's own copy (c->rep is @r): the same image, path and memo;
+		 * only where its executable's key sits may have changed.
+		 */
+		r->exe.seen = c->exe.seen;
+	} else {
+		c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
+		r->key = c->exe.key;
+		r->memo = c->exe.memo;
+		c2w_exe_keep(&r->exe, &c->exe);
+	}
 	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
-	r->key = c->exe.key;
 	r->seen = *h;
 	r->nt = c2w_rs_rule(c->ar->rs, h->rule)->new_terms;
-	r->memo = c->exe.memo;
 	r->uid = c->uid;
 	r->dport = a->dport;
 	r->family = a->family;
 	r->transport = a->transport;
 	memset(r->daddr, 0, sizeof(r->daddr));
 	memcpy(r->daddr, a->daddr, alen);
-	c2w_exe_keep(&r->exe, &c->exe);
 }
 
 /* How an evaluation ended, and its time when it was the timed one. */
@@ -760,31 +793,62 @@ static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
 }
 
 /*
- * At the probe, an attempt of @r's process image that is not its repeat:
- * walk_known(), without the source, which @ar does not read. The one
- * early decision that walks the rules (as c2w_detect() would, less the
- * path), so the last asked.
+ * @c's attempt, of @r's process image, walked as known (walk_known()),
+ * with another new-terms key than @r's match (another destination or
+ * user, under a key made of it): that key, made with the executable of
+ * @r's copy (exe_from_copy(): nothing else), looked up in the seen set
+ * and never recorded (c2w_seen_find_known()). Known, with no event due:
+ * the attempt is that key's match, kept as this CPU's last match
+ * (remember_repeat()).
  */
-static bool known_match(const struct c2w_active_rules *ar,
-			const struct repeat *r, int family, int transport,
-			const void *daddr, u16 dport)
+static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
+		      struct repeat *r, u32 window, u32 events)
+{
+	const struct c2w_rule_info *rule = c2w_rs_rule(ar->rs, r->seen.rule);
+	const char *key;
+	u32 klen;
+
+	c->rep = r;
+	if (!exe_from_copy(c))
+		return false;
+	exe_to_event(c);
+	key = nt_key(c, rule, &klen);
+	if (!c2w_seen_find_known(rule, key, klen, window, events,
+				 &c->key_seen))
+		return false;
+	c->key_seen.rule = r->seen.rule;
+	c->key_seen.rules_gen = ar->gen;
+	remember_repeat(c, BIT_ULL(r->seen.rule));
+	return true;
+}
+
+/*
+ * At the probe, attempt @a of @r's process image that is not its repeat:
+ * walk_known(), without the source, which @ar does not read; with @lookup
+ * (another key than @r's match), key_found() after it. The early
+ * decisions that walk the rules (as c2w_detect() would, less the path;
+ * with the path of @r's copy and a lookup, the dearest), so the last
+ * asked. One not decided here is walked again by the evaluation in full
+ * (at a connect's return): about a third of it, for a key that is new
+ * (its alert) or an event due.
+ */
+static bool known_at_probe(const struct c2w_active_rules *ar,
+			   struct repeat *r, const struct c2w_attempt *a,
+			   bool lookup, u32 window, u32 events)
 {
 	struct scratch *sc = scratch[smp_processor_id()];
-	const struct c2w_attempt a = {
-		.family = family,
-		.transport = transport,
-		.daddr = daddr,
-		.dport = dport,
-	};
 	struct conn *c;
 	bool known;
 
-	if (!ar->memo_whole || unlikely(!sc) || dst_any(family, daddr))
+	if (!ar->memo_whole || unlikely(!sc) || dst_any(a->family, a->daddr))
 		return false;
-	c = conn_start(sc, &a);
+	c = conn_start(sc, a);
 	add_rules(c, ar);
-	known = walk_known(c, ar, r);
-	/* Nothing of this attempt outlives it: @a is on this stack. */
+	known = walk_known(c, ar, r) &&
+		(!lookup || key_found(c, ar, r, window, events));
+	if (c->exe_due)
+		c2w_exe_remember(&c->exe);
+	/* Nothing of this attempt outlives it: @a is on the probe's stack. */
 	c->a = NULL;
 	c->ar = NULL;
 	return known;
@@ -800,6 +864,12 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 			 enum c2w_stat *decision, u64 *ticket)
 {
 	u32 window, events = READ_ONCE(c2w_events_interval), uid;
+	const struct c2w_attempt a = {
+		.family = family,
+		.transport = transport,
+		.daddr = daddr,
+		.dport = dport,
+	};
 	struct repeat *r;
 
 	/* The source is chosen as the connect runs: see known_at_return(). */
@@ -812,15 +882,19 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	uid = uid_now();
 	if (r->family == family && r->transport == transport &&
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
-	    r->uid == uid)
+	    r->uid == uid) {
 		*decision = C2W_ST_REPEATED;
-	/* No walk for a key the full evaluation must see anyway. */
-	else if (same_key(r, family, daddr, uid) &&
-		 c2w_seen_known(&r->seen, window, events) &&
-		 known_match(ar, r, family, transport, daddr, dport))
+	} else if (!same_key(r, family, daddr, uid)) {
+		/* Another key: looked up, and touched there when known. */
 		*decision = C2W_ST_KNOWN_AT_PROBE;
-	else
+		return known_at_probe(ar, r, &a, true, window, events);
+	} else if (c2w_seen_known(&r->seen, window, events) &&
+		   known_at_probe(ar, r, &a, false, window, events)) {
+		/* The entry asked before the walk: none for an event due. */
+		*decision = C2W_ST_KNOWN_AT_PROBE;
+	} else {
 		return false;
+	}
 	return c2w_seen_touch_known(&r->seen, window, events);
 }
 
@@ -1025,9 +1099,16 @@ out:
  *   protocol or user) with the same new-terms key (same_key(): under a
  *   key made of the destination or the user too, the same one), its key
  *   known as above: the rules walked with the destination, the user and
- *   what they said of the executable in that evaluation (known_match(),
- *   the one dearer step: a rule walk without the path). When the same
- *   single rule matches, the same (counted known_at_probe).
+ *   what they said of the executable in that evaluation (known_at_probe(),
+ *   a rule walk without the path). When the same single rule matches,
+ *   the same (counted known_at_probe);
+ * - another attempt of that process image with another key (a key made
+ *   of the destination or the user too: a beacon among several servers),
+ *   walked as above; when the same single rule matches, its key made
+ *   with that match's executable (the copy kept with it) and looked up
+ *   in the seen set without recording it (key_found(), the dearest
+ *   step). Known with no event due: that key's match (counted
+ *   known_at_probe).
  *
  * Anything else is left to c2w_detect(): a new alert or an event always
  * comes from the evaluation in full.

@@ -368,15 +368,13 @@ static bool resolve_exe_file(struct c2w_exe *exe, struct c2w_exe_buf *b,
 
 /*
  * What a cache hit of @key (from the cache or the copy of one) is besides
- * the path and what was kept with it: whether @file, the executable now,
- * was deleted since, looked at every time; its own namespace's view only
- * if an alert needs it (c2w_exe_own_view()).
+ * the path and what was kept with it. Whether the file was deleted since
+ * (%C2W_AF_EXE_DELETED) and its own namespace's view are for alerts
+ * alone: looked at when one is made (c2w_exe_for_alert()).
  */
-static void as_hit(struct c2w_exe *exe, const struct c2w_exe_key *key,
-		   const struct file *file)
+static void as_hit(struct c2w_exe *exe, const struct c2w_exe_key *key)
 {
-	if (d_unlinked(file->f_path.dentry))
-		exe->flags |= C2W_AF_EXE_DELETED;
+	exe->deleted_due = true;
 	exe->own_view_due = !key->init_mntns;
 	exe->hit = true;
 	exe->cacheable = true;
@@ -439,7 +437,7 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		if (!tries && cache &&
 		    c2w_execache_get(mm, &k, exe, b->path)) {
 			rcu_read_unlock();
-			as_hit(exe, &k, file);
+			as_hit(exe, &k);
 			fput(file);
 			return 0;
 		}
@@ -595,28 +593,20 @@ void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
  * caller to the resolution). The cache then holds what @cp holds for that
  * key, but for where a key sits in the seen set (@cp->seen), which
  * another CPU's evaluation may have found again since: the caller checks
- * that hint first. Whether the file was deleted is looked at again, as a
- * hit does.
+ * that hint first. Whether the file was deleted is looked at as for a
+ * hit: for an alert (c2w_exe_for_alert()).
  *
  * Context: kprobe context, current is the connecting task.
  * Return: false when nothing was kept, or the executable is no longer
- * @key's (the caller resolves it).
+ * @key's (the caller resolves it). The caller counts the hit
+ * (%C2W_ST_EXE_CACHE_HIT), when the attempt is judged with it.
  */
 bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		       const struct c2w_exe_copy *cp,
 		       const struct c2w_exe_key *key)
 {
-	struct file *file;
-
-	if (!cp->len || !current->mm || !c2w_exe_same(key))
+	if (!cp->len || !c2w_exe_same(key))
 		return false;
-	file = c2w_get_exe_file(current->mm);
-	if (!file)
-		return false;
-	if (file != key->file) {
-		fput(file);
-		return false;
-	}
 	memset(exe, 0, sizeof(*exe));
 	memcpy(b->path, cp->path, cp->len + 1);
 	exe->path = b->path;
@@ -627,34 +617,37 @@ bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	exe->memo_gen = cp->memo_gen;
 	exe->memo = cp->memo;
 	exe->seen = cp->seen;
-	as_hit(exe, key, file);
-	fput(file);
-	c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
+	as_hit(exe, key);
 	return true;
 }
 
 /**
- * c2w_exe_own_view() - for an executable taken from the cache, the path its
- *	task's own mount namespace gives it, when that differs
- * @exe: from c2w_exe_resolve() for the current task
+ * c2w_exe_for_alert() - what an alert shows of an executable taken from the
+ *	cache that its evaluation did not need: whether the file was deleted
+ *	since (%C2W_AF_EXE_DELETED), and the path its task's own mount
+ *	namespace gives it, when that differs
+ * @exe: from c2w_exe_resolve() or c2w_exe_from_copy() for the current task
  * @b: the same room
  *
- * Only alerts show it; a resolution in full sets it at once.
+ * A resolution in full sets both at once.
  *
  * Context: kprobe context, current is the connecting task.
  */
-void c2w_exe_own_view(struct c2w_exe *exe, struct c2w_exe_buf *b)
+void c2w_exe_for_alert(struct c2w_exe *exe, struct c2w_exe_buf *b)
 {
 	struct file *file;
 
-	if (!exe->own_view_due)
+	if (!exe->deleted_due && !exe->own_view_due)
 		return;
-	exe->own_view_due = false;
 	file = current->mm ? c2w_get_exe_file(current->mm) : NULL;
-	if (!file)
-		return;
-	own_view(exe, b, &file->f_path);
-	fput(file);
+	if (file && exe->deleted_due && d_unlinked(file->f_path.dentry))
+		exe->flags |= C2W_AF_EXE_DELETED;
+	if (file && exe->own_view_due)
+		own_view(exe, b, &file->f_path);
+	exe->deleted_due = false;
+	exe->own_view_due = false;
+	if (file)
+		fput(file);
 }
 
 /**

@@ -379,6 +379,24 @@ static bool known_at(const struct seen_entry *e, u64 now, u64 last,
 		(s64)(now - READ_ONCE(e->last_event)) < (s64)events);
 }
 
+/*
+ * @e's match refreshed as touch() does when the previous one is within
+ * @window and no event is due; else nothing changed. Last-seen only moves
+ * forward, so a match found within the window stays within it.
+ */
+static bool touch_known(struct seen_entry *e, u32 window, u32 events)
+{
+	u64 now = ktime_get_real_seconds(), last = READ_ONCE(e->last);
+
+	if (!known_at(e, now, last, window, events))
+		return false;
+	atomic64_inc(&e->hits);
+	WRITE_ONCE(e->window, window);
+	if (now > last)
+		cmpxchg64(&e->last, last, now);
+	return true;
+}
+
 /**
  * c2w_seen_known() - whether c2w_seen_touch_known() would find the match
  *	known, without touching anything
@@ -418,21 +436,50 @@ bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events)
 bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 			  u32 events)
 {
-	u64 now = ktime_get_real_seconds(), last;
-	struct seen_entry *e;
-
-	if (!c2w_seen_hint_holds(hint))
+	if (!c2w_seen_hint_holds(hint) ||
+	    !touch_known(hint->entry, window, events))
 		return false;
-	e = hint->entry;
-	last = READ_ONCE(e->last);
-	if (!known_at(e, now, last, window, events))
-		return false;
-	atomic64_inc(&e->hits);
-	WRITE_ONCE(e->window, window);
-	if (now > last)
-		cmpxchg64(&e->last, last, now);
 	c2w_count(C2W_ST_SEEN_HINTED, 1);
 	return true;
+}
+
+/**
+ * c2w_seen_find_known() - c2w_seen_touch_known() of a key looked up
+ * @rule: as c2w_seen_check()
+ * @key: as c2w_seen_check()
+ * @key_len: as c2w_seen_check()
+ * @window: as c2w_seen_check()
+ * @events: as c2w_seen_check()
+ * @hint: where the key sits, when this returns true (for
+ *	c2w_seen_check_hint() and c2w_seen_touch_known())
+ *
+ * For a probe that judges a match before its attempt is done (detect.c):
+ * a key the set does not hold is not recorded, and an entry whose match
+ * would not be known (past the window, an event due) is not changed; the
+ * caller then leaves the attempt to c2w_seen_check().
+ *
+ * Context: any, including kprobe context; never sleeps.
+ * Return: true when the match was recorded and is known (suppress).
+ */
+bool c2w_seen_find_known(const struct c2w_rule_info *rule, const char *key,
+			 u32 key_len, u32 window, u32 events,
+			 struct c2w_seen_hint *hint)
+{
+	struct seen_lookup k = {
+		.id = rule->id, .id_len = rule->id_len, .id_hash = rule->id_hash,
+		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
+	};
+	struct seen_entry *e;
+	bool known;
+
+	hint->removed = atomic64_read(&seen_removed);
+	smp_rmb();	/* the count before the lookup: see entry_remove() */
+	rcu_read_lock();
+	e = rhashtable_lookup(&seen_tbl, &k, seen_params);
+	known = e && touch_known(e, window, events);
+	rcu_read_unlock();
+	hint->entry = known ? e : NULL;
+	return known;
 }
 
 /* Walk every entry; @fn returns false to stop. Process context. */

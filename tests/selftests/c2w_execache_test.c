@@ -642,11 +642,15 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	ASSERT_EQ(0, step(&s, 'd'));
 	b = stats(self->fd);
 	EXPECT_EQ(1, DELTA(b, a, repeated));
-	/* The first address again: not the last match's key, looked up. */
+	/*
+	 * The first address again: not the last match's key; walked at the
+	 * probe and its key looked up there (not through a hint).
+	 */
 	ASSERT_EQ(0, step(&s, 'a'));
 	a = stats(self->fd);
-	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, known_at_probe));
 	EXPECT_EQ(0, DELTA(a, b, repeated));
+	EXPECT_EQ(0, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(1, DELTA(a, b, suppressed));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
@@ -702,6 +706,63 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	inet_ntop(AF_INET, nth_alert(&self->rl, 0)->daddr, dst, sizeof(dst));
 	EXPECT_STREQ("9.9.9.10", dst);
+	EXPECT_EQ(0, stepper_stop(&s));
+}
+
+/*
+ * A beacon among known servers, under a key made of the destination too:
+ * each attempt's key is not the last match's, so the probe walks the
+ * rules and looks its key up (never recording it): known, the attempt is
+ * decided there (known_at_probe), the connect's return never evaluates
+ * it. A key the seen set no longer holds is left to the return, which
+ * alerts with the source it chose.
+ */
+TEST_F(ec, other_known_keys_looked_up_at_the_probe)
+{
+	const char *kql = "process.executable:/tmp/c2w-lk*";
+	static const uint8_t zero[16];
+	const struct c2w_alert *al;
+	struct c2w_stats a, b;
+	struct stepper s;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-lk/beacon"));
+	ASSERT_EQ(0, load_kql(self->fd, "lk", kql,
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/tmp/c2w-lk/beacon", "udp",
+					  "1.1.1.1", "443"));
+	step_new_then_known(_metadata, self->fd, &self->rl, &s);
+	ASSERT_EQ(0, step(&s, 'd'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+
+	a = stats(self->fd);
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, step(&s, 'a'));
+		ASSERT_EQ(0, step(&s, 'd'));
+	}
+	b = stats(self->fd);
+	EXPECT_EQ(8, DELTA(b, a, evaluated));
+	EXPECT_EQ(8, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(8, DELTA(b, a, suppressed));
+	EXPECT_EQ(8, DELTA(b, a, exe_cache_hits));
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(0, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Forgotten: new at the return, alerted once, with its source. */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, alerted));
+	EXPECT_EQ(1, DELTA(a, b, exe_cache_hits));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	al = nth_alert(&self->rl, 0);
+	EXPECT_NE(0, memcmp(al->saddr, zero, 4));
+	EXPECT_NE(0, al->sport);
+	ASSERT_EQ(0, step(&s, 'd'));
+	b = stats(self->fd);
+	EXPECT_EQ(1, DELTA(b, a, alerted));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(0, stepper_stop(&s));
 }
 

@@ -651,11 +651,15 @@ enum c2w_send_hook {
  *	(never 0.0.0.0 or ::): the rules walked with what they said of the
  *	executable then (nothing its path is made of changed, and no enabled
  *	clause on it is past their memo bits), the same single rule
- *	matching, its key's seen-set entry as for @repeated. Under rules
- *	that read the source, which a connect chooses as it runs, decided
- *	in the evaluation instead (a connect's return, a datagram's send),
- *	with the source it has there, the repeats included (nothing is
- *	@repeated then). Also counted in @exe_cache_hits and @seen_hinted
+ *	matching, its key's seen-set entry as for @repeated; or, for an
+ *	attempt with another key than that match's (under a key made of the
+ *	destination or the user too), its key looked up in the seen set
+ *	(never recorded there), within its window with no event due. Under
+ *	rules that read the source, which a connect chooses as it runs,
+ *	decided in the evaluation instead (a connect's return, a datagram's
+ *	send), with the source it has there, the repeats included (nothing
+ *	is @repeated then), and only for that match's key. Also counted in
+ *	@exe_cache_hits, and in @seen_hinted but for a key looked up
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
