@@ -379,8 +379,7 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
 		  struct c2w_exe_key *key);
 bool c2w_exe_same(const struct c2w_exe_key *key);
 void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe);
-bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
-		       const struct c2w_exe_copy *cp,
+bool c2w_exe_from_copy(struct c2w_exe *exe, const struct c2w_exe_copy *cp,
 		       const struct c2w_exe_key *key);
 
 /* ---- the executable cache (execache.c) ---- */

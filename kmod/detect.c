@@ -188,15 +188,13 @@ static void fill_ns(struct conn *c)
  * unless where it says its executable's key sits in the seen set no
  * longer holds: the cache's may be newer (another CPU's evaluation found
  * the key again). One with no hint is taken as it is: at worst a key made
- * of the executable alone is looked up in full. Counted as a cache hit by
- * the caller, when the attempt is judged with it.
+ * of the executable alone is looked up in full.
  */
 static bool exe_from_copy(struct conn *c)
 {
 	c->from_copy = c->rep && (!c->rep->exe.seen.entry ||
 				  c2w_seen_hint_holds(&c->rep->exe.seen)) &&
-		       c2w_exe_from_copy(&c->exe, &c->scratch->exe_buf,
-					 &c->rep->exe, &c->rep->key);
+		       c2w_exe_from_copy(&c->exe, &c->rep->exe, &c->rep->key);
 	return c->from_copy;
 }
 
@@ -572,11 +570,47 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 	return v;
 }
 
+/*
+ * 0.0.0.0 and :: (and ::ffff:0.0.0.0): the kernel connects them to
+ * loopback. Nothing is decided for them at the probe: c2w_detect() reports
+ * where the attempt went.
+ */
+static bool dst_any(int family, const void *daddr)
+{
+	if (family == 6 && ipv6_addr_v4mapped(daddr))
+		return !((const struct in6_addr *)daddr)->s6_addr32[3];
+	return family == 4 ? !*(const __be32 *)daddr :
+			     ipv6_addr_any((const struct in6_addr *)daddr);
+}
+
 /* @h names the key of the one rule in @hits under @ar. */
 static bool hint_of(const struct c2w_seen_hint *h,
 		    const struct c2w_active_rules *ar, u64 hits)
 {
 	return h->entry && h->rules_gen == ar->gen && hits == BIT_ULL(h->rule);
+}
+
+/*
+ * @r is now @c's attempt's match, of @r's process image and rule, its key
+ * where @h says: a new ticket, and the attempt's fields.
+ */
+static void keep_attempt(struct repeat *r, const struct conn *c,
+			 const struct c2w_seen_hint *h)
+{
+	const struct c2w_attempt *a = c->a;
+
+	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
+	r->seen = *h;
+	r->uid = c->uid;
+	r->dport = a->dport;
+	r->family = a->family;
+	r->transport = a->transport;
+	if (a->family == 4) {
+		memset(r->daddr, 0, sizeof(r->daddr));
+		memcpy(r->daddr, a->daddr, 4);
+	} else {
+		memcpy(r->daddr, a->daddr, 16);
+	}
 }
 
 /*
@@ -594,7 +628,6 @@ static void remember_repeat(const struct conn *c, u64 hits)
 {
 	const struct c2w_seen_hint *h = &c->exe.seen;
 	const struct c2w_attempt *a = c->a;
-	u32 alen = a->family == 4 ? 4 : 16;
 	struct repeat *r;
 
 	if (!hint_of(h, c->ar, hits))
@@ -608,7 +641,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 * (c2w_execache_note()); noted already.
 	 */
 	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
-	    !memchr_inv(a->daddr, 0, alen) || !current->mm)
+	    dst_any(a->family, a->daddr) || !current->mm)
 		return;
 	r = this_cpu_ptr(&repeat);
 	if (c->from_copy) {
@@ -623,15 +656,9 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		r->memo = c->exe.memo;
 		c2w_exe_keep(&r->exe, &c->exe);
 	}
-	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
-	r->seen = *h;
-	r->nt = c2w_rs_rule(c->ar->rs, h->rule)->new_terms;
-	r->uid = c->uid;
-	r->dport = a->dport;
-	r->family = a->family;
-	r->transport = a->transport;
-	memset(r->daddr, 0, sizeof(r->daddr));
-	memcpy(r->daddr, a->daddr, alen);
+	if (!c->from_copy || h->rule != r->seen.rule)
+		r->nt = c2w_rs_rule(c->ar->rs, h->rule)->new_terms;
+	keep_attempt(r, c, h);
 }
 
 /* How an evaluation ended, and its time when it was the timed one. */
@@ -656,19 +683,6 @@ static void count_at_probe(enum c2w_stat decision, enum c2w_stat outcome,
 	c2w_probe_timed();
 	c2w_count(decision, 1);
 	count_evaluated(outcome, timed, t0);
-}
-
-/*
- * 0.0.0.0 and :: (and ::ffff:0.0.0.0): the kernel connects them to
- * loopback. Nothing is decided for them at the probe: c2w_detect() reports
- * where the attempt went.
- */
-static bool dst_any(int family, const void *daddr)
-{
-	if (family == 6 && ipv6_addr_v4mapped(daddr))
-		return !((const struct in6_addr *)daddr)->s6_addr32[3];
-	return family == 4 ? !*(const __be32 *)daddr :
-			     ipv6_addr_any((const struct in6_addr *)daddr);
 }
 
 /*
@@ -795,30 +809,35 @@ static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
 /*
  * @c's attempt, of @r's process image, walked as known (walk_known()),
  * with another new-terms key than @r's match (another destination or
- * user, under a key made of it): that key, made with the executable of
- * @r's copy (exe_from_copy(): nothing else), looked up in the seen set
- * and never recorded (c2w_seen_find_known()). Known, with no event due:
- * the attempt is that key's match, kept as this CPU's last match
- * (remember_repeat()).
+ * user, under a key made of it): that key, made with the path of @r's
+ * copy (a cache hit's: never unresolved, nor cut; c2w_exe_same() held
+ * for it in this section, repeat_holds()), looked up in the seen set and
+ * never recorded (c2w_seen_find_known()). Known, with no event due: the
+ * attempt is that key's match, kept as this CPU's last match, of the
+ * same image and rule (keep_attempt()).
  */
 static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 		      struct repeat *r, u32 window, u32 events)
 {
 	const struct c2w_rule_info *rule = c2w_rs_rule(ar->rs, r->seen.rule);
+	const struct c2w_exe_copy *cp = &r->exe;
+	struct c2w_seen_hint found;
 	const char *key;
 	u32 klen;
 
-	c->rep = r;
-	if (!exe_from_copy(c))
+	if (!cp->len)
 		return false;
-	exe_to_event(c);
-	key = nt_key(c, rule, &klen);
-	if (!c2w_seen_find_known(rule, key, klen, window, events,
-				 &c->key_seen))
+	c2w_event_add_str(&c->ev, C2W_FIELD_PROCESS_EXECUTABLE, cp->path,
+			  cp->len);
+	c2w_event_add_str(&c->ev, C2W_FIELD_PROCESS_NAME,
+			  cp->path + cp->name_off, cp->name_len);
+	key = c2w_nt_key(rule, &c->ev, c->scratch->key,
+			 sizeof(c->scratch->key), &klen);
+	if (!c2w_seen_find_known(rule, key, klen, window, events, &found))
 		return false;
-	c->key_seen.rule = r->seen.rule;
-	c->key_seen.rules_gen = ar->gen;
-	remember_repeat(c, BIT_ULL(r->seen.rule));
+	found.rule = r->seen.rule;
+	found.rules_gen = ar->gen;
+	keep_attempt(r, c, &found);
 	return true;
 }
 
@@ -901,26 +920,35 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 /*
  * In c2w_detect(), under rules that read the source (which a connect's
  * entry cannot judge, c2w_detect_early()): an attempt of the process
- * image of this CPU's last match with its key (same_key()), known with no
- * event due, judged by walk_known() with the source the attempt has there
- * (a connect's return: the one it chose; a datagram: its socket's, if
- * bound); known when the same single rule matches (counted
- * known_at_probe, as at the probe). The executable is not resolved, nor
- * its key looked up. After a walk that did not end so, @c is started
- * again for the evaluation in full.
+ * image of this CPU's last match, judged by walk_known() with the source
+ * the attempt has there (a connect's return: the one it chose; a
+ * datagram: its socket's, if bound), as at the probe: with its key
+ * (same_key()), known with no event due, known when the same single rule
+ * matches; with another key, when its key is then found known
+ * (key_found()). Counted known_at_probe, as at the probe. The executable
+ * is not resolved. After a walk that did not end so, @c is started again
+ * for the evaluation in full.
  */
 static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
-			    const struct repeat *r, u32 window)
+			    struct repeat *r, u32 window)
 {
 	u32 events = READ_ONCE(c2w_events_interval);
+	bool same;
 
 	if (!c2w_rs_reads_source(ar->rs) || !ar->memo_whole ||
-	    dst_any(c->a->family, c->a->daddr) ||
-	    !same_key(r, c->a->family, c->a->daddr, c->uid) ||
-	    !c2w_seen_known(&r->seen, window, events))
+	    dst_any(c->a->family, c->a->daddr))
 		return false;
+	same = same_key(r, c->a->family, c->a->daddr, c->uid);
+	if (same && !c2w_seen_known(&r->seen, window, events))
+		return false;
+	/*
+	 * Another key: looked up (key_found()). No ticket under rules that
+	 * read the source (repeat_known()): repeat_holds() asked
+	 * c2w_exe_same() in this section.
+	 */
 	if (walk_known(c, ar, r) &&
-	    c2w_seen_touch_known(&r->seen, window, events))
+	    (same ? c2w_seen_touch_known(&r->seen, window, events) :
+		    key_found(c, ar, r, window, events)))
 		return true;
 	conn_start(c->scratch, c->a);
 	add_rules(c, ar);
@@ -946,7 +974,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 	struct scratch *sc = scratch[smp_processor_id()];
 	const struct c2w_active_rules *ar;
 	u32 events = READ_ONCE(c2w_events_interval), window;
-	const struct repeat *r = NULL;
+	struct repeat *r = NULL;
 	/*
 	 * Timed one evaluation in C2W_PROBE_SAMPLE, with the CPU's own clock
 	 * (sched_clock, the TSC): this runs on one CPU with preemption

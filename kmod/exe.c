@@ -581,8 +581,8 @@ void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
 /**
  * c2w_exe_from_copy() - c2w_exe_resolve() of a process image whose cache
  *	hit the caller kept, without looking the cache up
- * @exe: filled as by that cache hit
- * @b: room for the path
+ * @exe: filled as by that cache hit; its path is @cp's, which must stay
+ *	unchanged while @exe is used
  * @cp: from c2w_exe_keep() of that hit
  * @key: that hit's key, for the mm the caller noted then and sees again
  *	now (as c2w_exe_same())
@@ -601,17 +601,15 @@ void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
  * @key's (the caller resolves it). The caller counts the hit
  * (%C2W_ST_EXE_CACHE_HIT), when the attempt is judged with it.
  */
-bool c2w_exe_from_copy(struct c2w_exe *exe, struct c2w_exe_buf *b,
-		       const struct c2w_exe_copy *cp,
+bool c2w_exe_from_copy(struct c2w_exe *exe, const struct c2w_exe_copy *cp,
 		       const struct c2w_exe_key *key)
 {
 	if (!cp->len || !c2w_exe_same(key))
 		return false;
 	memset(exe, 0, sizeof(*exe));
-	memcpy(b->path, cp->path, cp->len + 1);
-	exe->path = b->path;
+	exe->path = cp->path;
 	exe->len = cp->len;
-	exe->name = b->path + cp->name_off;
+	exe->name = cp->path + cp->name_off;
 	exe->name_len = cp->name_len;
 	exe->flags = cp->flags;
 	exe->memo_gen = cp->memo_gen;

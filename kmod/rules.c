@@ -1351,7 +1351,11 @@ int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len)
 }
 
 /* Append @n bytes of @s to the key, as many as fit. */
-static u32 key_add(char *buf, u32 cap, u32 at, const char *s, u32 n)
+/*
+ * Inline, as the separators: a key is made on every evaluation in full
+ * of a rule keyed on more than the executable (docs/performance.md).
+ */
+static inline u32 key_add(char *buf, u32 cap, u32 at, const char *s, u32 n)
 {
 	if (at >= cap)
 		return at;
@@ -1361,11 +1365,19 @@ static u32 key_add(char *buf, u32 cap, u32 at, const char *s, u32 n)
 	return at + n;
 }
 
-static u32 key_add_field(char *buf, u32 cap, u32 at,
-			 const struct c2w_event *ev, int field, bool sep)
+static inline u32 key_sep(char *buf, u32 cap, u32 at)
+{
+	if (at < cap)
+		buf[at++] = '\0';
+	return at;
+}
+
+static inline u32 key_add_field(char *buf, u32 cap, u32 at,
+				const struct c2w_event *ev, int field,
+				bool sep)
 {
 	if (sep)
-		at = key_add(buf, cap, at, "", 1);
+		at = key_sep(buf, cap, at);
 	if (!ev->nv[field])
 		return at;
 	return key_add(buf, cap, at, ev->sv[field][0].s, ev->sv[field][0].len);
@@ -1430,20 +1442,21 @@ const char *c2w_nt_key(const struct c2w_rule_info *rule,
 	if (rule->new_terms & C2W_NT_USER_ID)
 		n = key_add_field(buf, cap, n, ev, C2W_FIELD_USER_ID, true);
 	if (rule->new_terms & C2W_NT_DESTINATION_IP) {
-		char ip[C2W_IP_TEXT_MAX];
-
-		n = key_add(buf, cap, n, "", 1);
-		/* IPv4 written in place when it fits whole. */
-		if (!(ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP)))
-			goto out;
-		if (ev->dst_family == 4 && cap - n >= 16)
+		n = key_sep(buf, cap, n);
+		if (!(ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP))) {
+			/* nothing after the separator */
+		} else if (ev->dst_family == 4 && cap - n >= 16) {
+			/* IPv4 written in place when it fits whole. */
 			n += c2w_ip4_put(ev->dst, buf + n);
-		else
+		} else {
+			/* Here: the kernel zeroes it where it is declared. */
+			char ip[C2W_IP_TEXT_MAX];
+
 			n = key_add(buf, cap, n, ip,
 				    c2w_ip_text(ev->dst_family, ev->dst, ip,
 						sizeof(ip)));
+		}
 	}
-out:
 	*len = n;
 	return buf;
 }

@@ -665,7 +665,8 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	ASSERT_EQ(0, step(&s, 'n'));
 	ASSERT_EQ(0, step(&s, 'd'));
 	a = stats(self->fd);
-	EXPECT_EQ(1, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(2, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(1, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(2, DELTA(a, b, suppressed));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
@@ -745,6 +746,22 @@ TEST_F(ec, other_known_keys_looked_up_at_the_probe)
 	EXPECT_EQ(8, DELTA(b, a, suppressed));
 	EXPECT_EQ(8, DELTA(b, a, exe_cache_hits));
 	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(0, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Under a rule on the source: the same walk and lookup, at the return. */
+	ASSERT_EQ(0, load_kql(self->fd, "lk",
+			      "process.executable:/tmp/c2w-lk* and source.ip:*",
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, step(&s, 'd'));
+		ASSERT_EQ(0, step(&s, 'a'));
+	}
+	b = stats(self->fd);
+	EXPECT_EQ(4, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(4, DELTA(b, a, suppressed));
 	EXPECT_EQ(0, DELTA(b, a, seen_hinted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 

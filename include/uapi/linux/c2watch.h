@@ -658,8 +658,8 @@ enum c2w_send_hook {
  *	rules that read the source, which a connect chooses as it runs,
  *	decided in the evaluation instead (a connect's return, a datagram's
  *	send), with the source it has there, the repeats included (nothing
- *	is @repeated then), and only for that match's key. Also counted in
- *	@exe_cache_hits, and in @seen_hinted but for a key looked up
+ *	is @repeated then). Also counted in @exe_cache_hits, and in
+ *	@seen_hinted but for a key looked up
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
