@@ -312,7 +312,7 @@ struct c2w_exe {
  * @name_off: where its basename starts in @path
  * @name_len: length of the basename
  * @flags: %C2W_AF_* about the path, but %C2W_AF_EXE_DELETED (looked at
- *	again each time)
+ *	for each alert: c2w_exe_for_alert())
  * @memo_gen: as &struct c2w_exe
  * @memo: as &struct c2w_exe
  * @seen: as &struct c2w_exe

@@ -131,7 +131,8 @@ struct exe_kept {
 static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 
 /**
- * struct repeat - per CPU, the last match evaluated in full that
+ * struct repeat - per CPU, the last match evaluated in full (or judged
+ *	from one at the probe with another key: keep_attempt()) that
  *	c2w_detect_early() can repeat, and by which it and c2w_detect() judge
  *	that process image's other attempts (its mm: note %C2W_NOTE_REPEAT,
  *	c2w_execache_note())
@@ -643,6 +644,13 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
 	    dst_any(a->family, a->daddr) || !current->mm)
 		return;
+	/*
+	 * Walked with the last match's memo (c->rep), the executable then
+	 * resolved anew (its path changed during the attempt, or since its
+	 * entry): @hits may not be what the rules say of it now; not kept.
+	 */
+	if (c->rep && !c->from_copy && c->exe.memo != c->rep->memo)
+		return;
 	r = this_cpu_ptr(&repeat);
 	if (c->from_copy) {
 		/*
@@ -752,7 +760,7 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
  * asked again: the attempt is judged by what the rules said of its
  * executable at its entry, as the early decisions judge theirs. The path
  * itself, when an evaluation needs it, is checked again
- * (c2w_exe_from_copy()). About 150 instructions of an evaluation in full
+ * (c2w_exe_from_copy()). About 100 instructions of an evaluation in full
  * (docs/performance.md).
  */
 static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
@@ -865,8 +873,6 @@ static bool known_at_probe(const struct c2w_active_rules *ar,
 	add_rules(c, ar);
 	known = walk_known(c, ar, r) &&
 		(!lookup || key_found(c, ar, r, window, events));
-	if (c->exe_due)
-		c2w_exe_remember(&c->exe);
 	/* Nothing of this attempt outlives it: @a is on the probe's stack. */
 	c->a = NULL;
 	c->ar = NULL;

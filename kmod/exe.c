@@ -559,16 +559,18 @@ bool c2w_exe_same(const struct c2w_exe_key *key)
  * c2w_exe_keep() - keep a cache hit's executable for c2w_exe_from_copy()
  * @cp: where
  * @exe: from c2w_exe_resolve() or c2w_exe_from_copy(), a cache hit (a
- *	copy's is one); anything else, or a path of %C2W_EXE_COPY_MAX bytes
- *	or more, is not kept
+ *	copy's is one; one from @cp itself points at its path); anything
+ *	else, or a path of %C2W_EXE_COPY_MAX bytes or more, is not kept
  */
 void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
 {
 	cp->len = 0;
 	if (!exe->hit || !exe->len || exe->len >= sizeof(cp->path))
 		return;
-	memcpy(cp->path, exe->path, exe->len);
-	cp->path[exe->len] = '\0';
+	if (exe->path != cp->path) {
+		memcpy(cp->path, exe->path, exe->len);
+		cp->path[exe->len] = '\0';
+	}
 	cp->len = exe->len;
 	cp->name_off = exe->name - exe->path;
 	cp->name_len = exe->name_len;
@@ -633,19 +635,24 @@ bool c2w_exe_from_copy(struct c2w_exe *exe, const struct c2w_exe_copy *cp,
  */
 void c2w_exe_for_alert(struct c2w_exe *exe, struct c2w_exe_buf *b)
 {
+	bool deleted = exe->deleted_due, view = exe->own_view_due;
 	struct file *file;
 
-	if (!exe->deleted_due && !exe->own_view_due)
+	if (!deleted && !view)
 		return;
-	file = current->mm ? c2w_get_exe_file(current->mm) : NULL;
-	if (file && exe->deleted_due && d_unlinked(file->f_path.dentry))
-		exe->flags |= C2W_AF_EXE_DELETED;
-	if (file && exe->own_view_due)
-		own_view(exe, b, &file->f_path);
 	exe->deleted_due = false;
 	exe->own_view_due = false;
-	if (file)
-		fput(file);
+	file = current->mm ? c2w_get_exe_file(current->mm) : NULL;
+	if (!file)
+		return;
+	/* Only of the file the path is: not one swapped in since. */
+	if (file == exe->key.file) {
+		if (deleted && d_unlinked(file->f_path.dentry))
+			exe->flags |= C2W_AF_EXE_DELETED;
+		if (view)
+			own_view(exe, b, &file->f_path);
+	}
+	fput(file);
 }
 
 /**

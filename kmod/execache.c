@@ -47,7 +47,7 @@
  * @gc: on the sweep's list of entries to free
  * @mm: the key, pinned by mmgrab() (the pin moves to a replacing entry)
  * @k: what the path was made of
- * @flags: %C2W_AF_* of the path, but %C2W_AF_EXE_DELETED, checked each time
+ * @flags: %C2W_AF_* of the path, but %C2W_AF_EXE_DELETED, checked per alert
  * @len: length of @path
  * @name_off: where the basename starts in @path
  * @name_len: its length

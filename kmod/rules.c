@@ -553,9 +553,12 @@ static int compile_clause(const struct c2w_rs_view *l, u32 ci, struct cclause *c
 	}
 	for (k = 0; k < 2; k++) {
 		cc->n_ip4[k] = c2w_iv4_merge(ip4[k], cc->n_ip4[k]);
-		for (i = 0; i < cc->n_ip4[k]; i++)
-			for (j = ip4[k][i].lo >> 24; j <= ip4[k][i].hi >> 24; j++)
+		for (i = 0; i < cc->n_ip4[k]; i++) {
+			u32 last = ip4[k][i].hi >> 24;
+
+			for (j = ip4[k][i].lo >> 24; j <= last; j++)
 				cc->oct4[k][j / 64] |= BIT_ULL(j % 64);
+		}
 		cc->n_ip6[k] = c2w_iv6_merge(ip6[k], cc->n_ip6[k]);
 		cc->n_port[k] = c2w_port_merge(port[k], cc->n_port[k]);
 		cc->ip4[k] = ip4[k];
@@ -1023,7 +1026,7 @@ u64 c2w_rs_eval(const struct c2w_ruleset *rs, struct c2w_event *ev)
 	return hits;
 }
 
-/* Rule @r has a clause the destination @addr fails alone (set_dst_decides()). */
+/* Rule @r has a clause @addr alone fails (set_dst_decides()). */
 static bool fails_by_dst(const struct crule *r, int family, const u8 *addr,
 			 bool walk)
 {
@@ -1350,10 +1353,10 @@ int c2w_rs_find(const struct c2w_ruleset *rs, const char *id, u32 id_len)
 	return -1;
 }
 
-/* Append @n bytes of @s to the key, as many as fit. */
 /*
- * Inline, as the separators: a key is made on every evaluation in full
- * of a rule keyed on more than the executable (docs/performance.md).
+ * Append @n bytes of @s to the key, as many as fit. Inline, as the
+ * separators: a key is made on every lookup of a rule keyed on more than
+ * the executable, where the calls cost a fifth of it (docs/performance.md).
  */
 static inline u32 key_add(char *buf, u32 cap, u32 at, const char *s, u32 n)
 {
@@ -1443,9 +1446,9 @@ const char *c2w_nt_key(const struct c2w_rule_info *rule,
 		n = key_add_field(buf, cap, n, ev, C2W_FIELD_USER_ID, true);
 	if (rule->new_terms & C2W_NT_DESTINATION_IP) {
 		n = key_sep(buf, cap, n);
-		if (!(ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP))) {
-			/* nothing after the separator */
-		} else if (ev->dst_family == 4 && cap - n >= 16) {
+		if (!(ev->present & C2W_FBIT(C2W_FIELD_DESTINATION_IP)))
+			goto out;
+		if (ev->dst_family == 4 && cap - n >= 16) {
 			/* IPv4 written in place when it fits whole. */
 			n += c2w_ip4_put(ev->dst, buf + n);
 		} else {
@@ -1457,6 +1460,7 @@ const char *c2w_nt_key(const struct c2w_rule_info *rule,
 						sizeof(ip)));
 		}
 	}
+out:
 	*len = n;
 	return buf;
 }

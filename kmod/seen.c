@@ -126,10 +126,10 @@ static u32 seen_obj_hashfn(const void *data, u32 len, u32 seed)
 }
 
 /*
- * @n bytes alike, eight at a time (the last eight overlapping), inline: a
- * found key is compared whole, its rule's id (36 bytes for Elastic's) and
- * the key, on every lookup, where two calls to memcmp() cost half as much
- * again.
+ * @n bytes alike, eight at a time (the last eight overlapping), in this
+ * file: a found key is compared whole, its rule's id (36 bytes for
+ * Elastic's) and the key, on every lookup, where two calls to memcmp()
+ * cost half as much again.
  */
 static bool same_bytes(const u8 *a, const u8 *b, u32 n)
 {
@@ -303,7 +303,8 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     struct c2w_seen_hint *hint)
 {
 	struct seen_lookup k = {
-		.id = rule->id, .id_len = rule->id_len, .id_hash = rule->id_hash,
+		.id = rule->id, .id_len = rule->id_len,
+		.id_hash = rule->id_hash,
 		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
 	};
 	u64 now = ktime_get_real_seconds();
@@ -490,7 +491,8 @@ bool c2w_seen_find_known(const struct c2w_rule_info *rule, const char *key,
 			 struct c2w_seen_hint *hint)
 {
 	struct seen_lookup k = {
-		.id = rule->id, .id_len = rule->id_len, .id_hash = rule->id_hash,
+		.id = rule->id, .id_len = rule->id_len,
+		.id_hash = rule->id_hash,
 		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
 	};
 	struct seen_entry *e;

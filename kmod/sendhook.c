@@ -188,6 +188,12 @@ static int send_pre(struct pt_regs *regs, enum c2w_send_hook hook)
 			     &a.ticket))
 		return 0;
 	/*
+	 * No ticket for a send (c2w_detect()'s repeat_holds() asks
+	 * c2w_exe_same() again): the memo's stamp is read below, and a
+	 * verdict it keeps must not rest on a check made before it.
+	 */
+	a.ticket = 0;
+	/*
 	 * Before detect reads the rules: a generation seen here was bumped
 	 * after its ruleset was published, so a verdict is never stored
 	 * under a newer generation than the rules it was made with.
