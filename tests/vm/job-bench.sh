@@ -64,14 +64,25 @@ grep -q '"query": "source.ip:\* and ' /tmp/full-rules/seed-reads-source.ndjson |
 	echo "# full: the seed rule's query not found: full is worst2 here"
 # The seed rule with new terms on the executable and the destination: a
 # known program's attempts to two destinations in turn each have another
-# key than the last match's (which a CPU keeps one of), so none is judged
-# at the probe: each is evaluated in full at the return (the executable
-# from the cache, the key hashed and looked up).
+# key than the last match's (which a CPU keeps one of): each is walked at
+# the probe and its key made and looked up in the seen set there (since
+# session 17; until then each was evaluated in full at the return).
 sed 's/"new_terms_fields": \["process.executable"\]/"new_terms_fields": ["process.executable", "destination.ip"]/' \
 	/c2w/rules/suspicious_network_unknown_executable.ndjson \
 	> /tmp/fullkey-rules/seed-keyed-by-destination.ndjson
 grep -q '"destination.ip"\]' /tmp/fullkey-rules/seed-keyed-by-destination.ndjson ||
 	echo "# fullkey: the seed rule's new terms not found: fullkey is worst2 here"
+# The seed rule twice, under two ids: a known program matches both, and a
+# CPU keeps a match of one rule only, so each of its attempts is evaluated
+# in full at the return (the executable from the cache, both keys looked
+# up): the evaluation in full itself.
+mkdir -p /tmp/tworules-rules
+cp /c2w/rules/suspicious_network_unknown_executable.ndjson /tmp/tworules-rules/
+sed 's/"rule_id": "[^"]*"/"rule_id": "c2w-bench-second-copy"/' \
+	/c2w/rules/suspicious_network_unknown_executable.ndjson \
+	> /tmp/tworules-rules/second-copy.ndjson
+grep -q '"rule_id": "c2w-bench-second-copy"' /tmp/tworules-rules/second-copy.ndjson ||
+	echo "# tworules: the seed rule's id not found: tworules is worst here"
 
 setup() {
 	case $1 in
@@ -307,6 +318,11 @@ elif [ -w $SWITCH ]; then
 	c2watchctl load /tmp/fullkey-rules >/dev/null
 	paired fullkey tcp /tmp/storm tcp 1.1.1.1,8.8.8.8 9 $PAIR_N
 	paired fullkey udp /tmp/storm udp 1.1.1.1,8.8.8.8 9 $PAIR_N
+	rmmod c2watch
+	insmod /c2w/c2watch.ko
+	c2watchctl load /tmp/tworules-rules >/dev/null
+	paired tworules tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N
+	paired tworules udp /tmp/storm udp 1.1.1.1 9 $PAIR_N
 	rmmod c2watch
 	# storm re-arms on every way out; the rest of the job needs the
 	# probes armed, so make sure.
