@@ -646,7 +646,8 @@ enum c2w_send_hook {
  *	probe does not run. Also counted in @exe_cache_hits and
  *	@seen_hinted
  * @known_at_probe: of @suppressed, matches the probe decided at once for
- *	the process image of that CPU's last match evaluated in full, to
+ *	the process image of that CPU's last match (evaluated in full, or
+ *	judged at the probe from one), to
  *	another destination, port, family or transport, or as another user
  *	(never 0.0.0.0 or ::): the rules walked with what they said of the
  *	executable then (nothing its path is made of changed, and no enabled
