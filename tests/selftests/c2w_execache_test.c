@@ -599,9 +599,9 @@ TEST_F(ec, repeated_match_judged_at_the_probe)
  * A new-terms key made of more than the executable (the destination, the
  * user): the attempts with the last match's key are judged at the probe,
  * as repeats or by the walk (at the return under a rule on the source);
- * connects and datagrams alike; an attempt with another key never is,
- * whatever else it shares with the last match (its key is looked up, and
- * alerted when new).
+ * connects and datagrams alike. An attempt with another key is judged
+ * there only when its key, looked up, is known; a new one is left to the
+ * evaluation in full and alerted.
  */
 TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 {
@@ -707,6 +707,17 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	inet_ntop(AF_INET, nth_alert(&self->rl, 0)->daddr, dst, sizeof(dst));
 	EXPECT_STREQ("9.9.9.10", dst);
+	/* Both keys known: a send to the other one is looked up at the probe. */
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, step(&s, 'a'));
+		ASSERT_EQ(0, step(&s, 'd'));
+	}
+	a = stats(self->fd);
+	EXPECT_EQ(4, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(4, DELTA(a, b, suppressed));
+	EXPECT_EQ(0, DELTA(a, b, seen_hinted));
+	EXPECT_EQ(0, DELTA(a, b, alerted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(0, stepper_stop(&s));
 }
 
