@@ -1096,6 +1096,25 @@ static inline bool every_rule_fails(const struct c2w_ruleset *rs, int family,
 	return true;
 }
 
+/*
+ * c2w_rs_dst_excludes() (@by_memo false; IPv4-mapped folded to IPv4) or
+ * c2w_rs_memo_excludes(), by the masks or, with @walk, clause by clause.
+ */
+static inline bool excludes(const struct c2w_ruleset *rs, int family,
+			    const u8 *addr, u64 memo, bool by_memo, bool walk)
+{
+	if (by_memo)
+		return rs->proc_all &&
+		       every_rule_fails(rs, 0, NULL, memo, true, walk);
+	if (!rs->dst_all)
+		return false;
+	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
+		family = 4;
+		addr += 12;
+	}
+	return every_rule_fails(rs, family, addr, 0, false, walk);
+}
+
 /**
  * c2w_rs_dst_excludes() - whether the destination alone rules out every rule
  * @rs: ruleset
@@ -1116,13 +1135,7 @@ static inline bool every_rule_fails(const struct c2w_ruleset *rs, int family,
 bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
 			 const u8 *addr)
 {
-	if (!rs->dst_all)
-		return false;
-	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
-		family = 4;
-		addr += 12;
-	}
-	return every_rule_fails(rs, family, addr, 0, false, false);
+	return excludes(rs, family, addr, 0, false, false);
 }
 
 /**
@@ -1144,7 +1157,7 @@ bool c2w_rs_dst_excludes(const struct c2w_ruleset *rs, int family,
  */
 bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo)
 {
-	return rs->proc_all && every_rule_fails(rs, 0, NULL, memo, true, false);
+	return excludes(rs, 0, NULL, memo, true, false);
 }
 
 #ifndef __KERNEL__
@@ -1162,16 +1175,7 @@ bool c2w_rs_memo_excludes(const struct c2w_ruleset *rs, u64 memo)
 bool c2w_rs_excludes_walked(const struct c2w_ruleset *rs, int family,
 			    const u8 *addr, u64 memo, bool by_memo)
 {
-	if (by_memo)
-		return rs->proc_all &&
-		       every_rule_fails(rs, 0, NULL, memo, true, true);
-	if (!rs->dst_all)
-		return false;
-	if (family == 6 && !memcmp(addr, v4mapped_prefix, 12)) {
-		family = 4;
-		addr += 12;
-	}
-	return every_rule_fails(rs, family, addr, 0, false, true);
+	return excludes(rs, family, addr, memo, by_memo, true);
 }
 #endif
 

@@ -280,6 +280,29 @@ static enum c2w_seen_verdict touch(struct seen_entry *e, u64 now, u32 window,
 	return C2W_SEEN_KNOWN;
 }
 
+/* @rule's @key as the table looks it up, cut at %C2W_MAX_KEY. */
+static struct seen_lookup lookup_key(const struct c2w_rule_info *rule,
+				     const char *key, u32 key_len)
+{
+	return (struct seen_lookup){
+		.id = rule->id, .id_len = rule->id_len,
+		.id_hash = rule->id_hash,
+		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
+	};
+}
+
+/*
+ * @k's entry, or NULL; @hint->removed the count of removals read before
+ * the lookup (see entry_remove()). Under rcu_read_lock().
+ */
+static struct seen_entry *find(const struct seen_lookup *k,
+			       struct c2w_seen_hint *hint)
+{
+	hint->removed = atomic64_read(&seen_removed);
+	smp_rmb();	/* the count before the lookup: see entry_remove() */
+	return rhashtable_lookup(&seen_tbl, k, seen_params);
+}
+
 /**
  * c2w_seen_check() - record a match of @rule on @key and say if it is new
  * @rule: the matching rule
@@ -302,11 +325,7 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 				     u32 events, u32 uid,
 				     struct c2w_seen_hint *hint)
 {
-	struct seen_lookup k = {
-		.id = rule->id, .id_len = rule->id_len,
-		.id_hash = rule->id_hash,
-		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
-	};
+	struct seen_lookup k = lookup_key(rule, key, key_len);
 	u64 now = ktime_get_real_seconds();
 	struct c2w_seen_hint dummy;
 	enum c2w_seen_verdict v;
@@ -315,10 +334,8 @@ enum c2w_seen_verdict c2w_seen_check(const struct c2w_rule_info *rule,
 	if (!hint)
 		hint = &dummy;
 	hint->entry = NULL;
-	hint->removed = atomic64_read(&seen_removed);
-	smp_rmb();	/* the count before the lookup: see entry_remove() */
 	rcu_read_lock();
-	e = rhashtable_lookup(&seen_tbl, &k, seen_params);
+	e = find(&k, hint);
 	if (e) {
 		v = touch(e, now, window, events);
 		rcu_read_unlock();
@@ -490,18 +507,12 @@ bool c2w_seen_find_known(const struct c2w_rule_info *rule, const char *key,
 			 u32 key_len, u32 window, u32 events,
 			 struct c2w_seen_hint *hint)
 {
-	struct seen_lookup k = {
-		.id = rule->id, .id_len = rule->id_len,
-		.id_hash = rule->id_hash,
-		.key = key, .key_len = min_t(u32, key_len, C2W_MAX_KEY),
-	};
+	struct seen_lookup k = lookup_key(rule, key, key_len);
 	struct seen_entry *e;
 	bool known;
 
-	hint->removed = atomic64_read(&seen_removed);
-	smp_rmb();	/* the count before the lookup: see entry_remove() */
 	rcu_read_lock();
-	e = rhashtable_lookup(&seen_tbl, &k, seen_params);
+	e = find(&k, hint);
 	known = e && touch_known(e, window, events);
 	rcu_read_unlock();
 	hint->entry = known ? e : NULL;
