@@ -517,6 +517,8 @@ bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 bool c2w_seen_find_known(const struct c2w_rule_info *rule, const char *key,
 			 u32 key_len, u32 window, u32 events,
 			 struct c2w_seen_hint *hint);
+bool c2w_seen_touch_found(const struct c2w_seen_hint *hint, u32 window,
+			  u32 events);
 int c2w_seen_set_capacity(u32 capacity);
 u32 c2w_seen_capacity(void);
 void c2w_seen_gauges(struct c2w_stats *st);

@@ -33,6 +33,13 @@ int c2w_mntns_inum_state;
 struct scratch;
 struct repeat;
 
+/*
+ * The rules a match kept per CPU may have (struct repeat): a program that
+ * several rules match is judged at the probe as one a single rule
+ * matches, each rule's key looked up in turn.
+ */
+#define REPEAT_RULES 4
+
 /**
  * struct conn - one attempt being evaluated
  * @ev: the rule core's view; string values point into the scratch area
@@ -55,9 +62,10 @@ struct repeat;
  * @id_done: the identity (fill_identity()) is filled in
  * @exe_due: @exe has something new for the cache (its memo, its seen
  *	hint): c2w_exe_remember() once the evaluation is done
- * @key_seen: where the last key looked up without the executable's hint
- *	(a key not made of the executable alone) sits in the seen set
- *	(remember_repeat())
+ * @kept: where the key of each rule that matched sits in the seen set,
+ *	in index order (NULL entries for one not recorded, or not a
+ *	new-terms rule), for the first %REPEAT_RULES of them
+ *	(remember_repeat()); the last slot takes those past them
  * @rep: this CPU's last match, when it is the current process image's
  *	(repeat_holds()): the executable from its copy (resolve_exe())
  * @from_copy: @exe is from @rep's copy
@@ -83,7 +91,7 @@ struct conn {
 	bool ns_done;
 	bool id_done;
 	bool exe_due;
-	struct c2w_seen_hint key_seen;
+	struct c2w_seen_hint kept[REPEAT_RULES + 1];
 	const struct repeat *rep;
 	bool from_copy;
 	u64 time_ns;
@@ -137,9 +145,12 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  *	that process image's other attempts (its mm: note %C2W_NOTE_REPEAT,
  *	c2w_execache_note())
  * @key: what its executable's path was made of (a cache hit)
- * @seen: the one matching rule, its ruleset generation, and where its key
- *	sits in the seen set
- * @nt: what that key is made of (%C2W_NT_*): same_key()
+ * @hits: the matching rules (bits of the ruleset's indexes), one to
+ *	%REPEAT_RULES of them
+ * @n: how many
+ * @seen: in index order, each matching rule, its ruleset generation, and
+ *	where its key sits in the seen set
+ * @nt: what those keys are made of together (%C2W_NT_*): same_key()
  * @memo: c2w_rs_proc_eval() of the executable under that generation
  * @uid: user.id
  * @dport: the destination port
@@ -155,7 +166,9 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 struct repeat {
 	u64 ticket;
 	struct c2w_exe_key key;
-	struct c2w_seen_hint seen;
+	u64 hits;
+	u32 n;
+	struct c2w_seen_hint seen[REPEAT_RULES];
 	u32 nt;
 	u64 memo;
 	u32 uid;
@@ -513,7 +526,6 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->ns_done = false;
 	c->id_done = false;
 	c->exe_due = false;
-	c->key_seen.entry = NULL;
 	c->rep = NULL;
 	c->from_copy = false;
 	c->a = a;
@@ -531,14 +543,15 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
  * and looking up the key, until an entry is removed (forget, clear,
  * expiry), the rules change or the executable is resolved again (a
  * rename, a mount change: a cache miss starts without a hint). Where
- * any other key sits is kept for this evaluation only (@c->key_seen):
- * remember_repeat() may keep it for the attempts with the same key.
+ * any key sits is kept for this evaluation (@found): remember_repeat()
+ * may keep it for the attempts with the same key.
  */
 static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 					const struct c2w_rule_info *rule,
-					u32 window, u32 events)
+					u32 window, u32 events,
+					struct c2w_seen_hint *found)
 {
-	struct c2w_seen_hint *h = &c->exe.seen, found;
+	struct c2w_seen_hint *h = &c->exe.seen;
 	bool exe_key = c->exe.cacheable &&
 		       !(rule->new_terms & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME));
 	enum c2w_seen_verdict v;
@@ -546,26 +559,22 @@ static enum c2w_seen_verdict seen_check(struct conn *c, u32 i,
 	u32 klen;
 
 	if (exe_key && h->rule == i && h->rules_gen == c->ar->gen &&
-	    c2w_seen_check_hint(h, window, events, &v))
-		return v;
-	key = nt_key(c, rule, &klen);
-	v = c2w_seen_check(rule, key, klen, window, events, c->uid, &found);
-	if (!exe_key) {
-		found.rule = i;
-		found.rules_gen = c->ar->gen;
-		c->key_seen = found;
+	    c2w_seen_check_hint(h, window, events, &v)) {
+		*found = *h;
 		return v;
 	}
+	key = nt_key(c, rule, &klen);
+	v = c2w_seen_check(rule, key, klen, window, events, c->uid, found);
+	found->rule = i;
+	found->rules_gen = c->ar->gen;
 	/*
 	 * One hint per executable: a rule's, kept until it stops holding;
 	 * then the next rule looked up (in index order) takes it.
 	 */
-	if (found.entry &&
+	if (exe_key && found->entry &&
 	    (h->rule == i || h->rules_gen != c->ar->gen ||
 	     !c2w_seen_hint_holds(h))) {
-		found.rule = i;
-		found.rules_gen = c->ar->gen;
-		*h = found;
+		*h = *found;
 		c->exe_due = true;
 	}
 	return v;
@@ -584,16 +593,20 @@ static bool dst_any(int family, const void *daddr)
 			     ipv6_addr_any((const struct in6_addr *)daddr);
 }
 
-/* @h names the key of the one rule in @hits under @ar. */
-static bool hint_of(const struct c2w_seen_hint *h,
-		    const struct c2w_active_rules *ar, u64 hits)
+/* What the keys of the rules @hits under @ar are made of together. */
+static u32 nt_of(const struct c2w_active_rules *ar, u64 hits)
 {
-	return h->entry && h->rules_gen == ar->gen && hits == BIT_ULL(h->rule);
+	u32 nt = 0;
+
+	for (; hits; hits &= hits - 1)
+		nt |= c2w_rs_rule(ar->rs, __ffs64(hits))->new_terms;
+	return nt;
 }
 
 /*
- * @r is now @c's attempt's match, of @r's process image and rule, its key
- * where @h says: a new ticket, and the attempt's fields.
+ * @r is now @c's attempt's match, of @r's process image and rules, their
+ * keys where @h says (@r->n of them): a new ticket, and the attempt's
+ * fields.
  */
 static void keep_attempt(struct repeat *r, const struct conn *c,
 			 const struct c2w_seen_hint *h)
@@ -601,7 +614,8 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 	const struct c2w_attempt *a = c->a;
 
 	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
-	r->seen = *h;
+	if (h != r->seen)
+		memcpy(r->seen, h, r->n * sizeof(*h));
 	r->uid = c->uid;
 	r->dport = a->dport;
 	r->family = a->family;
@@ -616,23 +630,21 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 
 /*
  * After an evaluation in full that matched: keep it for its repeats
- * (c2w_detect_early()) and the image's other attempts with the same key
- * (known_at_probe(), known_at_return()) when one can be judged without
- * evaluating it. That is one matching rule, whose key's seen entry a hint
- * knows (the executable's, for a key made of it alone; this evaluation's
- * for any other); an executable from the cache (its mm pinned); and a
- * destination the probes see at entry (a connect to 0.0.0.0 or :: is
- * reported where it went). Under rules that read the source, only the
- * return judges from it (the entry does not know the source).
+ * (c2w_detect_early()) and the image's other attempts (known_at_probe(),
+ * known_at_return()) when one can be judged without evaluating it. That
+ * is one to %REPEAT_RULES matching rules, each a new-terms rule whose
+ * key's seen entry this evaluation found or made (@c->kept); an
+ * executable from the cache (its mm pinned); and a destination the probes
+ * see at entry (a connect to 0.0.0.0 or :: is reported where it went).
+ * Under rules that read the source, only the return judges from it (the
+ * entry does not know the source).
  */
 static void remember_repeat(const struct conn *c, u64 hits)
 {
-	const struct c2w_seen_hint *h = &c->exe.seen;
 	const struct c2w_attempt *a = c->a;
+	u32 n = hweight64(hits), k;
 	struct repeat *r;
 
-	if (!hint_of(h, c->ar, hits))
-		h = &c->key_seen;
 	/*
 	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
 	 * cache: found in this section, pinned, noted here. From the copy
@@ -641,9 +653,12 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 * c2w_exe_same() holding in it, which keeps it pinned
 	 * (c2w_execache_note()); noted already.
 	 */
-	if (!c->exe.hit || !hint_of(h, c->ar, hits) ||
-	    dst_any(a->family, a->daddr) || !current->mm)
+	if (!c->exe.hit || n > REPEAT_RULES || dst_any(a->family, a->daddr) ||
+	    !current->mm)
 		return;
+	for (k = 0; k < n; k++)
+		if (!c->kept[k].entry)
+			return;
 	/*
 	 * Walked with the last match's memo (c->rep), the executable then
 	 * resolved anew (its path changed during the attempt, or since its
@@ -664,9 +679,11 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		r->memo = c->exe.memo;
 		c2w_exe_keep(&r->exe, &c->exe);
 	}
-	if (!c->from_copy || h->rule != r->seen.rule)
-		r->nt = c2w_rs_rule(c->ar->rs, h->rule)->new_terms;
-	keep_attempt(r, c, h);
+	if (!c->from_copy || hits != r->hits)
+		r->nt = nt_of(c->ar, hits);
+	r->hits = hits;
+	r->n = n;
+	keep_attempt(r, c, c->kept);
 }
 
 /* How an evaluation ended, and its time when it was the timed one. */
@@ -751,7 +768,7 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 /*
  * This CPU's last match (remember_repeat()), when the current process
  * image is its image with nothing its path is made of changed, under the
- * same rules @ar; @window: its rule's new-terms window.
+ * same rules @ar.
  *
  * @ticket: the match's, when this held at the entry of the same attempt
  * (c2w_detect_early()), else 0. Then, when this CPU's last match is still
@@ -764,45 +781,94 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
  * (docs/performance.md).
  */
 static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
-				   u64 ticket, u32 *window)
+				   u64 ticket)
 {
 	struct repeat *r = this_cpu_ptr(&repeat);
 
 	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
-	    ar->gen != r->seen.rules_gen ||
+	    ar->gen != r->seen[0].rules_gen ||
 	    ((!ticket || ticket != r->ticket) && !c2w_exe_same(&r->key)))
 		return NULL;
-	*window = c2w_rs_rule(ar->rs, r->seen.rule)->window_secs ?:
-		  READ_ONCE(c2w_default_window);
 	return r;
 }
 
+/* The new-terms window of @rule. */
+static u32 window_of(const struct c2w_rule_info *rule)
+{
+	return rule->window_secs ?: READ_ONCE(c2w_default_window);
+}
+
+/* The window of the rule of @r's @k-th key. */
+static u32 kept_window(const struct c2w_active_rules *ar,
+		       const struct repeat *r, u32 k)
+{
+	return window_of(c2w_rs_rule(ar->rs, r->seen[k].rule));
+}
+
 /*
- * An attempt of @r's process image by @uid to @daddr has @r's new-terms
- * key: what c2w_nt_key() makes it of besides the executable (its path and
- * name) is the same as in @r's match. Anything it does not know: not the
- * same.
+ * An attempt of @r's process image by @uid to @daddr has the same key
+ * made of @nt as @r's match: what c2w_nt_key() makes it of besides the
+ * executable (its path and name) is the same. Anything it does not know:
+ * not the same.
  */
+static bool same_key_of(const struct repeat *r, u32 nt, int family,
+			const void *daddr, u32 uid)
+{
+	if (nt & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
+		   C2W_NT_DESTINATION_IP))
+		return false;
+	if ((nt & C2W_NT_USER_ID) && uid != r->uid)
+		return false;
+	return !(nt & C2W_NT_DESTINATION_IP) ||
+	       (family == r->family &&
+		!memcmp(daddr, r->daddr, family == 4 ? 4 : 16));
+}
+
+/* The same keys as @r's match, for each of its rules (same_key_of()). */
 static bool same_key(const struct repeat *r, int family, const void *daddr,
 		     u32 uid)
 {
-	if (r->nt & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
-		      C2W_NT_DESTINATION_IP))
-		return false;
-	if ((r->nt & C2W_NT_USER_ID) && uid != r->uid)
-		return false;
-	return !(r->nt & C2W_NT_DESTINATION_IP) ||
-	       (family == r->family &&
-		!memcmp(daddr, r->daddr, family == 4 ? 4 : 16));
+	return same_key_of(r, r->nt, family, daddr, uid);
+}
+
+/* Each of @r's keys known (c2w_seen_known()): nothing touched. */
+static bool all_known(const struct c2w_active_rules *ar,
+		      const struct repeat *r, u32 events)
+{
+	u32 k;
+
+	for (k = 0; k < r->n; k++)
+		if (!c2w_seen_known(&r->seen[k], kept_window(ar, r, k),
+				    events))
+			return false;
+	return true;
+}
+
+/*
+ * Each of @r's keys touched as known (c2w_seen_touch_known()); with
+ * several, after all_known() said so. Should one stop being known in
+ * between (removed, or its event fell due as the second turned), the
+ * evaluation in full that follows touches those before it again: one
+ * match counted twice in their entries' hits, nothing lost.
+ */
+static bool touch_all(const struct c2w_active_rules *ar,
+		      const struct repeat *r, u32 events)
+{
+	u32 k;
+
+	for (k = 0; k < r->n; k++)
+		if (!c2w_seen_touch_known(&r->seen[k], kept_window(ar, r, k),
+					  events))
+			return false;
+	return true;
 }
 
 /*
  * The rules @ar on the attempt in @c, an attempt of @r's process image,
  * walked with what they said of its executable in @r's evaluation
- * (nothing its path is made of changed since): the same single rule
- * matches. Without the path, so the callers ask it only when no clause
- * reads it past its memo bit (c2w_rs_memo_whole()), and never for 0.0.0.0
- * or ::.
+ * (nothing its path is made of changed since): the same rules match.
+ * Without the path, so the callers ask it only when no clause reads it
+ * past its memo bit (c2w_rs_memo_whole()), and never for 0.0.0.0 or ::.
  */
 static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
 		       const struct repeat *r)
@@ -811,27 +877,27 @@ static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
 	c->ev.resolve = NULL;
 	c->ev.memo = r->memo;
 	c->ev.memo_set = true;
-	return c2w_rs_eval(ar->rs, &c->ev) == BIT_ULL(r->seen.rule);
+	return c2w_rs_eval(ar->rs, &c->ev) == r->hits;
 }
 
 /*
  * @c's attempt, of @r's process image, walked as known (walk_known()),
  * with another new-terms key than @r's match (another destination or
- * user, under a key made of it): that key, made with the path of @r's
- * copy (a cache hit's: never unresolved, nor cut; c2w_exe_same() held
- * for it in this section, repeat_holds()), looked up in the seen set and
- * never recorded (c2w_seen_find_known()). Known, with no event due: the
- * attempt is that key's match, kept as this CPU's last match, of the
- * same image and rule (keep_attempt()).
+ * user, under a key made of it): each rule's key that is not its key in
+ * @r's match, made with the path of @r's copy (a cache hit's: never
+ * unresolved, nor cut; c2w_exe_same() held for it in this section,
+ * repeat_holds()), looked up in the seen set and never recorded
+ * (c2w_seen_find_known()); a rule's key that is the same, known by @r's
+ * hint. Every one known, with no event due, then touched: the attempt is
+ * the match of those keys, kept as this CPU's last match, of the same
+ * image and rules (keep_attempt()).
  */
 static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
-		      struct repeat *r, u32 window, u32 events)
+		      struct repeat *r, u32 events)
 {
-	const struct c2w_rule_info *rule = c2w_rs_rule(ar->rs, r->seen.rule);
 	const struct c2w_exe_copy *cp = &r->exe;
-	struct c2w_seen_hint found;
-	const char *key;
-	u32 klen;
+	struct c2w_seen_hint *found = c->kept;
+	u32 k, looked = 0;
 
 	if (!cp->len)
 		return false;
@@ -839,13 +905,38 @@ static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 			  cp->len);
 	c2w_event_add_str(&c->ev, C2W_FIELD_PROCESS_NAME,
 			  cp->path + cp->name_off, cp->name_len);
-	key = c2w_nt_key(rule, &c->ev, c->scratch->key,
-			 sizeof(c->scratch->key), &klen);
-	if (!c2w_seen_find_known(rule, key, klen, window, events, &found))
-		return false;
-	found.rule = r->seen.rule;
-	found.rules_gen = ar->gen;
-	keep_attempt(r, c, &found);
+	for (k = 0; k < r->n; k++) {
+		const struct c2w_rule_info *rule =
+			c2w_rs_rule(ar->rs, r->seen[k].rule);
+		u32 window = window_of(rule), klen;
+		const char *key;
+
+		if (same_key_of(r, rule->new_terms, c->a->family, c->a->daddr,
+				c->uid)) {
+			if (!c2w_seen_known(&r->seen[k], window, events))
+				return false;
+			found[k] = r->seen[k];
+			continue;
+		}
+		key = c2w_nt_key(rule, &c->ev, c->scratch->key,
+				 sizeof(c->scratch->key), &klen);
+		if (!c2w_seen_find_known(rule, key, klen, window, events,
+					 &found[k]))
+			return false;
+		found[k].rule = r->seen[k].rule;
+		found[k].rules_gen = ar->gen;
+		looked |= BIT(k);
+	}
+	/* Touched once all are known: see touch_all(). */
+	for (k = 0; k < r->n; k++) {
+		u32 window = kept_window(ar, r, k);
+
+		if (!(looked & BIT(k) ?
+		      c2w_seen_touch_found(&found[k], window, events) :
+		      c2w_seen_touch_known(&found[k], window, events)))
+			return false;
+	}
+	keep_attempt(r, c, found);
 	return true;
 }
 
@@ -861,7 +952,7 @@ static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
  */
 static bool known_at_probe(const struct c2w_active_rules *ar,
 			   struct repeat *r, const struct c2w_attempt *a,
-			   bool lookup, u32 window, u32 events)
+			   bool lookup, u32 events)
 {
 	struct scratch *sc = scratch[smp_processor_id()];
 	struct conn *c;
@@ -872,7 +963,7 @@ static bool known_at_probe(const struct c2w_active_rules *ar,
 	c = conn_start(sc, a);
 	add_rules(c, ar);
 	known = walk_known(c, ar, r) &&
-		(!lookup || key_found(c, ar, r, window, events));
+		(!lookup || key_found(c, ar, r, events));
 	/* Nothing of this attempt outlives it: @a is on the probe's stack. */
 	c->a = NULL;
 	c->ar = NULL;
@@ -888,7 +979,7 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 			 int transport, const void *daddr, u16 dport,
 			 enum c2w_stat *decision, u64 *ticket)
 {
-	u32 window, events = READ_ONCE(c2w_events_interval), uid;
+	u32 events = READ_ONCE(c2w_events_interval), uid;
 	const struct c2w_attempt a = {
 		.family = family,
 		.transport = transport,
@@ -900,7 +991,7 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	/* The source is chosen as the connect runs: see known_at_return(). */
 	if (c2w_rs_reads_source(ar->rs))
 		return false;
-	r = repeat_holds(ar, 0, &window);
+	r = repeat_holds(ar, 0);
 	if (!r)
 		return false;
 	*ticket = r->ticket;
@@ -909,18 +1000,21 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
 	    r->uid == uid) {
 		*decision = C2W_ST_REPEATED;
+		/* One key: touched at once, nothing else to judge. */
+		if (r->n > 1 && !all_known(ar, r, events))
+			return false;
 	} else if (!same_key(r, family, daddr, uid)) {
 		/* Another key: looked up, and touched there when known. */
 		*decision = C2W_ST_KNOWN_AT_PROBE;
-		return known_at_probe(ar, r, &a, true, window, events);
-	} else if (c2w_seen_known(&r->seen, window, events) &&
-		   known_at_probe(ar, r, &a, false, window, events)) {
-		/* The entry asked before the walk: none for an event due. */
+		return known_at_probe(ar, r, &a, true, events);
+	} else if (all_known(ar, r, events) &&
+		   known_at_probe(ar, r, &a, false, events)) {
+		/* The entries asked before the walk: none for an event due. */
 		*decision = C2W_ST_KNOWN_AT_PROBE;
 	} else {
 		return false;
 	}
-	return c2w_seen_touch_known(&r->seen, window, events);
+	return touch_all(ar, r, events);
 }
 
 /*
@@ -929,14 +1023,14 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
  * image of this CPU's last match, judged by walk_known() with the source
  * the attempt has there (a connect's return: the one it chose; a
  * datagram: its socket's, if bound), as at the probe: with its key
- * (same_key()), known with no event due, known when the same single rule
- * matches; with another key, when its key is then found known
+ * (same_key()), known with no event due, known when the same rules
+ * match; with another key, when its keys are then found known
  * (key_found()). Counted known_at_probe, as at the probe. The executable
  * is not resolved. After a walk that did not end so, @c is started again
  * for the evaluation in full.
  */
 static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
-			    struct repeat *r, u32 window)
+			    struct repeat *r)
 {
 	u32 events = READ_ONCE(c2w_events_interval);
 	bool same;
@@ -945,7 +1039,7 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
 	    dst_any(c->a->family, c->a->daddr))
 		return false;
 	same = same_key(r, c->a->family, c->a->daddr, c->uid);
-	if (same && !c2w_seen_known(&r->seen, window, events))
+	if (same && !all_known(ar, r, events))
 		return false;
 	/*
 	 * Another key: looked up (key_found()). No ticket under rules that
@@ -953,8 +1047,7 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
 	 * c2w_exe_same() in this section.
 	 */
 	if (walk_known(c, ar, r) &&
-	    (same ? c2w_seen_touch_known(&r->seen, window, events) :
-		    key_found(c, ar, r, window, events)))
+	    (same ? touch_all(ar, r, events) : key_found(c, ar, r, events)))
 		return true;
 	conn_start(c->scratch, c->a);
 	add_rules(c, ar);
@@ -979,7 +1072,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 {
 	struct scratch *sc = scratch[smp_processor_id()];
 	const struct c2w_active_rules *ar;
-	u32 events = READ_ONCE(c2w_events_interval), window;
+	u32 events = READ_ONCE(c2w_events_interval), nk = 0;
 	struct repeat *r = NULL;
 	/*
 	 * Timed one evaluation in C2W_PROBE_SAMPLE, with the CPU's own clock
@@ -1004,9 +1097,9 @@ bool c2w_detect(const struct c2w_attempt *a)
 	c->ar = ar;
 	if (ar) {
 		add_rules(c, ar);
-		r = repeat_holds(ar, a->ticket, &window);
+		r = repeat_holds(ar, a->ticket);
 	}
-	if (r && known_at_return(c, ar, r, window)) {
+	if (r && known_at_return(c, ar, r)) {
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		c2w_count(C2W_ST_MATCHED, 1);
 		c2w_count(C2W_ST_KNOWN_AT_PROBE, 1);
@@ -1038,17 +1131,19 @@ bool c2w_detect(const struct c2w_attempt *a)
 	if (c->ev.lazy)
 		resolve_exe(&c->ev);
 	for (i = 0; i < c2w_rs_count(ar->rs); i++) {
+		struct c2w_seen_hint *kept;
 		const struct c2w_rule_info *rule;
 		u32 extra = 0;
 
 		if (!(hits & (1ULL << i)))
 			continue;
+		/* Where its key sits: for remember_repeat(). */
+		kept = &c->kept[min_t(u32, nk++, REPEAT_RULES)];
+		kept->entry = NULL;
 		rule = c2w_rs_rule(ar->rs, i);
 		if (rule->flags & C2W_RULE_NEW_TERMS) {
-			u32 window = rule->window_secs ?:
-				     READ_ONCE(c2w_default_window);
-
-			switch (seen_check(c, i, rule, window, events)) {
+			switch (seen_check(c, i, rule, window_of(rule), events,
+					   kept)) {
 			case C2W_SEEN_KNOWN:
 				continue;
 			case C2W_SEEN_OVER:
@@ -1125,23 +1220,23 @@ out:
  *   changed (c2w_exe_same()), the same user, family, transport,
  *   destination and port, under the same ruleset, which does not read the
  *   source (c2w_rs_reads_source()): c2w_rs_eval() would give the same
- *   single match. When its key's seen-set entry is then still within the
- *   window with no event due (c2w_seen_touch_known()), the attempt is that
- *   match, known: counted matched and suppressed (and repeated), the entry
- *   refreshed;
+ *   match, of one to %REPEAT_RULES rules. When each one's key's seen-set
+ *   entry is then still within the window with no event due
+ *   (c2w_seen_touch_known()), the attempt is that match, known: counted
+ *   matched and suppressed (and repeated), the entries refreshed;
  * - another attempt of that process image (another destination, port,
  *   protocol or user) with the same new-terms key (same_key(): under a
  *   key made of the destination or the user too, the same one), its key
  *   known as above: the rules walked with the destination, the user and
  *   what they said of the executable in that evaluation (known_at_probe(),
- *   a rule walk without the path). When the same single rule matches,
- *   the same (counted known_at_probe);
+ *   a rule walk without the path). When the same rules match, the same
+ *   (counted known_at_probe);
  * - another attempt of that process image with another key (a key made
  *   of the destination or the user too: a beacon among several servers),
- *   walked as above; when the same single rule matches, its key made
- *   with that match's executable (the copy kept with it) and looked up
- *   in the seen set without recording it (key_found(), the dearest
- *   step). Known with no event due: that key's match (counted
+ *   walked as above; when the same rules match, each one's key that
+ *   differs made with that match's executable (the copy kept with it)
+ *   and looked up in the seen set without recording it (key_found(), the
+ *   dearest step). All known with no event due: that match (counted
  *   known_at_probe).
  *
  * Anything else is left to c2w_detect(): a new alert or an event always

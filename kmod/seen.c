@@ -458,6 +458,14 @@ bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events)
 			READ_ONCE(hint->entry->last), window, events);
 }
 
+/* c2w_seen_touch_known() without the count of matches found through a hint. */
+static bool touch_hinted(const struct c2w_seen_hint *hint, u32 window,
+			 u32 events)
+{
+	return c2w_seen_hint_holds(hint) &&
+	       touch_known(hint->entry, window, events);
+}
+
 /**
  * c2w_seen_touch_known() - c2w_seen_check_hint(), only when the match is
  *	known
@@ -478,45 +486,56 @@ bool c2w_seen_known(const struct c2w_seen_hint *hint, u32 window, u32 events)
 bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
 			  u32 events)
 {
-	if (!c2w_seen_hint_holds(hint) ||
-	    !touch_known(hint->entry, window, events))
+	if (!touch_hinted(hint, window, events))
 		return false;
 	c2w_count(C2W_ST_SEEN_HINTED, 1);
 	return true;
 }
 
 /**
- * c2w_seen_find_known() - c2w_seen_touch_known() of a key looked up
+ * c2w_seen_find_known() - c2w_seen_known() of a key looked up
  * @rule: as c2w_seen_check()
  * @key: as c2w_seen_check()
  * @key_len: as c2w_seen_check()
  * @window: as c2w_seen_check()
  * @events: as c2w_seen_check()
  * @hint: where the key sits, when this returns true (for
- *	c2w_seen_check_hint() and c2w_seen_touch_known())
+ *	c2w_seen_touch_found())
  *
- * For a probe that judges a match before its attempt is done (detect.c):
- * a key the set does not hold is not recorded, and an entry whose match
- * would not be known (past the window, an event due) is not changed; the
- * caller then leaves the attempt to c2w_seen_check().
+ * For a probe that judges a match before its attempt is done (detect.c),
+ * and may have several keys to find before it touches any: nothing is
+ * changed, and a key the set does not hold is not recorded; the caller
+ * then leaves the attempt to c2w_seen_check().
  *
- * Context: any, including kprobe context; never sleeps.
- * Return: true when the match was recorded and is known (suppress).
+ * Context: under rcu_read_lock(), any context; never sleeps.
+ * Return: true when the set holds the key, within the window, no event due.
  */
 bool c2w_seen_find_known(const struct c2w_rule_info *rule, const char *key,
 			 u32 key_len, u32 window, u32 events,
 			 struct c2w_seen_hint *hint)
 {
 	struct seen_lookup k = lookup_key(rule, key, key_len);
-	struct seen_entry *e;
-	bool known;
+	struct seen_entry *e = find(&k, hint);
 
-	rcu_read_lock();
-	e = find(&k, hint);
-	known = e && touch_known(e, window, events);
-	rcu_read_unlock();
-	hint->entry = known ? e : NULL;
-	return known;
+	hint->entry = e;
+	return e && known_at(e, ktime_get_real_seconds(), READ_ONCE(e->last),
+			     window, events);
+}
+
+/**
+ * c2w_seen_touch_found() - c2w_seen_touch_known() of a key that
+ *	c2w_seen_find_known() found, not counted as found through a hint
+ * @hint: from c2w_seen_find_known()
+ * @window: as c2w_seen_check()
+ * @events: as c2w_seen_check()
+ *
+ * Context: under rcu_read_lock(), any context; never sleeps.
+ * Return: true when the match was recorded and is known (suppress).
+ */
+bool c2w_seen_touch_found(const struct c2w_seen_hint *hint, u32 window,
+			  u32 events)
+{
+	return touch_hinted(hint, window, events);
 }
 
 /* Walk every entry; @fn returns false to stop. Process context. */

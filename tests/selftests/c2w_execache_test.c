@@ -795,6 +795,122 @@ TEST_F(ec, other_known_keys_looked_up_at_the_probe)
 }
 
 /*
+ * A program that several rules match at once (the seed rule and a copy of
+ * it under another id, say) is judged at the probe as one that a single
+ * rule matches: its repeats and its other ports, each rule's key
+ * refreshed; under rules keyed on the destination too, its other known
+ * servers, each rule's key that differs looked up. A new key, an event
+ * due, a plain query rule among them, more rules than a CPU keeps: each
+ * attempt evaluated in full.
+ */
+TEST_F(ec, match_of_several_rules_judged_at_the_probe)
+{
+	const char *kql = "process.executable:/tmp/c2w-mr*";
+	const char *ids[] = { "mr1", "mr2", "mr3", "mr4", "mr5" };
+	const char *q[] = { kql, kql, kql, kql, kql };
+	const uint32_t exe_dst[] = {
+		C2W_NT_EXECUTABLE,
+		C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP,
+	}, exe_query[] = { C2W_NT_EXECUTABLE, 0 };
+	struct c2w_config c = { .mask = C2W_CONFIG_EVENTS_INTERVAL };
+	struct c2w_stats a, b;
+	struct stepper s;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-mr/beacon"));
+	/* A window of 2 s: only keys refreshed on every attempt stay known. */
+	ASSERT_EQ(0, load_kqls(self->fd, 2, ids, q, C2W_NT_EXECUTABLE, 2));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/tmp/c2w-mr/beacon", "udp",
+					  "1.1.1.1", "443"));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(2, alerts_after(_metadata, self->fd, &self->rl));
+	ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(0, step(&s, 'a'));
+		sleep(1);
+	}
+	ASSERT_EQ(0, step(&s, 'n'));
+	ASSERT_EQ(0, step(&s, 'n'));
+	b = stats(self->fd);
+	EXPECT_EQ(7, DELTA(b, a, evaluated));
+	EXPECT_EQ(5, DELTA(b, a, repeated));
+	EXPECT_EQ(2, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(7, DELTA(b, a, suppressed));
+	EXPECT_EQ(14, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* An event due on both keys: reported, two events, in full. */
+	c.events_interval = 1;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	sleep(2);
+	ASSERT_EQ(0, step(&s, 'a'));
+	c.events_interval = 0;
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SET_CONFIG, &c));
+	a = stats(self->fd);
+	EXPECT_EQ(0, DELTA(a, b, repeated));
+	EXPECT_EQ(2, DELTA(a, b, events));
+	EXPECT_EQ(2, alerts_after(_metadata, self->fd, &self->rl));
+
+	/*
+	 * mr2 keyed on the destination too: the other server new, alerted
+	 * in full; then each server known at the probe, mr1's key through
+	 * its hint, mr2's looked up.
+	 */
+	ASSERT_EQ(0, load_kqls_each(self->fd, 2, ids, q, exe_dst, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	ASSERT_EQ(0, step(&s, 'd'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(1, DELTA(b, a, alerted));
+	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_STREQ("mr2", (char *)nth_alert(&self->rl, 0)->rule_id);
+	for (int i = 0; i < 4; i++) {
+		ASSERT_EQ(0, step(&s, 'a'));
+		ASSERT_EQ(0, step(&s, 'd'));
+	}
+	a = stats(self->fd);
+	EXPECT_EQ(8, DELTA(a, b, evaluated));
+	EXPECT_EQ(8, DELTA(a, b, known_at_probe));
+	EXPECT_EQ(8, DELTA(a, b, suppressed));
+	EXPECT_EQ(8, DELTA(a, b, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* A plain query rule among them: alerts on every attempt. */
+	ASSERT_EQ(0, load_kqls_each(self->fd, 2, ids, q, exe_query, 0));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(3, alerts_after(_metadata, self->fd, &self->rl));
+
+	/*
+	 * Four rules kept per CPU (the match that alerted kept too), a
+	 * fifth more than it keeps.
+	 */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	ASSERT_EQ(0, load_kqls(self->fd, 4, ids, q, C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(4, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(3, DELTA(a, b, repeated));
+	ASSERT_EQ(0, load_kqls(self->fd, 5, ids, q, C2W_NT_EXECUTABLE, 0));
+	ASSERT_EQ(0, step(&s, 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(3, DELTA(b, a, suppressed));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	EXPECT_EQ(0, stepper_stop(&s));
+}
+
+/*
  * A trusted program's attempts are excluded at the probe by its cached
  * executable once its first one has been evaluated in full, connects and
  * datagrams alike; moved into a suspicious place it is judged again; and a

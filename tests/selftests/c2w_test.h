@@ -133,18 +133,14 @@ static inline int load_seed(int fd)
 }
 
 /*
- * @n rules from KQL, @ids[i] with @queries[i]; window 0 = module default;
- * nt 0 = plain query rules.
+ * @n rules from KQL, @ids[i] with @queries[i] and new terms @new_terms[i]
+ * (0: a plain query rule); window 0 = module default.
  */
-static inline int load_kqls(int fd, int n, const char *const *ids,
-			    const char *const *queries, uint32_t new_terms,
-			    uint32_t window)
+static inline int load_kqls_each(int fd, int n, const char *const *ids,
+				 const char *const *queries,
+				 const uint32_t *new_terms, uint32_t window)
 {
-	struct rsb_rule_desc d = {
-		.window_secs = window,
-		.flags = new_terms ? C2W_RULE_NEW_TERMS : 0,
-		.new_terms = new_terms,
-	};
+	struct rsb_rule_desc d = { .window_secs = window };
 	struct rsb *b = rsb_new();
 	struct kql_error ke;
 	uint32_t size;
@@ -153,6 +149,8 @@ static inline int load_kqls(int fd, int n, const char *const *ids,
 
 	for (int i = 0; i < n; i++) {
 		d.id = d.name = ids[i];
+		d.new_terms = new_terms[i];
+		d.flags = new_terms[i] ? C2W_RULE_NEW_TERMS : 0;
 		if (rsb_rule(b, &d) || kql_compile(b, queries[i], &ke)) {
 			fprintf(stderr, "# kql: %d:%d %s\n", ke.line, ke.col,
 				ke.msg);
@@ -167,6 +165,18 @@ static inline int load_kqls(int fd, int n, const char *const *ids,
 	ret = set_rules_blob(fd, blob, size);
 	free(blob);
 	return ret;
+}
+
+/* load_kqls_each() with the same new terms @new_terms for every rule. */
+static inline int load_kqls(int fd, int n, const char *const *ids,
+			    const char *const *queries, uint32_t new_terms,
+			    uint32_t window)
+{
+	uint32_t nts[n];
+
+	for (int i = 0; i < n; i++)
+		nts[i] = new_terms;
+	return load_kqls_each(fd, n, ids, queries, nts, window);
 }
 
 /* One rule from KQL; window 0 = module default; nt 0 = plain query rule. */
