@@ -35,10 +35,11 @@ struct repeat;
 
 /*
  * The rules a match kept per CPU may have (struct repeat): a program that
- * several rules match is judged at the probe as one a single rule
- * matches, each rule's key looked up in turn.
+ * several rules match at once is judged at the probe as one that a single
+ * rule matches, each rule's key in turn. More than this many at once:
+ * evaluated in full.
  */
-#define REPEAT_RULES 4
+#define REPEAT_RULES 8
 
 /**
  * struct conn - one attempt being evaluated
@@ -63,9 +64,8 @@ struct repeat;
  * @exe_due: @exe has something new for the cache (its memo, its seen
  *	hint): c2w_exe_remember() once the evaluation is done
  * @kept: where the key of each rule that matched sits in the seen set,
- *	in index order (NULL entries for one not recorded, or not a
- *	new-terms rule), for the first %REPEAT_RULES of them
- *	(remember_repeat()); the last slot takes those past them
+ *	in index order (a NULL entry for one not recorded, or not a
+ *	new-terms rule), for remember_repeat()
  * @rep: this CPU's last match, when it is the current process image's
  *	(repeat_holds()): the executable from its copy (resolve_exe())
  * @from_copy: @exe is from @rep's copy
@@ -91,7 +91,7 @@ struct conn {
 	bool ns_done;
 	bool id_done;
 	bool exe_due;
-	struct c2w_seen_hint kept[REPEAT_RULES + 1];
+	struct c2w_seen_hint kept[C2W_MAX_RULES];
 	const struct repeat *rep;
 	bool from_copy;
 	u64 time_ns;
@@ -179,7 +179,8 @@ struct repeat {
 	struct c2w_exe_copy exe;
 };
 
-static DEFINE_PER_CPU(struct repeat, repeat);
+/* Allocated: past what the modules' static per-CPU area has room for. */
+static struct repeat __percpu *repeat;
 
 /* The mount namespace: needed to resolve the path, and for alerts. */
 static void fill_ns(struct conn *c)
@@ -614,8 +615,7 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 	const struct c2w_attempt *a = c->a;
 
 	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
-	if (h != r->seen)
-		memcpy(r->seen, h, r->n * sizeof(*h));
+	memcpy(r->seen, h, r->n * sizeof(*h));
 	r->uid = c->uid;
 	r->dport = a->dport;
 	r->family = a->family;
@@ -666,7 +666,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 */
 	if (c->rep && !c->from_copy && c->exe.memo != c->rep->memo)
 		return;
-	r = this_cpu_ptr(&repeat);
+	r = this_cpu_ptr(repeat);
 	if (c->from_copy) {
 		/*
 		 * @r's own copy (c->rep is @r): the same image, path and memo;
@@ -783,7 +783,7 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 				   u64 ticket)
 {
-	struct repeat *r = this_cpu_ptr(&repeat);
+	struct repeat *r = this_cpu_ptr(repeat);
 
 	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
 	    ar->gen != r->seen[0].rules_gen ||
@@ -1000,7 +1000,7 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
 	    r->uid == uid) {
 		*decision = C2W_ST_REPEATED;
-		/* One key: touched at once, nothing else to judge. */
+		/* One key: touched at once; several once all are known. */
 		if (r->n > 1 && !all_known(ar, r, events))
 			return false;
 	} else if (!same_key(r, family, daddr, uid)) {
@@ -1138,7 +1138,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 		if (!(hits & (1ULL << i)))
 			continue;
 		/* Where its key sits: for remember_repeat(). */
-		kept = &c->kept[min_t(u32, nk++, REPEAT_RULES)];
+		kept = &c->kept[nk++];
 		kept->entry = NULL;
 		rule = c2w_rs_rule(ar->rs, i);
 		if (rule->flags & C2W_RULE_NEW_TERMS) {
@@ -1330,7 +1330,7 @@ int c2w_detect_const_memo(struct c2w_active_rules *ar)
 }
 
 /**
- * c2w_detect_init() - allocate the per-CPU scratch areas
+ * c2w_detect_init() - allocate the per-CPU scratch areas and last matches
  *
  * Return: 0 or -ENOMEM.
  */
@@ -1339,9 +1339,12 @@ int c2w_detect_init(void)
 	int cpu;
 
 	c2w_mntns_inum_check();
+	repeat = alloc_percpu(struct repeat);
 	scratch = kcalloc(nr_cpu_ids, sizeof(*scratch), GFP_KERNEL);
-	if (!scratch)
+	if (!repeat || !scratch) {
+		c2w_detect_exit();
 		return -ENOMEM;
+	}
 	for_each_possible_cpu(cpu) {
 		scratch[cpu] = kvmalloc_node(sizeof(*scratch[cpu]),
 					     GFP_KERNEL, cpu_to_node(cpu));
@@ -1354,12 +1357,15 @@ int c2w_detect_init(void)
 }
 
 /**
- * c2w_detect_exit() - free the scratch areas; the probes are gone
+ * c2w_detect_exit() - free the scratch areas and last matches; the probes
+ *	are gone
  */
 void c2w_detect_exit(void)
 {
 	int cpu;
 
+	free_percpu(repeat);
+	repeat = NULL;
 	if (!scratch)
 		return;
 	for_each_possible_cpu(cpu)

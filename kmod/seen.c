@@ -499,8 +499,8 @@ bool c2w_seen_touch_known(const struct c2w_seen_hint *hint, u32 window,
  * @key_len: as c2w_seen_check()
  * @window: as c2w_seen_check()
  * @events: as c2w_seen_check()
- * @hint: where the key sits, when this returns true (for
- *	c2w_seen_touch_found())
+ * @hint: where the key sits (its entry, or NULL), for
+ *	c2w_seen_touch_found() when this returns true
  *
  * For a probe that judges a match before its attempt is done (detect.c),
  * and may have several keys to find before it touches any: nothing is

@@ -640,8 +640,9 @@ enum c2w_send_hook {
  *	repeat of the last match evaluated in full on that CPU: the same
  *	process image (its executable from the cache, nothing its path is
  *	made of changed), user, protocol, destination and port, under the
- *	same rules, and the key's seen-set entry still within its window
- *	with no event due (refreshed through @seen_hinted's shortcut). The
+ *	same rules, and the seen-set entry of each matching rule's key
+ *	still within its window with no event due (refreshed through
+ *	@seen_hinted's shortcut, one count per key). The
  *	rules then read nothing else of the attempt: a connect's return
  *	probe does not run. Also counted in @exe_cache_hits and
  *	@seen_hinted
@@ -651,16 +652,17 @@ enum c2w_send_hook {
  *	another destination, port, family or transport, or as another user
  *	(never 0.0.0.0 or ::): the rules walked with what they said of the
  *	executable then (nothing its path is made of changed, and no enabled
- *	clause on it is past their memo bits), the same single rule
- *	matching, its key's seen-set entry as for @repeated; or, for an
- *	attempt with another key than that match's (under a key made of the
- *	destination or the user too), its key looked up in the seen set
- *	(never recorded there), within its window with no event due. Under
+ *	clause on it is past their memo bits), the same rules matching,
+ *	their keys' seen-set entries as for @repeated; or, for an attempt
+ *	with another key than that match's (under a key made of the
+ *	destination or the user too), each rule's key that differs looked
+ *	up in the seen set (never recorded there), within its window with
+ *	no event due. Under
  *	rules that read the source, which a connect chooses as it runs,
  *	decided in the evaluation instead (a connect's return, a datagram's
  *	send), with the source it has there, the repeats included (nothing
  *	is @repeated then). Also counted in @exe_cache_hits, and in
- *	@seen_hinted but for a key looked up
+ *	@seen_hinted for each key but those looked up
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
