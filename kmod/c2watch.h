@@ -449,6 +449,9 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 		       u64 *memo_gen, u64 *memo);
 
+/* Process images whose last match a CPU keeps (detect.c, struct repeat). */
+#define C2W_REPEAT_SLOTS 4
+
 /*
  * Per CPU, process images the probes remember by their mm pointer, one
  * note per purpose (detect.c): a pointer the cache pinned, which it clears
@@ -456,8 +459,8 @@ bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
  */
 enum c2w_mm_note {
 	C2W_NOTE_EXE,		/* the verdict on its executable */
-	C2W_NOTE_REPEAT,	/* the match it can repeat */
-	C2W_NOTE_MAX
+	C2W_NOTE_REPEAT,	/* the matches they can repeat, one per slot */
+	C2W_NOTE_MAX = C2W_NOTE_REPEAT + C2W_REPEAT_SLOTS
 };
 
 struct c2w_mm_notes {

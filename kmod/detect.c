@@ -92,7 +92,7 @@ struct conn {
 	bool id_done;
 	bool exe_due;
 	struct c2w_seen_hint kept[C2W_MAX_RULES];
-	const struct repeat *rep;
+	struct repeat *rep;
 	bool from_copy;
 	u64 time_ns;
 };
@@ -139,11 +139,11 @@ struct exe_kept {
 static DEFINE_PER_CPU(struct exe_kept, exe_kept);
 
 /**
- * struct repeat - per CPU, the last match evaluated in full (or judged
- *	from one at the probe with another key: keep_attempt()) that
- *	c2w_detect_early() can repeat, and by which it and c2w_detect() judge
- *	that process image's other attempts (its mm: note %C2W_NOTE_REPEAT,
- *	c2w_execache_note())
+ * struct repeat - per CPU and process image, the last match evaluated in
+ *	full (or judged from one at the probe with another key:
+ *	keep_attempt()) that c2w_detect_early() can repeat, and by which it
+ *	and c2w_detect() judge that process image's other attempts (its mm:
+ *	the note %C2W_NOTE_REPEAT plus its slot, c2w_execache_note())
  * @key: what its executable's path was made of (a cache hit)
  * @hits: the matching rules (bits of the ruleset's indexes), one to
  *	%REPEAT_RULES of them
@@ -159,12 +159,14 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @daddr: the destination, 4 or 16 bytes
  * @exe: its executable, for the image's evaluations in full on this CPU
  * @ticket: names this match among every CPU's (this CPU's number plus one,
- *	and in the upper half a count of its matches kept): what
+ *	and in the upper half its clock when the match was kept): what
  *	c2w_detect_early() hands to the same attempt's c2w_detect() when
  *	this match's image was the attempt's at the entry (repeat_holds())
+ * @used: its CPU's clock when it was last kept or found for its image
  */
 struct repeat {
 	u64 ticket;
+	u64 used;
 	struct c2w_exe_key key;
 	u64 hits;
 	u32 n;
@@ -179,8 +181,21 @@ struct repeat {
 	struct c2w_exe_copy exe;
 };
 
+/**
+ * struct repeats - per CPU, the last matches of up to %C2W_REPEAT_SLOTS
+ *	process images: images that take turns on a CPU (two beacons, the
+ *	workers of one tool) each keep theirs
+ * @slot: one per image, which the note %C2W_NOTE_REPEAT plus its index
+ *	names; the one least recently found is taken for a new image
+ * @clock: counts what is kept and found, for @ticket and @used
+ */
+struct repeats {
+	struct repeat slot[C2W_REPEAT_SLOTS];
+	u64 clock;
+};
+
 /* Allocated: past what the modules' static per-CPU area has room for. */
-static struct repeat __percpu *repeat;
+static struct repeats __percpu *repeats;
 
 /* The mount namespace: needed to resolve the path, and for alerts. */
 static void fill_ns(struct conn *c)
@@ -614,7 +629,8 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 {
 	const struct c2w_attempt *a = c->a;
 
-	r->ticket = ((r->ticket >> 32) + 1) << 32 | (smp_processor_id() + 1);
+	r->used = ++this_cpu_ptr(repeats)->clock;
+	r->ticket = r->used << 32 | (smp_processor_id() + 1);
 	memcpy(r->seen, h, r->n * sizeof(*h));
 	r->uid = c->uid;
 	r->dport = a->dport;
@@ -626,6 +642,37 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 	} else {
 		memcpy(r->daddr, a->daddr, 16);
 	}
+}
+
+/* The slot of this CPU's last matches that @mm's notes, or -1. */
+static int slot_of(const struct mm_struct *mm)
+{
+	int s;
+
+	for (s = 0; s < C2W_REPEAT_SLOTS; s++)
+		if (c2w_execache_noted(C2W_NOTE_REPEAT + s, mm))
+			return s;
+	return -1;
+}
+
+/*
+ * The slot for the current process image's match: its own, else one no
+ * image holds (its note cleared with its cache entry), else the one least
+ * recently found.
+ */
+static struct repeat *slot_for(struct repeats *rs)
+{
+	int s = slot_of(current->mm), v = 0;
+
+	if (s >= 0)
+		return &rs->slot[s];
+	for (s = 0; s < C2W_REPEAT_SLOTS; s++) {
+		if (!this_cpu_read(c2w_mm_notes.mm[C2W_NOTE_REPEAT + s]))
+			return &rs->slot[s];
+		if (rs->slot[s].used < rs->slot[v].used)
+			v = s;
+	}
+	return &rs->slot[v];
 }
 
 /*
@@ -643,6 +690,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 {
 	const struct c2w_attempt *a = c->a;
 	u32 n = hweight64(hits), k;
+	struct repeats *rs;
 	struct repeat *r;
 
 	/*
@@ -666,7 +714,9 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 */
 	if (c->rep && !c->from_copy && c->exe.memo != c->rep->memo)
 		return;
-	r = this_cpu_ptr(repeat);
+	/* The slot repeat_holds() found, else the image's own or a free one. */
+	rs = this_cpu_ptr(repeats);
+	r = c->rep ?: slot_for(rs);
 	if (c->from_copy) {
 		/*
 		 * @r's own copy (c->rep is @r): the same image, path and memo;
@@ -674,7 +724,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		 */
 		r->exe.seen = c->exe.seen;
 	} else {
-		c2w_execache_note(C2W_NOTE_REPEAT, current->mm);
+		c2w_execache_note(C2W_NOTE_REPEAT + (r - rs->slot), current->mm);
 		r->key = c->exe.key;
 		r->memo = c->exe.memo;
 		c2w_exe_keep(&r->exe, &c->exe);
@@ -766,14 +816,15 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 }
 
 /*
- * This CPU's last match (remember_repeat()), when the current process
- * image is its image with nothing its path is made of changed, under the
- * same rules @ar.
+ * The last match this CPU keeps for the current process image
+ * (remember_repeat(); one of struct repeats' slots), when nothing its path
+ * is made of changed, under the same rules @ar.
  *
  * @ticket: the match's, when this held at the entry of the same attempt
- * (c2w_detect_early()), else 0. Then, when this CPU's last match is still
- * that one (the task did not move to another CPU, no other match was kept
- * here meanwhile) and still noted for this image, c2w_exe_same() is not
+ * (c2w_detect_early()), else 0. Then, when the image's match on this CPU
+ * is still that one (the task did not move to another CPU, no other match
+ * was kept in its slot meanwhile: every one kept on a CPU has its own
+ * ticket) and still noted for this image, c2w_exe_same() is not
  * asked again: the attempt is judged by what the rules said of its
  * executable at its entry, as the early decisions judge theirs. The path
  * itself, when an evaluation needs it, is checked again
@@ -783,12 +834,17 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 				   u64 ticket)
 {
-	struct repeat *r = this_cpu_ptr(repeat);
+	struct repeats *rs = this_cpu_ptr(repeats);
+	int s = slot_of(current->mm);
+	struct repeat *r;
 
-	if (!c2w_execache_noted(C2W_NOTE_REPEAT, current->mm) ||
-	    ar->gen != r->seen[0].rules_gen ||
+	if (s < 0)
+		return NULL;
+	r = &rs->slot[s];
+	if (ar->gen != r->seen[0].rules_gen ||
 	    ((!ticket || ticket != r->ticket) && !c2w_exe_same(&r->key)))
 		return NULL;
+	r->used = ++rs->clock;
 	return r;
 }
 
@@ -1339,9 +1395,9 @@ int c2w_detect_init(void)
 	int cpu;
 
 	c2w_mntns_inum_check();
-	repeat = alloc_percpu(struct repeat);
+	repeats = alloc_percpu(struct repeats);
 	scratch = kcalloc(nr_cpu_ids, sizeof(*scratch), GFP_KERNEL);
-	if (!repeat || !scratch) {
+	if (!repeats || !scratch) {
 		c2w_detect_exit();
 		return -ENOMEM;
 	}
@@ -1364,8 +1420,8 @@ void c2w_detect_exit(void)
 {
 	int cpu;
 
-	free_percpu(repeat);
-	repeat = NULL;
+	free_percpu(repeats);
+	repeats = NULL;
 	if (!scratch)
 		return;
 	for_each_possible_cpu(cpu)

@@ -921,6 +921,55 @@ TEST_F(ec, match_of_several_rules_judged_at_the_probe)
 }
 
 /*
+ * Process images taking turns on one CPU (the workers of one tool, two
+ * beacons) each keep their last match there: after its first attempt,
+ * each one's next ones are repeats, judged at the probe. A CPU keeps four;
+ * five in turn push each other's out, and each attempt is evaluated in
+ * full (still suppressed).
+ */
+TEST_F(ec, images_taking_turns_keep_their_matches)
+{
+	struct stepper s[5];
+	struct c2w_stats a, b;
+	cpu_set_t all;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-tt/beacon"));
+	ASSERT_EQ(0, load_kql(self->fd, "tt", "process.executable:/tmp/c2w-tt*",
+			      C2W_NT_EXECUTABLE, 0));
+	/* Every worker on this thread's CPU: they inherit its affinity. */
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, stepper_start(&s[i], "/tmp/c2w-tt/beacon", "udp",
+					   "1.1.1.1", "443", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
+
+	/* Each one's first attempt fills the cache, the second is kept. */
+	for (int i = 0; i < 8; i++)
+		ASSERT_EQ(0, step(&s[i % 4], 'a'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 4; i++)
+			ASSERT_EQ(0, step(&s[i], 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(12, DELTA(b, a, repeated));
+	EXPECT_EQ(12, DELTA(b, a, suppressed));
+
+	ASSERT_EQ(0, step(&s[4], 'a'));
+	ASSERT_EQ(0, step(&s[4], 'a'));
+	a = stats(self->fd);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5; i++)
+			ASSERT_EQ(0, step(&s[i], 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(10, DELTA(b, a, suppressed));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 5; i++)
+		EXPECT_EQ(0, stepper_stop(&s[i]));
+}
+
+/*
  * A trusted program's attempts are excluded at the probe by its cached
  * executable once its first one has been evaluated in full, connects and
  * datagrams alike; moved into a suspicious place it is judged again; and a
