@@ -449,7 +449,7 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 		       u64 *memo_gen, u64 *memo);
 
-/* Process images whose last match a CPU keeps (detect.c, struct repeat). */
+/* Process images whose last match a CPU keeps (detect.c, struct repeats). */
 #define C2W_REPEAT_SLOTS 4
 
 /*

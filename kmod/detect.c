@@ -66,7 +66,7 @@ struct repeat;
  * @kept: where the key of each rule that matched sits in the seen set,
  *	in index order (a NULL entry for one not recorded, or not a
  *	new-terms rule), for remember_repeat()
- * @rep: this CPU's last match, when it is the current process image's
+ * @rep: the last match this CPU keeps for the current process image
  *	(repeat_holds()): the executable from its copy (resolve_exe())
  * @from_copy: @exe is from @rep's copy
  * @time_ns: CLOCK_REALTIME of the attempt
@@ -158,8 +158,8 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  * @transport: %C2W_TRANSPORT_*
  * @daddr: the destination, 4 or 16 bytes
  * @exe: its executable, for the image's evaluations in full on this CPU
- * @ticket: names this match among every CPU's (this CPU's number plus one,
- *	and in the upper half its clock when the match was kept): what
+ * @ticket: names this match among every CPU's (its CPU's clock when it was
+ *	kept, times the number of CPUs, plus its CPU's number plus one): what
  *	c2w_detect_early() hands to the same attempt's c2w_detect() when
  *	this match's image was the attempt's at the entry (repeat_holds())
  * @used: its CPU's clock when it was last kept or found for its image
@@ -190,8 +190,8 @@ struct repeat {
  * @clock: counts what is kept and found, for @ticket and @used
  */
 struct repeats {
-	struct repeat slot[C2W_REPEAT_SLOTS];
 	u64 clock;
+	struct repeat slot[C2W_REPEAT_SLOTS];
 };
 
 /* Allocated: past what the modules' static per-CPU area has room for. */
@@ -214,7 +214,7 @@ static void fill_ns(struct conn *c)
 }
 
 /*
- * The executable from the copy kept with this CPU's last match (@c->rep),
+ * The executable from the copy kept with the image's last match on this CPU (@c->rep),
  * unless where it says its executable's key sits in the seen set no
  * longer holds: the cache's may be newer (another CPU's evaluation found
  * the key again). One with no hint is taken as it is: at worst a key made
@@ -264,7 +264,8 @@ static void exe_to_event(struct conn *c)
  *	process.name
  * @ev: the event, embedded in a &struct conn
  *
- * From the copy kept with this CPU's last match (exe_from_copy()), else
+ * From the copy kept with the image's last match on this CPU
+ * (exe_from_copy()), else
  * resolved (the mount namespace looked at for that; else for an alert:
  * fill_identity()).
  *
@@ -630,7 +631,7 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 	const struct c2w_attempt *a = c->a;
 
 	r->used = ++this_cpu_ptr(repeats)->clock;
-	r->ticket = r->used << 32 | (smp_processor_id() + 1);
+	r->ticket = r->used * nr_cpu_ids + smp_processor_id() + 1;
 	memcpy(r->seen, h, r->n * sizeof(*h));
 	r->uid = c->uid;
 	r->dport = a->dport;
@@ -644,7 +645,7 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 	}
 }
 
-/* The slot of this CPU's last matches that @mm's notes, or -1. */
+/* The slot of this CPU's last matches that notes @mm, or -1. */
 static int slot_of(const struct mm_struct *mm)
 {
 	int s;
@@ -696,7 +697,8 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	/*
 	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
 	 * cache: found in this section, pinned, noted here. From the copy
-	 * kept with this CPU's last match (resolve_exe()): repeat_holds()
+	 * kept with the image's last match on this CPU (resolve_exe()):
+	 * repeat_holds()
 	 * found this mm noted in this section, and c2w_exe_from_copy()
 	 * c2w_exe_same() holding in it, which keeps it pinned
 	 * (c2w_execache_note()); noted already.
@@ -945,7 +947,7 @@ static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
  * repeat_holds()), looked up in the seen set and never recorded
  * (c2w_seen_find_known()); a rule's key that is the same, known by @r's
  * hint. Every one known, with no event due, then touched: the attempt is
- * the match of those keys, kept as this CPU's last match, of the same
+ * the match of those keys, kept as the image's last match on this CPU, of the same
  * image and rules (keep_attempt()).
  */
 static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
@@ -1027,7 +1029,7 @@ static bool known_at_probe(const struct c2w_active_rules *ar,
 }
 
 /*
- * The attempt is a match of this CPU's last match evaluated in full
+ * The attempt is a match of the image's last match on this CPU
  * (remember_repeat()), known: see c2w_detect_early(). @decision: which of
  * the two, the repeat of that match or another attempt of its image.
  */
@@ -1076,7 +1078,7 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 /*
  * In c2w_detect(), under rules that read the source (which a connect's
  * entry cannot judge, c2w_detect_early()): an attempt of the process
- * image of this CPU's last match, judged by walk_known() with the source
+ * image of a last match this CPU keeps, judged by walk_known() with the source
  * the attempt has there (a connect's return: the one it chose; a
  * datagram: its socket's, if bound), as at the probe: with its key
  * (same_key()), known with no event due, known when the same rules
@@ -1118,7 +1120,7 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
  * one alert queued), dropped (alerts due, none queued) or failed. A known
  * key's match reported as an event (%C2W_AF_EVENT) is suppressed: it is
  * counted apart, as events. Under rules that read the source, an attempt
- * of the process image of this CPU's last match can end suppressed
+ * of a process image whose last match this CPU keeps can end suppressed
  * without the evaluation in full (known_at_return()).
  *
  * Context: kprobe context (preemption disabled).
@@ -1163,7 +1165,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 		goto out;
 	}
 	/*
-	 * The image of this CPU's last match, nothing its path is made of
+	 * An image whose last match this CPU keeps, nothing its path is made of
 	 * changed: what the rules said of its executable then is what they
 	 * say now, so the walk tests those clauses by the memo (c2w_rs_eval()
 	 * by masks). The path, resolved after a match (for the keys and the
@@ -1271,7 +1273,8 @@ out:
  *   a process image, and the first after anything its path is made of
  *   changed (a rename or mount change anywhere on the host), is evaluated
  *   in full, which fills the cache; paths never cached always are;
- * - the repeat of this CPU's last match (a beacon's next connect to its
+ * - the repeat of the last match this CPU keeps for the process image
+ *   (a beacon's next connect to its
  *   server): the same process image with nothing its path is made of
  *   changed (c2w_exe_same()), the same user, family, transport,
  *   destination and port, under the same ruleset, which does not read the

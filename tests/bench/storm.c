@@ -27,6 +27,15 @@
  * made. Exit status 1 when an attempt failed otherwise than refused or
  * unreachable, 2 on a usage error.
  *
+ *   storm -t N tcp|udp ...
+ *	The attempts taken in turn by N processes of this program (itself
+ *	and N - 1 children forked after the arguments are read), all on the
+ *	CPU it started on: attempt i is process i % N's, a child's asked
+ *	for and waited on through a pipe. c2watch keeps the last match of a
+ *	few process images per CPU: up to that many in turn are judged as
+ *	one is, more push each other's matches out. The pipes' round trips
+ *	are in every figure, with the module or without.
+ *
  *   storm -s SWITCH -p PAIRS tcp|udp|sendto ...
  *	Paired: PAIRS pairs of COUNT timed attempts each, one with "0"
  *	written to the file SWITCH, one with "1" (off then on, then on then
@@ -38,23 +47,27 @@
  *	(TCG: slow and fast stretches lasting seconds) falls on both halves
  *	of a pair alike. Prints "pair MODE I US_OFF US_ON" per pair.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_ADDRS	16
+#define MAX_TURNS	16
 
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: storm [-s SWITCH -p PAIRS] tcp|udp ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
+		"usage: storm [-t N] [-s SWITCH -p PAIRS] tcp|udp ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
 		"       storm [-s SWITCH -p PAIRS] sendto ADDRESS[,ADDRESS...] PORT COUNT [NPORTS]\n"
 		"       storm pace tcp|udp ADDRESS PORT RATE SECONDS\n");
 	return 2;
@@ -135,6 +148,10 @@ struct run {
 	int naddr;
 	long port;
 	long nports;
+	int nturns;		/* processes taking turns, 1: none */
+	int ask[MAX_TURNS];	/* to child k: the attempt's index */
+	int done[MAX_TURNS];	/* from child k: its result */
+	pid_t pid[MAX_TURNS];
 };
 
 /* Every address, then the next port: naddr * nports in all. */
@@ -170,15 +187,105 @@ static int connect_one(const struct run *r, long i)
 	return attempt(r->type, &sin);
 }
 
+/* Attempt i by child k (storm -t): asked for, then its result. */
+static int by_child(const struct run *r, int k, long i)
+{
+	char res;
+
+	if (write(r->ask[k], &i, sizeof(i)) != sizeof(i) ||
+	    read(r->done[k], &res, 1) != 1)
+		return -1;
+	return res == '0' ? 0 : -1;
+}
+
 /* Attempts from .. from + n - 1; the failures. */
 static long run(const struct run *r, long from, long n)
 {
 	long i, fails = 0;
 
-	for (i = from; i < from + n; i++)
-		if (r->fd >= 0 ? send_one(r, i) : connect_one(r, i))
+	for (i = from; i < from + n; i++) {
+		int k = r->nturns > 1 ? (int)(i % r->nturns) : 0;
+
+		if (k ? by_child(r, k, i) :
+		    r->fd >= 0 ? send_one(r, i) : connect_one(r, i))
 			fails++;
+	}
 	return fails;
+}
+
+/* A child of storm -t: the attempts it is asked for, until end of file. */
+static void serve(const struct run *r, int ask, int done)
+{
+	long i;
+
+	while (read(ask, &i, sizeof(i)) == sizeof(i)) {
+		char res = connect_one(r, i) ? '1' : '0';
+
+		if (write(done, &res, 1) != 1)
+			break;
+	}
+	_exit(0);
+}
+
+/*
+ * The N - 1 children of storm -t, on this CPU with this process. Attempts
+ * are connects: the children inherit nothing else of @r's to send from.
+ */
+static int start_turns(struct run *r)
+{
+	cpu_set_t one;
+	int k;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		perror("storm: sched_setaffinity");
+		return -1;
+	}
+	for (k = 1; k < r->nturns; k++) {
+		int to[2], from[2];
+
+		if (pipe(to) || pipe(from)) {
+			perror("storm: pipe");
+			return -1;
+		}
+		r->pid[k] = fork();
+		if (r->pid[k] < 0) {
+			perror("storm: fork");
+			return -1;
+		}
+		if (!r->pid[k]) {
+			/* Only its own ends: the others' end of file. */
+			while (--k > 0) {
+				close(r->ask[k]);
+				close(r->done[k]);
+			}
+			close(to[1]);
+			close(from[0]);
+			serve(r, to[0], from[1]);
+		}
+		close(to[0]);
+		close(from[1]);
+		r->ask[k] = to[1];
+		r->done[k] = from[0];
+	}
+	return 0;
+}
+
+/* The children of storm -t told to stop, and waited for. */
+static void stop_turns(struct run *r)
+{
+	int k;
+
+	for (k = 1; k < r->nturns; k++) {
+		if (r->pid[k] <= 0)
+			continue;
+		close(r->ask[k]);
+		close(r->done[k]);
+	}
+	for (k = 1; k < r->nturns; k++)
+		if (r->pid[k] > 0)
+			waitpid(r->pid[k], NULL, 0);
 }
 
 static const char *armed_switch;	/* to write "1" to on a signal */
@@ -283,17 +390,24 @@ bad:
 	return -1;
 }
 
-static int storm_main(int argc, char **argv, const char *sw, long pairs)
+static int storm_main(int argc, char **argv, const char *sw, long pairs,
+		      long turns)
 {
-	struct run r = { .mode = argv[1], .fd = -1, .nports = 1 };
+	struct run r = {
+		.mode = argv[1], .fd = -1, .nports = 1, .nturns = (int)turns,
+	};
 	long count;
+	int ret = 1;
 
 	if (argc < 5 || argc > 6 || parse_type(argv[1], &r.type) ||
 	    parse_dests(&r, argv[2], argv[3]) ||
 	    parse_num(argv[4], 1, 1000000000, &count) ||
 	    (argc == 6 && parse_num(argv[5], 1, 65536 - r.port, &r.nports)))
 		return usage();
-	return measure(&r, count, sw, pairs);
+	if (!start_turns(&r))
+		ret = measure(&r, count, sw, pairs);
+	stop_turns(&r);
+	return ret;
 }
 
 static int sendto_main(int argc, char **argv, const char *sw, long pairs)
@@ -384,13 +498,14 @@ static int pace_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *sw = NULL;
-	long pairs = 0;
+	long pairs = 0, turns = 1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+s:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "+s:p:t:")) != -1) {
 		if (opt == 's')
 			sw = optarg;
-		else if (opt != 'p' || parse_num(optarg, 1, 100000, &pairs))
+		else if (opt == 't' ? parse_num(optarg, 1, MAX_TURNS, &turns) :
+			 opt != 'p' || parse_num(optarg, 1, 100000, &pairs))
 			return usage();
 	}
 	/* The mode's own arguments start at its name, as argv[0]. */
@@ -398,9 +513,12 @@ int main(int argc, char **argv)
 	argv += optind - 1;
 	if (!sw != !pairs)
 		return usage();
+	if (turns > 1 && argc > 1 && (!strcmp(argv[1], "sendto") ||
+				      !strcmp(argv[1], "pace")))
+		return usage();
 	if (argc > 1 && !strcmp(argv[1], "sendto"))
 		return sendto_main(argc - 1, argv + 1, sw, pairs);
 	if (argc > 1 && !strcmp(argv[1], "pace") && !sw)
 		return pace_main(argc - 1, argv + 1);
-	return storm_main(argc, argv, sw, pairs);
+	return storm_main(argc, argv, sw, pairs, turns);
 }

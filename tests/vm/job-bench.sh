@@ -72,10 +72,10 @@ sed 's/"new_terms_fields": \["process.executable"\]/"new_terms_fields": ["proces
 	> /tmp/fullkey-rules/seed-keyed-by-destination.ndjson
 grep -q '"destination.ip"\]' /tmp/fullkey-rules/seed-keyed-by-destination.ndjson ||
 	echo "# fullkey: the seed rule's new terms not found: fullkey is worst2 here"
-# The seed rule twice, under two ids: a known program matches both, and a
-# CPU keeps a match of one rule only, so each of its attempts is evaluated
-# in full at the return (the executable from the cache, both keys looked
-# up): the evaluation in full itself.
+# The seed rule twice, under two ids: a known program matches both. Until
+# session 18 a CPU kept a match of one rule only, so each of its attempts
+# was evaluated in full at the return (the executable from the cache, both
+# keys looked up); since, the match of both is kept and repeated.
 mkdir -p /tmp/tworules-rules
 cp /c2w/rules/suspicious_network_unknown_executable.ndjson /tmp/tworules-rules/
 sed 's/"rule_id": "[^"]*"/"rule_id": "c2w-bench-second-copy"/' \
@@ -323,6 +323,19 @@ elif [ -w $SWITCH ]; then
 	c2watchctl load /tmp/tworules-rules >/dev/null
 	paired tworules tcp /tmp/storm tcp 1.1.1.1 9 $PAIR_N
 	paired tworules udp /tmp/storm udp 1.1.1.1 9 $PAIR_N
+	rmmod c2watch
+	# Process images of the known program taking turns on one CPU (storm
+	# -t, a pipe's round trip between two attempts, in both halves): two
+	# keep their matches there (since session 18; until then, each
+	# attempt was evaluated in full); five, more than a CPU keeps, push
+	# each other's out: each attempt evaluated in full, its cost itself.
+	insmod /c2w/c2watch.ko
+	c2watchctl load /c2w/rules >/dev/null
+	paired turns2 tcp /tmp/storm -t 2 tcp 1.1.1.1 9 $PAIR_N
+	paired turns2 udp /tmp/storm -t 2 udp 1.1.1.1 9 $PAIR_N
+	paired turns5 tcp /tmp/storm -t 5 tcp 1.1.1.1 9 $PAIR_N
+	paired turns5 udp /tmp/storm -t 5 udp 1.1.1.1 9 $PAIR_N
+	paired noturn5 udp /tmp/storm -t 5 udp 10.0.0.1 9 $PAIR_N
 	rmmod c2watch
 	# storm re-arms on every way out; the rest of the job needs the
 	# probes armed, so make sure.

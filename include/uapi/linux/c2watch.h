@@ -637,7 +637,8 @@ enum c2w_send_hook {
  *	the attempt holds; nothing else of it is read). Also counted in
  *	@exe_cache_hits
  * @repeated: of @suppressed, matches the probe decided at once as a
- *	repeat of the last match evaluated in full on that CPU: the same
+ *	repeat of the last match evaluated in full on that CPU for the
+ *	process image (a CPU keeps those of a few images): the same
  *	process image (its executable from the cache, nothing its path is
  *	made of changed), user, protocol, destination and port, under the
  *	same rules, and the seen-set entry of each matching rule's key
@@ -647,8 +648,8 @@ enum c2w_send_hook {
  *	probe does not run. Also counted in @exe_cache_hits and
  *	@seen_hinted
  * @known_at_probe: of @suppressed, matches the probe decided at once for
- *	the process image of that CPU's last match (evaluated in full, or
- *	judged at the probe from one), to
+ *	a process image whose last match that CPU keeps (evaluated in full,
+ *	or judged at the probe from one), to
  *	another destination, port, family or transport, or as another user
  *	(never 0.0.0.0 or ::): the rules walked with what they said of the
  *	executable then (nothing its path is made of changed, and no enabled
