@@ -69,6 +69,10 @@ struct repeat;
  * @rep: the last match this CPU keeps for the current process image
  *	(repeat_holds()): the executable from its copy (resolve_exe())
  * @from_copy: @exe is from @rep's copy
+ * @by_memo: the rules were walked with @walk_memo, what they said of the
+ *	executable before this evaluation (@rep's, or this CPU's verdict on
+ *	the image: exe_kept_memo())
+ * @walk_memo: see @by_memo
  * @time_ns: CLOCK_REALTIME of the attempt
  */
 struct conn {
@@ -94,6 +98,8 @@ struct conn {
 	struct c2w_seen_hint kept[C2W_MAX_RULES];
 	struct repeat *rep;
 	bool from_copy;
+	bool by_memo;
+	u64 walk_memo;
 	u64 time_ns;
 };
 
@@ -128,11 +134,15 @@ static struct scratch **scratch;
  *	next attempts skip the lookup and go on to the repeat, the walk and
  *	the evaluation in full, which can only evaluate too much, so nothing
  *	is checked)
+ * @memo: what the rules of @gen said of its executable
+ *	(c2w_rs_proc_eval(), from the cache), for its evaluations in full
+ *	(exe_kept_memo())
  * @key: what its path was made of
  */
 struct exe_kept {
 	u64 gen;
 	bool excluded;
+	u64 memo;
 	struct c2w_exe_key key;
 };
 
@@ -545,6 +555,7 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->exe_due = false;
 	c->rep = NULL;
 	c->from_copy = false;
+	c->by_memo = false;
 	c->a = a;
 	c->scratch = sc;
 	c->ev.ctx = c;
@@ -710,11 +721,12 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		if (!c->kept[k].entry)
 			return;
 	/*
-	 * Walked with the last match's memo (c->rep), the executable then
-	 * resolved anew (its path changed during the attempt, or since its
-	 * entry): @hits may not be what the rules say of it now; not kept.
+	 * Walked with an earlier memo (the last match's, this CPU's verdict),
+	 * the executable then resolved anew (its path changed during the
+	 * attempt, or since its entry): @hits may not be what the rules say
+	 * of it now; not kept.
 	 */
-	if (c->rep && !c->from_copy && c->exe.memo != c->rep->memo)
+	if (c->by_memo && !c->from_copy && c->exe.memo != c->walk_memo)
 		return;
 	/* The slot repeat_holds() found, else the image's own or a free one. */
 	rs = this_cpu_ptr(repeats);
@@ -813,8 +825,28 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 	c2w_execache_note(C2W_NOTE_EXE, current->mm);
 	kept->gen = gen;
 	kept->excluded = out;
+	kept->memo = memo;
 	kept->key = key;
 	return out;
+}
+
+/*
+ * What the rules @ar say of the current process image's executable, from
+ * this CPU's verdict on it (struct exe_kept, the cache's memo found by an
+ * early decision, usually this attempt's entry), while nothing its path
+ * is made of changed (c2w_exe_same()): so that an evaluation in full of
+ * an image with no match kept here walks the rules by the memo, as one
+ * from its last match does, and resolves the path only for a match.
+ */
+static bool exe_kept_memo(const struct c2w_active_rules *ar, u64 *memo)
+{
+	const struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+
+	if (!c2w_execache_noted(C2W_NOTE_EXE, current->mm) ||
+	    kept->gen != ar->gen || !c2w_exe_same(&kept->key))
+		return false;
+	*memo = kept->memo;
+	return true;
 }
 
 /*
@@ -1170,17 +1202,23 @@ bool c2w_detect(const struct c2w_attempt *a)
 	 * say now, so the walk tests those clauses by the memo (c2w_rs_eval()
 	 * by masks). The path, resolved after a match (for the keys and the
 	 * alerts) or for a clause past the memo bits, is the copy kept with
-	 * that match (resolve_exe()).
+	 * that match (resolve_exe()). Another image this CPU has a verdict on
+	 * (most often from this attempt's entry): walked by that memo, the
+	 * path resolved only after a match.
 	 */
 	if (r) {
 		c->ev.memo = r->memo;
 		c->ev.memo_set = true;
 		c->rep = r;
+	} else if (ar && exe_kept_memo(ar, &c->ev.memo)) {
+		c->ev.memo_set = true;
 	}
+	c->by_memo = c->ev.memo_set;
+	c->walk_memo = c->ev.memo;
 	hits = ar ? c2w_rs_eval(ar->rs, &c->ev) : 0;
 	if (!hits) {
 		/* Its executable judged from the cache all the same. */
-		if (c->rep && c->ev.lazy)
+		if (c->by_memo && c->ev.lazy)
 			c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
 		outcome = C2W_ST_EXCLUDED;
 		goto out;
