@@ -233,12 +233,18 @@ static void serve(const struct run *r, int ask, int done)
  */
 static int start_turns(struct run *r)
 {
+	int k, cpu;
 	cpu_set_t one;
-	int k;
 
+	if (r->nturns < 2)
+		return 0;
+	/* A child gone: its pipe's EPIPE is a failed attempt, not a kill. */
+	signal(SIGPIPE, SIG_IGN);
+	cpu = sched_getcpu();
 	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	if (sched_setaffinity(0, sizeof(one), &one)) {
+	if (cpu >= 0)
+		CPU_SET(cpu, &one);
+	if (cpu < 0 || sched_setaffinity(0, sizeof(one), &one)) {
 		perror("storm: sched_setaffinity");
 		return -1;
 	}
