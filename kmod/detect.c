@@ -224,11 +224,11 @@ static void fill_ns(struct conn *c)
 }
 
 /*
- * The executable from the copy kept with the image's last match on this CPU (@c->rep),
- * unless where it says its executable's key sits in the seen set no
- * longer holds: the cache's may be newer (another CPU's evaluation found
- * the key again). One with no hint is taken as it is: at worst a key made
- * of the executable alone is looked up in full.
+ * The executable from the copy kept with the image's last match on this
+ * CPU (@c->rep), unless where it says its executable's key sits in the
+ * seen set no longer holds: the cache's may be newer (another CPU's
+ * evaluation found the key again). One with no hint is taken as it is: at
+ * worst a key made of the executable alone is looked up in full.
  */
 static bool exe_from_copy(struct conn *c)
 {
@@ -275,9 +275,8 @@ static void exe_to_event(struct conn *c)
  * @ev: the event, embedded in a &struct conn
  *
  * From the copy kept with the image's last match on this CPU
- * (exe_from_copy()), else
- * resolved (the mount namespace looked at for that; else for an alert:
- * fill_identity()).
+ * (exe_from_copy()), else resolved (the mount namespace looked at for
+ * that; else for an alert: fill_identity()).
  *
  * Context: kprobe context, current is the connecting task.
  * Return: 0, or -ENOENT when the path could not be had (still matched, as
@@ -709,10 +708,9 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
 	 * cache: found in this section, pinned, noted here. From the copy
 	 * kept with the image's last match on this CPU (resolve_exe()):
-	 * repeat_holds()
-	 * found this mm noted in this section, and c2w_exe_from_copy()
-	 * c2w_exe_same() holding in it, which keeps it pinned
-	 * (c2w_execache_note()); noted already.
+	 * repeat_holds() found this mm noted in this section, and
+	 * c2w_exe_from_copy() c2w_exe_same() holding in it, which keeps it
+	 * pinned (c2w_execache_note()); noted already.
 	 */
 	if (!c->exe.hit || n > REPEAT_RULES || dst_any(a->family, a->daddr) ||
 	    !current->mm)
@@ -979,8 +977,8 @@ static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
  * repeat_holds()), looked up in the seen set and never recorded
  * (c2w_seen_find_known()); a rule's key that is the same, known by @r's
  * hint. Every one known, with no event due, then touched: the attempt is
- * the match of those keys, kept as the image's last match on this CPU, of the same
- * image and rules (keep_attempt()).
+ * the match of those keys, kept as the image's last match on this CPU,
+ * of the same image and rules (keep_attempt()).
  */
 static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 		      struct repeat *r, u32 events)
@@ -1110,8 +1108,8 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 /*
  * In c2w_detect(), under rules that read the source (which a connect's
  * entry cannot judge, c2w_detect_early()): an attempt of the process
- * image of a last match this CPU keeps, judged by walk_known() with the source
- * the attempt has there (a connect's return: the one it chose; a
+ * image of a last match this CPU keeps, judged by walk_known() with the
+ * source the attempt has there (a connect's return: the one it chose; a
  * datagram: its socket's, if bound), as at the probe: with its key
  * (same_key()), known with no event due, known when the same rules
  * match; with another key, when its keys are then found known
