@@ -449,18 +449,21 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 		       u64 *memo_gen, u64 *memo);
 
-/* Process images whose last match a CPU keeps (detect.c, struct repeats). */
-#define C2W_REPEAT_SLOTS 4
+/*
+ * Process images a CPU keeps something of, per purpose (detect.c: the
+ * verdicts on their executables, their last matches).
+ */
+#define C2W_NOTE_SLOTS 4
 
 /*
  * Per CPU, process images the probes remember by their mm pointer, one
- * note per purpose (detect.c): a pointer the cache pinned, which it clears
- * before it lets the pin go (execache.c, free_list()).
+ * note per purpose and slot (detect.c): a pointer the cache pinned, which
+ * it clears before it lets the pin go (execache.c, free_list()).
  */
 enum c2w_mm_note {
-	C2W_NOTE_EXE,		/* the verdict on its executable */
-	C2W_NOTE_REPEAT,	/* the matches they can repeat, one per slot */
-	C2W_NOTE_MAX = C2W_NOTE_REPEAT + C2W_REPEAT_SLOTS
+	C2W_NOTE_EXE = 0,	/* the verdicts on their executables */
+	C2W_NOTE_REPEAT = C2W_NOTE_SLOTS,	/* the matches they can repeat */
+	C2W_NOTE_MAX = 2 * C2W_NOTE_SLOTS
 };
 
 struct c2w_mm_notes {

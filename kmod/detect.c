@@ -126,8 +126,9 @@ struct scratch {
 static struct scratch **scratch;
 
 /**
- * struct exe_kept - per CPU, the last process image an early decision found
- *	in the cache (its mm: note %C2W_NOTE_EXE, c2w_execache_note())
+ * struct exe_kept - per CPU and process image, the verdict an early
+ *	decision found in the cache (its mm: the note %C2W_NOTE_EXE plus its
+ *	slot, c2w_execache_note())
  * @gen: the ruleset generation of the verdict
  * @excluded: the verdict: every rule excluded it (then good only while
  *	c2w_exe_same() of @key holds), or not (a suspicious program: its
@@ -146,7 +147,21 @@ struct exe_kept {
 	struct c2w_exe_key key;
 };
 
-static DEFINE_PER_CPU(struct exe_kept, exe_kept);
+/**
+ * struct exe_verdicts - per CPU, the verdicts on up to %C2W_NOTE_SLOTS
+ *	process images: programs taking turns on a CPU (a browser and a
+ *	package manager, two beacons) each keep theirs
+ * @clock: counts what is kept and found, for @used
+ * @used: per slot, the clock when it was last kept or found
+ * @slot: one per image, which the note %C2W_NOTE_EXE plus its index names
+ */
+struct exe_verdicts {
+	u64 clock;
+	u64 used[C2W_NOTE_SLOTS];
+	struct exe_kept slot[C2W_NOTE_SLOTS];
+};
+
+static DEFINE_PER_CPU(struct exe_verdicts, exe_verdicts);
 
 /**
  * struct repeat - per CPU and process image, the last match evaluated in
@@ -172,11 +187,9 @@ static DEFINE_PER_CPU(struct exe_kept, exe_kept);
  *	kept, times the number of CPUs, plus its CPU's number plus one): what
  *	c2w_detect_early() hands to the same attempt's c2w_detect() when
  *	this match's image was the attempt's at the entry (repeat_holds())
- * @used: its CPU's clock when it was last kept or found for its image
  */
 struct repeat {
 	u64 ticket;
-	u64 used;
 	struct c2w_exe_key key;
 	u64 hits;
 	u32 n;
@@ -192,16 +205,18 @@ struct repeat {
 };
 
 /**
- * struct repeats - per CPU, the last matches of up to %C2W_REPEAT_SLOTS
+ * struct repeats - per CPU, the last matches of up to %C2W_NOTE_SLOTS
  *	process images: images that take turns on a CPU (two beacons, the
  *	workers of one tool) each keep theirs
+ * @clock: counts what is kept and found, for the tickets and @used
+ * @used: per slot, the clock when it was last kept or found
  * @slot: one per image, which the note %C2W_NOTE_REPEAT plus its index
- *	names; the one least recently found is taken for a new image
- * @clock: counts what is kept and found, for @ticket and @used
+ *	names
  */
 struct repeats {
 	u64 clock;
-	struct repeat slot[C2W_REPEAT_SLOTS];
+	u64 used[C2W_NOTE_SLOTS];
+	struct repeat slot[C2W_NOTE_SLOTS];
 };
 
 /* Allocated: past what the modules' static per-CPU area has room for. */
@@ -638,10 +653,11 @@ static u32 nt_of(const struct c2w_active_rules *ar, u64 hits)
 static void keep_attempt(struct repeat *r, const struct conn *c,
 			 const struct c2w_seen_hint *h)
 {
+	struct repeats *rs = this_cpu_ptr(repeats);
 	const struct c2w_attempt *a = c->a;
 
-	r->used = ++this_cpu_ptr(repeats)->clock;
-	r->ticket = r->used * nr_cpu_ids + smp_processor_id() + 1;
+	rs->used[r - rs->slot] = ++rs->clock;
+	r->ticket = rs->clock * nr_cpu_ids + smp_processor_id() + 1;
 	memcpy(r->seen, h, r->n * sizeof(*h));
 	r->uid = c->uid;
 	r->dport = a->dport;
@@ -655,35 +671,35 @@ static void keep_attempt(struct repeat *r, const struct conn *c,
 	}
 }
 
-/* The slot of this CPU's last matches that notes @mm, or -1. */
-static int slot_of(const struct mm_struct *mm)
+/* The slot of the notes from @base (C2W_NOTE_*) that notes @mm, or -1. */
+static int slot_of(int base, const struct mm_struct *mm)
 {
 	int s;
 
-	for (s = 0; s < C2W_REPEAT_SLOTS; s++)
-		if (c2w_execache_noted(C2W_NOTE_REPEAT + s, mm))
+	for (s = 0; s < C2W_NOTE_SLOTS; s++)
+		if (c2w_execache_noted(base + s, mm))
 			return s;
 	return -1;
 }
 
 /*
- * The slot for the current process image's match: its own, else one no
- * image holds (its note cleared with its cache entry), else the one least
- * recently found.
+ * The slot of the notes from @base for the current process image: its
+ * own, else one no image holds (its note cleared with its cache entry),
+ * else the one least recently used (@used: per slot, a clock).
  */
-static struct repeat *slot_for(struct repeats *rs)
+static int slot_for(int base, const u64 *used)
 {
-	int s = slot_of(current->mm), v = 0;
+	int s = slot_of(base, current->mm), v = 0;
 
 	if (s >= 0)
-		return &rs->slot[s];
-	for (s = 0; s < C2W_REPEAT_SLOTS; s++) {
-		if (!this_cpu_read(c2w_mm_notes.mm[C2W_NOTE_REPEAT + s]))
-			return &rs->slot[s];
-		if (rs->slot[s].used < rs->slot[v].used)
+		return s;
+	for (s = 0; s < C2W_NOTE_SLOTS; s++) {
+		if (!this_cpu_read(c2w_mm_notes.mm[base + s]))
+			return s;
+		if (used[s] < used[v])
 			v = s;
 	}
-	return &rs->slot[v];
+	return v;
 }
 
 /*
@@ -728,7 +744,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		return;
 	/* The slot repeat_holds() found, else the image's own or a free one. */
 	rs = this_cpu_ptr(repeats);
-	r = c->rep ?: slot_for(rs);
+	r = c->rep ?: &rs->slot[slot_for(C2W_NOTE_REPEAT, rs->used)];
 	if (c->from_copy) {
 		/*
 		 * @r's own copy (c->rep is @r): the same image, path and memo;
@@ -783,6 +799,17 @@ static bool dst_excludes(const struct c2w_active_rules *ar, int family,
 	       c2w_rs_dst_excludes(ar->rs, family, daddr);
 }
 
+/* This CPU's verdict on the current process image, if it keeps one. */
+static struct exe_kept *exe_kept_of(struct exe_verdicts *v)
+{
+	int s = slot_of(C2W_NOTE_EXE, current->mm);
+
+	if (s < 0)
+		return NULL;
+	v->used[s] = ++v->clock;
+	return &v->slot[s];
+}
+
 /*
  * This CPU's verdict on the current process image (struct exe_kept), when
  * it has one under @ar: excluded, while c2w_exe_same() holds. A verdict
@@ -792,12 +819,13 @@ static bool dst_excludes(const struct c2w_active_rules *ar, int family,
 static bool exe_kept_excludes(const struct c2w_active_rules *ar,
 			      bool *known)
 {
-	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+	struct exe_kept *kept;
 
 	*known = false;
-	if (!ar->memo_decides ||
-	    !c2w_execache_noted(C2W_NOTE_EXE, current->mm) ||
-	    kept->gen != ar->gen)
+	if (!ar->memo_decides)
+		return false;
+	kept = exe_kept_of(this_cpu_ptr(&exe_verdicts));
+	if (!kept || kept->gen != ar->gen)
 		return false;
 	*known = !kept->excluded;
 	return kept->excluded && c2w_exe_same(&kept->key);
@@ -805,14 +833,17 @@ static bool exe_kept_excludes(const struct c2w_active_rules *ar,
 
 /*
  * The current process image's verdict from the executable cache, kept for
- * this CPU's next attempts (exe_kept_excludes()).
+ * this CPU's next attempts (exe_kept_excludes()) in the image's slot, else
+ * a free one or the least recently used.
  */
 static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 {
-	struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+	struct exe_verdicts *v = this_cpu_ptr(&exe_verdicts);
+	struct exe_kept *kept;
 	struct c2w_exe_key key;
 	u64 gen, memo;
 	bool out;
+	int s;
 
 	if (!ar->memo_decides ||
 	    !c2w_exe_peek(c2w_init_mntns(current->nsproxy), &gen, &memo,
@@ -820,7 +851,10 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 	    gen != ar->gen)
 		return false;
 	out = c2w_rs_memo_excludes(ar->rs, memo);
-	c2w_execache_note(C2W_NOTE_EXE, current->mm);
+	s = slot_for(C2W_NOTE_EXE, v->used);
+	c2w_execache_note(C2W_NOTE_EXE + s, current->mm);
+	v->used[s] = ++v->clock;
+	kept = &v->slot[s];
 	kept->gen = gen;
 	kept->excluded = out;
 	kept->memo = memo;
@@ -838,10 +872,9 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
  */
 static bool exe_kept_memo(const struct c2w_active_rules *ar, u64 *memo)
 {
-	const struct exe_kept *kept = this_cpu_ptr(&exe_kept);
+	const struct exe_kept *kept = exe_kept_of(this_cpu_ptr(&exe_verdicts));
 
-	if (!c2w_execache_noted(C2W_NOTE_EXE, current->mm) ||
-	    kept->gen != ar->gen || !c2w_exe_same(&kept->key))
+	if (!kept || kept->gen != ar->gen || !c2w_exe_same(&kept->key))
 		return false;
 	*memo = kept->memo;
 	return true;
@@ -867,7 +900,7 @@ static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 				   u64 ticket)
 {
 	struct repeats *rs = this_cpu_ptr(repeats);
-	int s = slot_of(current->mm);
+	int s = slot_of(C2W_NOTE_REPEAT, current->mm);
 	struct repeat *r;
 
 	if (s < 0)
@@ -876,7 +909,7 @@ static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 	if (ar->gen != r->seen[0].rules_gen ||
 	    ((!ticket || ticket != r->ticket) && !c2w_exe_same(&r->key)))
 		return NULL;
-	r->used = ++rs->clock;
+	rs->used[s] = ++rs->clock;
 	return r;
 }
 
@@ -1293,7 +1326,8 @@ out:
  * of the attempt but that and its task is decided here, under one read of
  * the rules, cheapest first:
  *
- * - excluded by the executable of a process image this CPU knows (a
+ * - excluded by the executable of a process image this CPU knows (one of
+ *   the last %C2W_NOTE_SLOTS it found in the cache: struct exe_verdicts; a
  *   trusted program's next attempt, to anywhere: no lookup);
  * - excluded by the destination: no rule can match an attempt to @daddr;
  * - excluded by the executable, from the cache, for a process image this

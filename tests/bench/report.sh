@@ -107,6 +107,7 @@ END {
 	pname["tworules"] = "c2watch, the seed rule twice (two ids), known suspicious program: the match of both rules repeated at the probe (evaluated in full at the return until session 18)"
 	pname["turns2"] = "c2watch, seed rule, two images of the known suspicious program taking turns on one CPU (a pipe round trip between attempts): each keeps its match"
 	pname["turns5"] = "c2watch, seed rule, five images taking turns, more than a CPU keeps: each attempt evaluated in full"
+	pname["trusted2"] = "c2watch, seed rule, two images of the trusted program taking turns on one CPU (a pipe round trip between attempts): each excluded early by its executable"
 	pname["noturn5"] = "c2watch, seed rule, five images taking turns to the LAN: excluded early by the destination, for the scale the pipes give the ratios"
 	kname["tcp"] = "TCP connect"
 	kname["udp"] = "UDP connect"

@@ -336,6 +336,11 @@ elif [ -w $SWITCH ]; then
 	paired turns5 tcp /tmp/storm -t 5 tcp 1.1.1.1 9 $PAIR_N
 	paired turns5 udp /tmp/storm -t 5 udp 1.1.1.1 9 $PAIR_N
 	paired noturn5 udp /tmp/storm -t 5 udp 10.0.0.1 9 $PAIR_N
+	# Two trusted images in turn: each keeps the CPU's verdict on its
+	# executable (since session 18; until then each attempt looked the
+	# image up in the cache again).
+	paired trusted2 tcp /usr/local/bin/storm -t 2 tcp 1.1.1.1 9 $PAIR_N
+	paired trusted2 udp /usr/local/bin/storm -t 2 udp 1.1.1.1 9 $PAIR_N
 	rmmod c2watch
 	# storm re-arms on every way out; the rest of the job needs the
 	# probes armed, so make sure.
