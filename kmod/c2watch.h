@@ -105,6 +105,7 @@ enum c2w_stat {
 	C2W_ST_EXCLUDED_EXE,		/* excluded by its executable, early */
 	C2W_ST_REPEATED,		/* a repeat suppressed early */
 	C2W_ST_KNOWN_AT_PROBE,		/* a known match, walked, suppressed */
+	C2W_ST_EXE_CACHE_LOOKUP,	/* the cache looked up, found */
 	C2W_ST_MAX
 };
 
@@ -375,7 +376,7 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 		    bool init_mntns);
 void c2w_exe_for_alert(struct c2w_exe *exe, struct c2w_exe_buf *b);
 void c2w_exe_remember(const struct c2w_exe *exe);
-bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
+bool c2w_exe_peek(bool init_mntns, struct c2w_exe_copy *cp,
 		  struct c2w_exe_key *key);
 bool c2w_exe_same(const struct c2w_exe_key *key);
 void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe);
@@ -446,8 +447,8 @@ bool c2w_execache_on(void);
 bool c2w_execache_room(void);
 bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 		      struct c2w_exe *exe, char *buf);
-bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
-		       u64 *memo_gen, u64 *memo);
+bool c2w_execache_copy(struct mm_struct *mm, const struct c2w_exe_key *k,
+		       struct c2w_exe_copy *cp);
 
 /*
  * Process images a CPU keeps something of, per purpose (detect.c: the

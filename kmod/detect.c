@@ -32,6 +32,7 @@ int c2w_mntns_inum_state;
 
 struct scratch;
 struct repeat;
+struct exe_kept;
 
 /*
  * The rules a match kept per CPU may have (struct repeat): a program that
@@ -68,10 +69,13 @@ struct repeat;
  *	new-terms rule), for remember_repeat()
  * @rep: the last match this CPU keeps for the current process image
  *	(repeat_holds()): the executable from its copy (resolve_exe())
+ * @verdict: else this CPU's verdict on the image (exe_kept_memo()): the
+ *	executable from its copy
+ * @same: c2w_exe_same() of @rep's key, or @verdict's, held in this
+ *	handler
  * @from_copy: @exe is from @rep's copy
  * @by_memo: the rules were walked with @walk_memo, what they said of the
- *	executable before this evaluation (@rep's, or this CPU's verdict on
- *	the image: exe_kept_memo())
+ *	executable before this evaluation (@rep's, or @verdict's)
  * @walk_memo: see @by_memo
  * @time_ns: CLOCK_REALTIME of the attempt
  */
@@ -97,6 +101,8 @@ struct conn {
 	bool exe_due;
 	struct c2w_seen_hint kept[C2W_MAX_RULES];
 	struct repeat *rep;
+	struct exe_kept *verdict;
+	bool same;
 	bool from_copy;
 	bool by_memo;
 	u64 walk_memo;
@@ -129,22 +135,21 @@ static struct scratch **scratch;
  * struct exe_kept - per CPU and process image, the verdict an early
  *	decision found in the cache (its mm: the note %C2W_NOTE_EXE plus its
  *	slot, c2w_execache_note())
- * @gen: the ruleset generation of the verdict
  * @excluded: the verdict: every rule excluded it (then good only while
  *	c2w_exe_same() of @key holds), or not (a suspicious program: its
  *	next attempts skip the lookup and go on to the repeat, the walk and
  *	the evaluation in full, which can only evaluate too much, so nothing
  *	is checked)
- * @memo: what the rules of @gen said of its executable
- *	(c2w_rs_proc_eval(), from the cache), for its evaluations in full
- *	(exe_kept_memo())
  * @key: what its path was made of
+ * @exe: the cache's entry (c2w_exe_peek()): the ruleset generation of the
+ *	verdict (@exe.memo_gen), what its rules said of the executable
+ *	(@exe.memo, c2w_rs_proc_eval()) and the path, for its evaluations
+ *	in full (exe_kept_memo(), resolve_exe())
  */
 struct exe_kept {
-	u64 gen;
 	bool excluded;
-	u64 memo;
 	struct c2w_exe_key key;
+	struct c2w_exe_copy exe;
 };
 
 /**
@@ -161,7 +166,8 @@ struct exe_verdicts {
 	struct exe_kept slot[C2W_NOTE_SLOTS];
 };
 
-static DEFINE_PER_CPU(struct exe_verdicts, exe_verdicts);
+/* Allocated, as struct repeats: each slot holds a path. */
+static struct exe_verdicts __percpu *verdicts;
 
 /**
  * struct repeat - per CPU and process image, the last match evaluated in
@@ -240,17 +246,33 @@ static void fill_ns(struct conn *c)
 
 /*
  * The executable from the copy kept with the image's last match on this
- * CPU (@c->rep), unless where it says its executable's key sits in the
- * seen set no longer holds: the cache's may be newer (another CPU's
- * evaluation found the key again). One with no hint is taken as it is: at
- * worst a key made of the executable alone is looked up in full.
+ * CPU (@c->rep), else with this CPU's verdict on it (@c->verdict), unless
+ * where it says its executable's key sits in the seen set no longer holds:
+ * the cache's may be newer (another CPU's evaluation found the key again).
+ * One with no hint is taken as it is: at worst a key made of the
+ * executable alone is looked up in full.
  */
 static bool exe_from_copy(struct conn *c)
 {
-	c->from_copy = c->rep && (!c->rep->exe.seen.entry ||
-				  c2w_seen_hint_holds(&c->rep->exe.seen)) &&
-		       c2w_exe_from_copy(&c->exe, &c->rep->exe, &c->rep->key);
-	return c->from_copy;
+	const struct c2w_exe_copy *cp;
+	const struct c2w_exe_key *key;
+
+	if (c->rep) {
+		cp = &c->rep->exe;
+		key = &c->rep->key;
+	} else if (c->verdict) {
+		cp = &c->verdict->exe;
+		key = &c->verdict->key;
+	} else {
+		return false;
+	}
+	if ((cp->seen.entry && !c2w_seen_hint_holds(&cp->seen)) ||
+	    (!c->same && !c2w_exe_same(key)) ||
+	    !c2w_exe_from_copy(&c->exe, cp, key))
+		return false;
+	c->same = true;
+	c->from_copy = !!c->rep;
+	return true;
 }
 
 /* @c->exe, resolved, into the event, with what the rules say of it. */
@@ -289,8 +311,8 @@ static void exe_to_event(struct conn *c)
  *	process.name
  * @ev: the event, embedded in a &struct conn
  *
- * From the copy kept with the image's last match on this CPU
- * (exe_from_copy()), else resolved (the mount namespace looked at for
+ * From the copy kept with the image's last match on this CPU, or with this
+ * CPU's verdict on it (exe_from_copy()), else resolved (the mount namespace looked at for
  * that; else for an alert: fill_identity()).
  *
  * Context: kprobe context, current is the connecting task.
@@ -568,6 +590,8 @@ static struct conn *conn_start(struct scratch *sc, const struct c2w_attempt *a)
 	c->id_done = false;
 	c->exe_due = false;
 	c->rep = NULL;
+	c->verdict = NULL;
+	c->same = false;
 	c->from_copy = false;
 	c->by_memo = false;
 	c->a = a;
@@ -725,8 +749,10 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 * cache: found in this section, pinned, noted here. From the copy
 	 * kept with the image's last match on this CPU (resolve_exe()):
 	 * repeat_holds() found this mm noted in this section, and
-	 * c2w_exe_from_copy() c2w_exe_same() holding in it, which keeps it
-	 * pinned (c2w_execache_note()); noted already.
+	 * c2w_exe_same() held in it, which keeps it pinned
+	 * (c2w_execache_note()); noted already. From the copy kept with this
+	 * CPU's verdict on the image: exe_kept_memo() found it noted in this
+	 * section, c2w_exe_same() holding; noted here.
 	 */
 	if (!c->exe.hit || n > REPEAT_RULES || dst_any(a->family, a->daddr) ||
 	    !current->mm)
@@ -824,8 +850,8 @@ static bool exe_kept_excludes(const struct c2w_active_rules *ar,
 	*known = false;
 	if (!ar->memo_decides)
 		return false;
-	kept = exe_kept_of(this_cpu_ptr(&exe_verdicts));
-	if (!kept || kept->gen != ar->gen)
+	kept = exe_kept_of(this_cpu_ptr(verdicts));
+	if (!kept || kept->exe.memo_gen != ar->gen)
 		return false;
 	*known = !kept->excluded;
 	return kept->excluded && c2w_exe_same(&kept->key);
@@ -834,50 +860,48 @@ static bool exe_kept_excludes(const struct c2w_active_rules *ar,
 /*
  * The current process image's verdict from the executable cache, kept for
  * this CPU's next attempts (exe_kept_excludes()) in the image's slot, else
- * a free one or the least recently used.
+ * a free one or the least recently used, with its path for their
+ * evaluations in full (exe_kept_memo()). The cache's entry is copied
+ * straight into the slot: on a hit the slot is the image's whatever the
+ * generation of its verdict, else it is left as it was.
  */
 static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
 {
-	struct exe_verdicts *v = this_cpu_ptr(&exe_verdicts);
-	struct exe_kept *kept;
+	struct exe_verdicts *v = this_cpu_ptr(verdicts);
 	struct c2w_exe_key key;
-	u64 gen, memo;
-	bool out;
+	struct exe_kept *kept;
 	int s;
 
-	if (!ar->memo_decides ||
-	    !c2w_exe_peek(c2w_init_mntns(current->nsproxy), &gen, &memo,
-			  &key) ||
-	    gen != ar->gen)
+	if (!ar->memo_decides)
 		return false;
-	out = c2w_rs_memo_excludes(ar->rs, memo);
 	s = slot_for(C2W_NOTE_EXE, v->used);
+	kept = &v->slot[s];
+	if (!c2w_exe_peek(c2w_init_mntns(current->nsproxy), &kept->exe, &key))
+		return false;
 	c2w_execache_note(C2W_NOTE_EXE + s, current->mm);
 	v->used[s] = ++v->clock;
-	kept = &v->slot[s];
-	kept->gen = gen;
-	kept->excluded = out;
-	kept->memo = memo;
 	kept->key = key;
-	return out;
+	kept->excluded = kept->exe.memo_gen == ar->gen &&
+			 c2w_rs_memo_excludes(ar->rs, kept->exe.memo);
+	return kept->excluded;
 }
 
 /*
- * What the rules @ar say of the current process image's executable, from
- * this CPU's verdict on it (struct exe_kept, the cache's memo found by an
- * early decision, usually this attempt's entry), while nothing its path
- * is made of changed (c2w_exe_same()): so that an evaluation in full of
- * an image with no match kept here walks the rules by the memo, as one
- * from its last match does, and resolves the path only for a match.
+ * This CPU's verdict on the current process image (struct exe_kept, the
+ * cache's entry found by an early decision, usually this attempt's
+ * entry), under the rules @ar, while nothing its path is made of changed
+ * (c2w_exe_same()): so that an evaluation in full of an image with no
+ * match kept here walks the rules by its memo, as one from its last match
+ * does, and takes the path, for a match, from its copy.
  */
-static bool exe_kept_memo(const struct c2w_active_rules *ar, u64 *memo)
+static struct exe_kept *exe_kept_memo(const struct c2w_active_rules *ar)
 {
-	const struct exe_kept *kept = exe_kept_of(this_cpu_ptr(&exe_verdicts));
+	struct exe_kept *kept = exe_kept_of(this_cpu_ptr(verdicts));
 
-	if (!kept || kept->gen != ar->gen || !c2w_exe_same(&kept->key))
-		return false;
-	*memo = kept->memo;
-	return true;
+	if (!kept || kept->exe.memo_gen != ar->gen ||
+	    !c2w_exe_same(&kept->key))
+		return NULL;
+	return kept;
 }
 
 /*
@@ -892,12 +916,13 @@ static bool exe_kept_memo(const struct c2w_active_rules *ar, u64 *memo)
  * ticket) and still noted for this image, c2w_exe_same() is not
  * asked again: the attempt is judged by what the rules said of its
  * executable at its entry, as the early decisions judge theirs. The path
- * itself, when an evaluation needs it, is checked again
- * (c2w_exe_from_copy()). About 100 instructions of an evaluation in full
- * (docs/performance.md).
+ * itself, when an evaluation needs it, is checked again (exe_from_copy()).
+ * About 100 instructions of an evaluation in full (docs/performance.md).
+ *
+ * @same: out: c2w_exe_same() was asked here, and held.
  */
 static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
-				   u64 ticket)
+				   u64 ticket, bool *same)
 {
 	struct repeats *rs = this_cpu_ptr(repeats);
 	int s = slot_of(C2W_NOTE_REPEAT, current->mm);
@@ -906,9 +931,13 @@ static struct repeat *repeat_holds(const struct c2w_active_rules *ar,
 	if (s < 0)
 		return NULL;
 	r = &rs->slot[s];
-	if (ar->gen != r->seen[0].rules_gen ||
-	    ((!ticket || ticket != r->ticket) && !c2w_exe_same(&r->key)))
+	if (ar->gen != r->seen[0].rules_gen)
 		return NULL;
+	if (!ticket || ticket != r->ticket) {
+		if (!c2w_exe_same(&r->key))
+			return NULL;
+		*same = true;
+	}
 	rs->used[s] = ++rs->clock;
 	return r;
 }
@@ -1108,11 +1137,12 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 		.dport = dport,
 	};
 	struct repeat *r;
+	bool same;
 
 	/* The source is chosen as the connect runs: see known_at_return(). */
 	if (c2w_rs_reads_source(ar->rs))
 		return false;
-	r = repeat_holds(ar, 0);
+	r = repeat_holds(ar, 0, &same);
 	if (!r)
 		return false;
 	*ticket = r->ticket;
@@ -1205,6 +1235,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 	u64 t0 = timed ? local_clock() : 0, hits;
 	int queued = 0, dropped = 0, reported = 0;
 	enum c2w_stat outcome;
+	bool same = false;
 	struct conn *c;
 	u32 i;
 
@@ -1218,7 +1249,7 @@ bool c2w_detect(const struct c2w_attempt *a)
 	c->ar = ar;
 	if (ar) {
 		add_rules(c, ar);
-		r = repeat_holds(ar, a->ticket);
+		r = repeat_holds(ar, a->ticket, &same);
 	}
 	if (r && known_at_return(c, ar, r)) {
 		c2w_count(C2W_ST_EXE_CACHE_HIT, 1);
@@ -1235,14 +1266,20 @@ bool c2w_detect(const struct c2w_attempt *a)
 	 * alerts) or for a clause past the memo bits, is the copy kept with
 	 * that match (resolve_exe()). Another image this CPU has a verdict on
 	 * (most often from this attempt's entry): walked by that memo, the
-	 * path resolved only after a match.
+	 * path, after a match, the copy kept with that verdict.
 	 */
 	if (r) {
 		c->ev.memo = r->memo;
 		c->ev.memo_set = true;
 		c->rep = r;
-	} else if (ar && exe_kept_memo(ar, &c->ev.memo)) {
-		c->ev.memo_set = true;
+		c->same = same;
+	} else if (ar) {
+		c->verdict = exe_kept_memo(ar);
+		c->same = c->verdict;
+		if (c->verdict) {
+			c->ev.memo = c->verdict->exe.memo;
+			c->ev.memo_set = true;
+		}
 	}
 	c->by_memo = c->ev.memo_set;
 	c->walk_memo = c->ev.memo;
@@ -1469,8 +1506,9 @@ int c2w_detect_init(void)
 
 	c2w_mntns_inum_check();
 	repeats = alloc_percpu(struct repeats);
+	verdicts = alloc_percpu(struct exe_verdicts);
 	scratch = kcalloc(nr_cpu_ids, sizeof(*scratch), GFP_KERNEL);
-	if (!repeats || !scratch) {
+	if (!repeats || !verdicts || !scratch) {
 		c2w_detect_exit();
 		return -ENOMEM;
 	}
@@ -1486,8 +1524,8 @@ int c2w_detect_init(void)
 }
 
 /**
- * c2w_detect_exit() - free the scratch areas and last matches; the probes
- *	are gone
+ * c2w_detect_exit() - free the scratch areas, last matches and verdicts;
+ *	the probes are gone
  */
 void c2w_detect_exit(void)
 {
@@ -1495,6 +1533,8 @@ void c2w_detect_exit(void)
 
 	free_percpu(repeats);
 	repeats = NULL;
+	free_percpu(verdicts);
+	verdicts = NULL;
 	if (!scratch)
 		return;
 	for_each_possible_cpu(cpu)

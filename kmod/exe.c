@@ -471,46 +471,63 @@ int c2w_exe_resolve(struct c2w_exe *exe, struct c2w_exe_buf *b,
 	return exe->flags & C2W_AF_PATH_UNRESOLVED ? -ENOENT : 0;
 }
 
+/*
+ * What the current task's executable path would be made of now, read as
+ * c2w_exe_same() and c2w_exe_peek() need it: no reference taken, the
+ * exe_file read under RCU and compared, never dereferenced past its flags
+ * (the mm a caller finds in the cache or noted is pinned; a file swapped
+ * into it moves the stamp). False for a task with no mm or fs, a file
+ * exec did not open (as c2w_exe_resolve() requires of a cached one), or
+ * no stamp.
+ */
+static bool current_key(bool init_mntns, struct c2w_exe_key *k)
+{
+	struct fs_struct *fs = init_mntns ? current->fs : NULL;
+	struct mm_struct *mm = current->mm;
+	const struct file *file;
+	bool exec;
+
+	memset(k, 0, sizeof(*k));
+	k->init_mntns = init_mntns;
+	if (!mm || (init_mntns && !fs) || !c2w_execache_stamp(&k->stamp))
+		return false;
+	rcu_read_lock();
+	file = rcu_dereference(mm->exe_file);
+	exec = file && (READ_ONCE(file->f_flags) & __FMODE_EXEC);
+	rcu_read_unlock();
+	if (!exec)
+		return false;
+	k->file = file;
+	if (fs)
+		c2w_fs_root(fs, &k->root);
+	return true;
+}
+
 /**
- * c2w_exe_peek() - what the ruleset said of the current task's executable,
- *	from the cache
+ * c2w_exe_peek() - the current task's executable from the cache, into a
+ *	caller's copy
  * @init_mntns: the task is in the initial mount namespace
- * @memo_gen: out: the ruleset generation @memo was made under
- * @memo: out: c2w_rs_proc_eval() of the executable under it
- * @key: out: what its path was made of, for c2w_exe_same()
+ * @cp: filled on a hit, as c2w_exe_keep() of that hit (with what the
+ *	ruleset said of the executable, @cp->memo_gen and @cp->memo); else
+ *	untouched
+ * @key: out: what its path was made of, for c2w_exe_same() and
+ *	c2w_exe_from_copy()
  *
- * What c2w_exe_resolve() would take from the cache, but the path: for a
- * probe that decides by the executable alone before building the event.
+ * What c2w_exe_resolve() would take from the cache, for a probe that
+ * decides by the executable alone before building the event, and keeps
+ * the path for the evaluation that may follow. No file reference is
+ * taken, as for c2w_exe_same().
  *
  * Context: kprobe context, current is the connecting task.
  * Return: true when the cache holds it and nothing it was made of changed.
  */
-bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
+bool c2w_exe_peek(bool init_mntns, struct c2w_exe_copy *cp,
 		  struct c2w_exe_key *key)
 {
-	struct fs_struct *fs = init_mntns ? current->fs : NULL;
-	struct c2w_exe_key k = { .init_mntns = init_mntns };
-	struct mm_struct *mm = current->mm;
-	struct file *file;
-	bool hit = false;
-
-	/* No reference taken, no stamp read, for a cache that holds nothing. */
-	if (!mm || (init_mntns && !fs) || !c2w_execache_on() ||
-	    !c2w_execache_stamp(&k.stamp))
+	/* No stamp read for a cache that holds nothing. */
+	if (!c2w_execache_on() || !current_key(init_mntns, key))
 		return false;
-	file = c2w_get_exe_file(mm);
-	if (!file)
-		return false;
-	/* As c2w_exe_resolve(): an exec-opened file, the root read whole. */
-	if (file->f_flags & __FMODE_EXEC) {
-		k.file = file;
-		if (fs)
-			c2w_fs_root(fs, &k.root);
-		hit = c2w_execache_memo(mm, &k, memo_gen, memo);
-		*key = k;
-	}
-	fput(file);
-	return hit;
+	return c2w_execache_copy(current->mm, key, cp);
 }
 
 /**
@@ -534,25 +551,10 @@ bool c2w_exe_peek(bool init_mntns, u64 *memo_gen, u64 *memo,
 bool c2w_exe_same(const struct c2w_exe_key *key)
 {
 	bool init_mntns = c2w_init_mntns(current->nsproxy);
-	struct c2w_exe_key k = { .init_mntns = init_mntns };
-	struct fs_struct *fs = init_mntns ? current->fs : NULL;
-	struct mm_struct *mm = current->mm;
-	const struct file *file;
-	bool exec;
+	struct c2w_exe_key k;
 
-	if (!mm || init_mntns != key->init_mntns || (init_mntns && !fs) ||
-	    !c2w_execache_stamp(&k.stamp))
-		return false;
-	rcu_read_lock();
-	file = rcu_dereference(mm->exe_file);
-	exec = file && (READ_ONCE(file->f_flags) & __FMODE_EXEC);
-	rcu_read_unlock();
-	if (!exec)
-		return false;
-	k.file = file;
-	if (fs)
-		c2w_fs_root(fs, &k.root);
-	return c2w_execache_key_equal(&k, key);
+	return init_mntns == key->init_mntns && current_key(init_mntns, &k) &&
+	       c2w_execache_key_equal(&k, key);
 }
 
 /**
@@ -585,28 +587,28 @@ void c2w_exe_keep(struct c2w_exe_copy *cp, const struct c2w_exe *exe)
  *	hit the caller kept, without looking the cache up
  * @exe: filled as by that cache hit; its path is @cp's, which must stay
  *	unchanged while @exe is used
- * @cp: from c2w_exe_keep() of that hit
+ * @cp: from c2w_exe_keep() or c2w_exe_peek() of that hit
  * @key: that hit's key, for the mm the caller noted then and sees again
- *	now (as c2w_exe_same())
+ *	now, c2w_exe_same() of which the caller found holding in the current
+ *	handler: the same process image, its path made of the same things (a
+ *	rename, mount change, swap or chroot since sends the caller to the
+ *	resolution)
  *
- * c2w_exe_same() of @key is asked here, when the path is needed, as a
- * lookup builds its key then: the same process image, its path made of
- * the same things (a rename, mount change, swap or chroot since sends the
- * caller to the resolution). The cache then holds what @cp holds for that
- * key, but for where a key sits in the seen set (@cp->seen), which
- * another CPU's evaluation may have found again since: the caller checks
- * that hint first. Whether the file was deleted is looked at as for a
- * hit: for an alert (c2w_exe_for_alert()).
+ * The cache then holds what @cp holds for that key, but for where a key
+ * sits in the seen set (@cp->seen), which another CPU's evaluation may
+ * have found again since: the caller checks that hint first. Whether the
+ * file was deleted is looked at as for a hit: for an alert
+ * (c2w_exe_for_alert()).
  *
  * Context: kprobe context, current is the connecting task.
- * Return: false when nothing was kept, or the executable is no longer
- * @key's (the caller resolves it). The caller counts the hit
- * (%C2W_ST_EXE_CACHE_HIT), when the attempt is judged with it.
+ * Return: false when no path was kept (the caller resolves it). The
+ * caller counts the hit (%C2W_ST_EXE_CACHE_HIT), when the attempt is
+ * judged with it.
  */
 bool c2w_exe_from_copy(struct c2w_exe *exe, const struct c2w_exe_copy *cp,
 		       const struct c2w_exe_key *key)
 {
-	if (!cp->len || !c2w_exe_same(key))
+	if (!cp->len)
 		return false;
 	memset(exe, 0, sizeof(*exe));
 	exe->path = cp->path;

@@ -157,24 +157,26 @@ bool c2w_execache_get(struct mm_struct *mm, const struct c2w_exe_key *k,
 	}
 	rcu_read_unlock();
 	c2w_count(hit ? C2W_ST_EXE_CACHE_HIT : C2W_ST_EXE_CACHE_MISS, 1);
+	if (hit)
+		c2w_count(C2W_ST_EXE_CACHE_LOOKUP, 1);
 	return hit;
 }
 
 /**
- * c2w_execache_memo() - what the ruleset said of @mm's cached executable
+ * c2w_execache_copy() - @mm's cached executable, for the caller to keep
  * @mm: the current task's mm
  * @k: what its path would be made of now
- * @memo_gen: out: the ruleset generation @memo was made under
- * @memo: out: the outcome of its clauses on the executable alone
+ * @cp: on a hit, filled as c2w_exe_keep() fills it from a cache hit (the
+ *	path not kept when it is too long for @cp); untouched otherwise
  *
- * c2w_execache_get() but the path, and not counted: the caller counts
- * what it decides with it.
+ * c2w_execache_get() into a caller's copy. Only the lookup is counted
+ * (%C2W_ST_EXE_CACHE_LOOKUP): the caller counts what it decides with it.
  *
  * Context: kprobe context, @mm is current's.
  * Return: true on a hit.
  */
-bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
-		       u64 *memo_gen, u64 *memo)
+bool c2w_execache_copy(struct mm_struct *mm, const struct c2w_exe_key *k,
+		       struct c2w_exe_copy *cp)
 {
 	const struct cached *e;
 	bool hit = false;
@@ -186,12 +188,23 @@ bool c2w_execache_memo(struct mm_struct *mm, const struct c2w_exe_key *k,
 	if (smp_load_acquire(&cache_live)) {
 		e = rhashtable_lookup(&cache_tbl, &mm, cache_params);
 		if (e && c2w_execache_key_equal(&e->k, k)) {
-			*memo_gen = e->memo_gen;
-			*memo = e->memo;
+			cp->len = 0;
+			if (e->len < sizeof(cp->path)) {
+				memcpy(cp->path, e->path, e->len + 1);
+				cp->len = e->len;
+			}
+			cp->name_off = e->name_off;
+			cp->name_len = e->name_len;
+			cp->flags = e->flags;
+			cp->memo_gen = e->memo_gen;
+			cp->memo = e->memo;
+			cp->seen = e->seen;
 			hit = true;
 		}
 	}
 	rcu_read_unlock();
+	if (hit)
+		c2w_count(C2W_ST_EXE_CACHE_LOOKUP, 1);
 	return hit;
 }
 

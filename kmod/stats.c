@@ -51,6 +51,7 @@ void c2w_stats_sum(struct c2w_stats *st)
 	st->excluded_exe = sum.c[C2W_ST_EXCLUDED_EXE];
 	st->repeated = sum.c[C2W_ST_REPEATED];
 	st->known_at_probe = sum.c[C2W_ST_KNOWN_AT_PROBE];
+	st->exe_cache_lookups = sum.c[C2W_ST_EXE_CACHE_LOOKUP];
 	st->ignored = sum.c[C2W_ST_IGNORED];
 	st->evaluated = sum.c[C2W_ST_EVALUATED];
 	st->excluded = sum.c[C2W_ST_EXCLUDED];

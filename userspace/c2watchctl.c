@@ -321,9 +321,9 @@ static int status_main(int argc, char **argv)
 	       U(st.missed));
 	printf("probe cost:       %llu ns per evaluated attempt\n",
 	       U(st.probe_ns_avg));
-	printf("exe cache:        %u process images; hits %llu, misses %llu\n",
+	printf("exe cache:        %u process images; hits %llu, misses %llu; looked up and found %llu\n",
 	       st.exe_cache_live, U(st.exe_cache_hits),
-	       U(st.exe_cache_misses));
+	       U(st.exe_cache_misses), U(st.exe_cache_lookups));
 	printf("queue:            %u bytes; records queued %llu, read %llu, dropped %llu\n",
 	       c.queue_size, U(st.records_queued), U(st.records_read),
 	       U(st.records_dropped));

@@ -970,6 +970,85 @@ TEST_F(ec, images_taking_turns_keep_their_matches)
 }
 
 /*
+ * What a CPU keeps for a process image spares lookups of the cache. Five
+ * suspicious images in turn, more than a CPU keeps: each attempt is
+ * evaluated in full, with the verdict and the path from the one lookup
+ * its entry makes, and each alert names its own image. Two trusted
+ * programs in turn: after their first attempts, excluded with no lookup.
+ */
+TEST_F(ec, images_in_turn_judged_by_what_the_cpu_kept)
+{
+	static const char *const sus[5] = {
+		"/tmp/c2w-tk/b0", "/tmp/c2w-tk/b1", "/tmp/c2w-tk/b2",
+		"/tmp/c2w-tk/b3", "/tmp/c2w-tk/b4",
+	};
+	static const char *const ok[2] = { "/opt/c2w-tk/t0", "/opt/c2w-tk/t1" };
+	struct stepper s[5], t[2];
+	struct c2w_stats a, b;
+	cpu_set_t all;
+
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, install(BEACON, sus[i]));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, install(BEACON, ok[i]));
+	ASSERT_EQ(0, load_kql(self->fd, "tk", "process.executable:/tmp/c2w-tk*",
+			      C2W_NT_EXECUTABLE | C2W_NT_DESTINATION_IP, 0));
+	ASSERT_EQ(0, pin_to_this_cpu(&all));
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, stepper_start(&s[i], sus[i], "udp", "1.1.1.1",
+					   "443", NULL, NULL));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, stepper_start(&t[i], ok[i], "udp", "1.1.1.1",
+					   "443", NULL, NULL));
+	ASSERT_EQ(0, unpin(&all));
+
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, step(&s[i], 'a'));
+	ASSERT_EQ(5, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 5; i++)
+		EXPECT_STREQ(sus[i], c2w_alert_exe_at(nth_alert(&self->rl, i)));
+	a = stats(self->fd);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 5; i++)
+			ASSERT_EQ(0, step(&s[i], 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(10, DELTA(b, a, evaluated));
+	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(10, DELTA(b, a, suppressed));
+	EXPECT_EQ(10, DELTA(b, a, exe_cache_hits));
+	EXPECT_EQ(10, DELTA(b, a, exe_cache_lookups));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* New keys, from the path kept with each verdict: each its own. */
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, step(&s[i], 'd'));
+	a = stats(self->fd);
+	EXPECT_EQ(5, DELTA(a, b, exe_cache_lookups));
+	EXPECT_EQ(0, DELTA(a, b, exe_cache_misses));
+	ASSERT_EQ(5, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 5; i++)
+		EXPECT_STREQ(sus[i], c2w_alert_exe_at(nth_alert(&self->rl, i)));
+	for (int i = 0; i < 5; i++)
+		EXPECT_EQ(0, stepper_stop(&s[i]));
+
+	/* The first fills the cache, the second keeps the verdict. */
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 2; i++)
+			ASSERT_EQ(0, step(&t[i], 'a'));
+	a = stats(self->fd);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 2; i++)
+			ASSERT_EQ(0, step(&t[i], 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(6, DELTA(b, a, excluded_exe));
+	EXPECT_EQ(6, DELTA(b, a, exe_cache_hits));
+	EXPECT_EQ(0, DELTA(b, a, exe_cache_lookups));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 2; i++)
+		EXPECT_EQ(0, stepper_stop(&t[i]));
+}
+
+/*
  * A trusted program's attempts are excluded at the probe by its cached
  * executable once its first one has been evaluated in full, connects and
  * datagrams alike; moved into a suspicious place it is judged again; and a

@@ -271,9 +271,12 @@ SWITCH=/sys/kernel/debug/kprobes/enabled
 PAIRS=${C2W_BENCH_PAIRS:-24}	# even: whole blocks of two pairs
 PAIR_N=${C2W_BENCH_PAIR_N:-2000}
 [ -e $SWITCH ] || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# C2W_BENCH_CONFIGS: only these configurations (a quick look at a few).
+CONFIGS=${C2W_BENCH_CONFIGS:-}
 paired() {
 	cfg=$1 kind=$2 prog=$3
 	shift 3
+	case " ${CONFIGS:-$cfg} " in *" $cfg "*) ;; *) return 0 ;; esac
 	$prog -s $SWITCH -p $PAIRS "$@" |
 		while read -r _ _ i off on; do
 			echo "RESULT paired $cfg $kind $i $off $on"

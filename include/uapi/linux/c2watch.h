@@ -664,6 +664,12 @@ enum c2w_send_hook {
  *	send), with the source it has there, the repeats included (nothing
  *	is @repeated then). Also counted in @exe_cache_hits, and in
  *	@seen_hinted for each key but those looked up
+ * @exe_cache_lookups: lookups of the executable cache that found the
+ *	process image, by an evaluation or by a probe's early decision. An
+ *	attempt whose executable came from the cache (@exe_cache_hits)
+ *	made one, or two for a path of 256 bytes or more; one judged by
+ *	what its CPU kept for its process image (its verdict on the
+ *	executable, its last match, each with the path), none
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
@@ -711,6 +717,7 @@ struct c2w_stats {
 	__u64 excluded_exe;
 	__u64 repeated;
 	__u64 known_at_probe;
+	__u64 exe_cache_lookups;
 };
 
 #define C2W_STATS_SIZE_VER0	208	/* the first published size */
