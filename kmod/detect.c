@@ -137,9 +137,9 @@ static struct scratch **scratch;
  *	slot, c2w_execache_note())
  * @excluded: the verdict: every rule excluded it (then good only while
  *	c2w_exe_same() of @key holds), or not (a suspicious program: its
- *	next attempts skip the lookup and go on to the repeat, the walk and
- *	the evaluation in full, which can only evaluate too much, so nothing
- *	is checked)
+ *	next attempts skip the lookup and go on to the repeat, the walk, the
+ *	judgement by this verdict and the evaluation in full, each of which
+ *	checks c2w_exe_same() of @key itself before it uses the verdict)
  * @key: what its path was made of
  * @exe: the cache's entry (c2w_exe_peek()): the ruleset generation of the
  *	verdict (@exe.memo_gen), what its rules said of the executable
@@ -170,6 +170,26 @@ struct exe_verdicts {
 static struct exe_verdicts __percpu *verdicts;
 
 /**
+ * struct other_keys - the keys of the match a &struct repeat kept before
+ *	its last one, when those were other keys (a beacon taking turns
+ *	between two servers, under a key made of the destination): its next
+ *	attempt to the first server finds them here, where they sit in the
+ *	seen set, rather than making and looking them up (key_found())
+ * @valid: of the same process image and rules as the repeat's match
+ * @family: 4 or 6
+ * @uid: user.id
+ * @daddr: the destination, 4 or 16 bytes
+ * @seen: as &struct repeat's
+ */
+struct other_keys {
+	bool valid;
+	u8 family;
+	u32 uid;
+	u8 daddr[16];
+	struct c2w_seen_hint seen[REPEAT_RULES];
+};
+
+/**
  * struct repeat - per CPU and process image, the last match evaluated in
  *	full (or judged from one at the probe with another key:
  *	keep_attempt()) that c2w_detect_early() can repeat, and by which it
@@ -189,6 +209,7 @@ static struct exe_verdicts __percpu *verdicts;
  * @transport: %C2W_TRANSPORT_*
  * @daddr: the destination, 4 or 16 bytes
  * @exe: its executable, for the image's evaluations in full on this CPU
+ * @other: the keys of the match before, when they were other keys
  * @ticket: names this match among every CPU's (its CPU's clock when it was
  *	kept, times the number of CPUs, plus its CPU's number plus one): what
  *	c2w_detect_early() hands to the same attempt's c2w_detect() when
@@ -208,6 +229,7 @@ struct repeat {
 	u8 transport;
 	u8 daddr[16];
 	struct c2w_exe_copy exe;
+	struct other_keys other;
 };
 
 /**
@@ -312,8 +334,8 @@ static void exe_to_event(struct conn *c)
  * @ev: the event, embedded in a &struct conn
  *
  * From the copy kept with the image's last match on this CPU, or with this
- * CPU's verdict on it (exe_from_copy()), else resolved (the mount namespace looked at for
- * that; else for an alert: fill_identity()).
+ * CPU's verdict on it (exe_from_copy()), else resolved (the mount
+ * namespace looked at for that; else for an alert: fill_identity()).
  *
  * Context: kprobe context, current is the connecting task.
  * Return: 0, or -ENOENT when the path could not be had (still matched, as
@@ -670,16 +692,78 @@ static u32 nt_of(const struct c2w_active_rules *ar, u64 hits)
 }
 
 /*
+ * An attempt of @r's process image by @uid to @daddr has the same key
+ * made of @nt as @r's match: what c2w_nt_key() makes it of besides the
+ * executable (its path and name) is the same. Anything it does not know:
+ * not the same.
+ */
+static bool same_key_as(u32 nt, int family, const void *daddr, u32 uid,
+			int kfamily, const u8 *kdaddr, u32 kuid)
+{
+	if (nt & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
+		   C2W_NT_DESTINATION_IP))
+		return false;
+	if ((nt & C2W_NT_USER_ID) && uid != kuid)
+		return false;
+	return !(nt & C2W_NT_DESTINATION_IP) ||
+	       (family == kfamily &&
+		!memcmp(daddr, kdaddr, family == 4 ? 4 : 16));
+}
+
+static bool same_key_of(const struct repeat *r, u32 nt, int family,
+			const void *daddr, u32 uid)
+{
+	return same_key_as(nt, family, daddr, uid, r->family, r->daddr,
+			   r->uid);
+}
+
+/*
+ * Where the key made of @nt of an attempt of @r's process image by @uid
+ * to @daddr sits, when it is one of @r's other keys (struct other_keys),
+ * for @r's @k-th rule.
+ */
+static const struct c2w_seen_hint *other_key(const struct repeat *r, u32 k,
+					     u32 nt, int family,
+					     const void *daddr, u32 uid)
+{
+	const struct other_keys *o = &r->other;
+
+	if (!o->valid ||
+	    !same_key_as(nt, family, daddr, uid, o->family, o->daddr, o->uid))
+		return NULL;
+	return &o->seen[k];
+}
+
+/* The same keys as @r's match, for each of its rules (same_key_of()). */
+static bool same_key(const struct repeat *r, int family, const void *daddr,
+		     u32 uid)
+{
+	return same_key_of(r, r->nt, family, daddr, uid);
+}
+
+/*
  * @r is now @c's attempt's match, of @r's process image and rules, their
  * keys where @h says (@r->n of them): a new ticket, and the attempt's
- * fields.
+ * fields. @same_rules: @r held a match of the same image and rules
+ * before, whose keys, when they are not the attempt's, are kept as the
+ * other keys (struct other_keys); else those are dropped.
  */
 static void keep_attempt(struct repeat *r, const struct conn *c,
-			 const struct c2w_seen_hint *h)
+			 const struct c2w_seen_hint *h, bool same_rules)
 {
 	struct repeats *rs = this_cpu_ptr(repeats);
 	const struct c2w_attempt *a = c->a;
+	struct other_keys *o = &r->other;
 
+	if (!same_rules) {
+		o->valid = false;
+	} else if (!same_key(r, a->family, a->daddr, c->uid)) {
+		o->valid = true;
+		o->family = r->family;
+		o->uid = r->uid;
+		memcpy(o->daddr, r->daddr, sizeof(o->daddr));
+		memcpy(o->seen, r->seen, r->n * sizeof(*h));
+	}
 	rs->used[r - rs->slot] = ++rs->clock;
 	r->ticket = rs->clock * nr_cpu_ids + smp_processor_id() + 1;
 	memcpy(r->seen, h, r->n * sizeof(*h));
@@ -743,6 +827,7 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	u32 n = hweight64(hits), k;
 	struct repeats *rs;
 	struct repeat *r;
+	bool same;
 
 	/*
 	 * A hit, cacheable: resolve_exe() set the memo it keeps. From the
@@ -751,8 +836,9 @@ static void remember_repeat(const struct conn *c, u64 hits)
 	 * repeat_holds() found this mm noted in this section, and
 	 * c2w_exe_same() held in it, which keeps it pinned
 	 * (c2w_execache_note()); noted already. From the copy kept with this
-	 * CPU's verdict on the image: exe_kept_memo() found it noted in this
-	 * section, c2w_exe_same() holding; noted here.
+	 * CPU's verdict on the image: exe_kept_memo() or verdict_known()
+	 * found it noted in this section, c2w_exe_same() holding, or the
+	 * cache entry it was copied from found in this section; noted here.
 	 */
 	if (!c->exe.hit || n > REPEAT_RULES || dst_any(a->family, a->daddr) ||
 	    !current->mm)
@@ -783,11 +869,12 @@ static void remember_repeat(const struct conn *c, u64 hits)
 		r->memo = c->exe.memo;
 		c2w_exe_keep(&r->exe, &c->exe);
 	}
-	if (!c->from_copy || hits != r->hits)
+	same = c->from_copy && hits == r->hits;
+	if (!same)
 		r->nt = nt_of(c->ar, hits);
 	r->hits = hits;
 	r->n = n;
-	keep_attempt(r, c, c->kept);
+	keep_attempt(r, c, c->kept, same);
 }
 
 /* How an evaluation ended, and its time when it was the timed one. */
@@ -839,21 +926,23 @@ static struct exe_kept *exe_kept_of(struct exe_verdicts *v)
 /*
  * This CPU's verdict on the current process image (struct exe_kept), when
  * it has one under @ar: excluded, while c2w_exe_same() holds. A verdict
- * that does not exclude (a suspicious program) is taken as it is: the full
- * evaluation can only evaluate too much.
+ * that does not exclude (a suspicious program) only spares the lookup
+ * (@known: out: that one, else NULL): whatever judges the attempt by it
+ * checks c2w_exe_same() first (verdict_known(), exe_kept_memo()).
  */
 static bool exe_kept_excludes(const struct c2w_active_rules *ar,
-			      bool *known)
+			      struct exe_kept **known)
 {
 	struct exe_kept *kept;
 
-	*known = false;
+	*known = NULL;
 	if (!ar->memo_decides)
 		return false;
 	kept = exe_kept_of(this_cpu_ptr(verdicts));
 	if (!kept || kept->exe.memo_gen != ar->gen)
 		return false;
-	*known = !kept->excluded;
+	if (!kept->excluded)
+		*known = kept;
 	return kept->excluded && c2w_exe_same(&kept->key);
 }
 
@@ -861,28 +950,39 @@ static bool exe_kept_excludes(const struct c2w_active_rules *ar,
  * The current process image's verdict from the executable cache, kept for
  * this CPU's next attempts (exe_kept_excludes()) in the image's slot, else
  * a free one or the least recently used, with its path for their
- * evaluations in full (exe_kept_memo()). The cache's entry is copied
- * straight into the slot: on a hit the slot is the image's whatever the
- * generation of its verdict, else it is left as it was.
+ * evaluations in full (exe_kept_memo()); @found: out: that slot, filled
+ * in this section, else NULL. The cache's entry is copied
+ * straight into the slot: on a hit the slot is the image's (or, under
+ * another ruleset than @ar, no image's), else it is left as it was.
  */
-static bool exe_lookup_excludes(const struct c2w_active_rules *ar)
+static bool exe_lookup_excludes(const struct c2w_active_rules *ar,
+				struct exe_kept **found)
 {
 	struct exe_verdicts *v = this_cpu_ptr(verdicts);
 	struct c2w_exe_key key;
 	struct exe_kept *kept;
 	int s;
 
+	*found = NULL;
 	if (!ar->memo_decides)
 		return false;
 	s = slot_for(C2W_NOTE_EXE, v->used);
 	kept = &v->slot[s];
 	if (!c2w_exe_peek(c2w_init_mntns(current->nsproxy), &kept->exe, &key))
 		return false;
+	/*
+	 * Under another ruleset (a reload under way): no verdict, and the
+	 * slot, whose copy the peek took, no image's.
+	 */
+	if (kept->exe.memo_gen != ar->gen) {
+		c2w_execache_note(C2W_NOTE_EXE + s, NULL);
+		return false;
+	}
 	c2w_execache_note(C2W_NOTE_EXE + s, current->mm);
 	v->used[s] = ++v->clock;
 	kept->key = key;
-	kept->excluded = kept->exe.memo_gen == ar->gen &&
-			 c2w_rs_memo_excludes(ar->rs, kept->exe.memo);
+	kept->excluded = c2w_rs_memo_excludes(ar->rs, kept->exe.memo);
+	*found = kept;
 	return kept->excluded;
 }
 
@@ -955,32 +1055,6 @@ static u32 kept_window(const struct c2w_active_rules *ar,
 	return window_of(c2w_rs_rule(ar->rs, r->seen[k].rule));
 }
 
-/*
- * An attempt of @r's process image by @uid to @daddr has the same key
- * made of @nt as @r's match: what c2w_nt_key() makes it of besides the
- * executable (its path and name) is the same. Anything it does not know:
- * not the same.
- */
-static bool same_key_of(const struct repeat *r, u32 nt, int family,
-			const void *daddr, u32 uid)
-{
-	if (nt & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME | C2W_NT_USER_ID |
-		   C2W_NT_DESTINATION_IP))
-		return false;
-	if ((nt & C2W_NT_USER_ID) && uid != r->uid)
-		return false;
-	return !(nt & C2W_NT_DESTINATION_IP) ||
-	       (family == r->family &&
-		!memcmp(daddr, r->daddr, family == 4 ? 4 : 16));
-}
-
-/* The same keys as @r's match, for each of its rules (same_key_of()). */
-static bool same_key(const struct repeat *r, int family, const void *daddr,
-		     u32 uid)
-{
-	return same_key_of(r, r->nt, family, daddr, uid);
-}
-
 /* Each of @r's keys known (c2w_seen_known()): nothing touched. */
 static bool all_known(const struct c2w_active_rules *ar,
 		      const struct repeat *r, u32 events)
@@ -1038,9 +1112,11 @@ static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
  * unresolved, nor cut; c2w_exe_same() held for it in this section,
  * repeat_holds()), looked up in the seen set and never recorded
  * (c2w_seen_find_known()); a rule's key that is the same, known by @r's
- * hint. Every one known, with no event due, then touched: the attempt is
- * the match of those keys, kept as the image's last match on this CPU,
- * of the same image and rules (keep_attempt()).
+ * hint; one that is the key of the match before (struct other_keys),
+ * known by that one's hint, else looked up. Every one known, with no
+ * event due, then touched: the attempt is the match of those keys, kept
+ * as the image's last match on this CPU, of the same image and rules
+ * (keep_attempt()), @r's keys kept as the other ones.
  */
 static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 		      struct repeat *r, u32 events)
@@ -1058,6 +1134,7 @@ static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 	for (k = 0; k < r->n; k++) {
 		const struct c2w_rule_info *rule =
 			c2w_rs_rule(ar->rs, r->seen[k].rule);
+		const struct c2w_seen_hint *other;
 		u32 window = window_of(rule), klen;
 		const char *key;
 
@@ -1066,6 +1143,13 @@ static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 			if (!c2w_seen_known(&r->seen[k], window, events))
 				return false;
 			found[k] = r->seen[k];
+			continue;
+		}
+		/* The key before, where it still sits: touched as known. */
+		other = other_key(r, k, rule->new_terms, c->a->family,
+				  c->a->daddr, c->uid);
+		if (other && c2w_seen_known(other, window, events)) {
+			found[k] = *other;
 			continue;
 		}
 		key = c2w_nt_key(rule, &c->ev, c->scratch->key,
@@ -1086,7 +1170,7 @@ static bool key_found(struct conn *c, const struct c2w_active_rules *ar,
 		      c2w_seen_touch_known(&found[k], window, events)))
 			return false;
 	}
-	keep_attempt(r, c, found);
+	keep_attempt(r, c, found, true);
 	return true;
 }
 
@@ -1124,18 +1208,15 @@ static bool known_at_probe(const struct c2w_active_rules *ar,
  * The attempt is a match of the image's last match on this CPU
  * (remember_repeat()), known: see c2w_detect_early(). @decision: which of
  * the two, the repeat of that match or another attempt of its image.
+ * @held: out: set when this CPU keeps a match of the image under @ar.
  */
-static bool repeat_known(const struct c2w_active_rules *ar, int family,
-			 int transport, const void *daddr, u16 dport,
-			 enum c2w_stat *decision, u64 *ticket)
+static bool repeat_known(const struct c2w_active_rules *ar,
+			 const struct c2w_attempt *a, enum c2w_stat *decision,
+			 u64 *ticket, bool *held)
 {
 	u32 events = READ_ONCE(c2w_events_interval), uid;
-	const struct c2w_attempt a = {
-		.family = family,
-		.transport = transport,
-		.daddr = daddr,
-		.dport = dport,
-	};
+	int family = a->family;
+	const void *daddr = a->daddr;
 	struct repeat *r;
 	bool same;
 
@@ -1145,11 +1226,12 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	r = repeat_holds(ar, 0, &same);
 	if (!r)
 		return false;
+	*held = true;
 	*ticket = r->ticket;
 	uid = uid_now();
-	if (r->family == family && r->transport == transport &&
-	    r->dport == dport && !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) &&
-	    r->uid == uid) {
+	if (r->family == family && r->transport == a->transport &&
+	    r->dport == a->dport &&
+	    !memcmp(r->daddr, daddr, family == 4 ? 4 : 16) && r->uid == uid) {
 		*decision = C2W_ST_REPEATED;
 		/* One key: touched at once; several once all are known. */
 		if (r->n > 1 && !all_known(ar, r, events))
@@ -1157,9 +1239,9 @@ static bool repeat_known(const struct c2w_active_rules *ar, int family,
 	} else if (!same_key(r, family, daddr, uid)) {
 		/* Another key: looked up, and touched there when known. */
 		*decision = C2W_ST_KNOWN_AT_PROBE;
-		return known_at_probe(ar, r, &a, true, events);
+		return known_at_probe(ar, r, a, true, events);
 	} else if (all_known(ar, r, events) &&
-		   known_at_probe(ar, r, &a, false, events)) {
+		   known_at_probe(ar, r, a, false, events)) {
 		/* The entries asked before the walk: none for an event due. */
 		*decision = C2W_ST_KNOWN_AT_PROBE;
 	} else {
@@ -1203,6 +1285,67 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
 	conn_start(c->scratch, c->a);
 	add_rules(c, ar);
 	return false;
+}
+
+/*
+ * At the probe, an attempt of a process image this CPU keeps no match of,
+ * but a verdict on (@v: a suspicious program's; @fresh: found in the cache
+ * in this section, else asked c2w_exe_same() here): the rules walked with
+ * the destination, the user and what they said of its executable
+ * (walk_known()'s walk, by @v's memo). When one rule matches, whose key is
+ * made of the executable alone, and the cache said where that key sits
+ * (@v's hint, c2w_seen_check()'s), known with no event due: that match,
+ * the entry touched (counted known_at_probe), and kept as the image's
+ * last match on this CPU (remember_repeat(), with the verdict's path) for
+ * its repeats. Images taking turns on a CPU, more than it keeps matches
+ * of, and the first attempt of an image on a CPU are then judged here,
+ * not in full at the return. Not under rules that read the source
+ * (repeat_known()). @decision: out, when known.
+ */
+static bool verdict_known(const struct c2w_active_rules *ar,
+			  const struct exe_kept *v, bool fresh,
+			  const struct c2w_attempt *a, enum c2w_stat *decision)
+{
+	struct scratch *sc = scratch[smp_processor_id()];
+	const struct c2w_seen_hint *h;
+	const struct c2w_rule_info *rule;
+	struct conn *c;
+	bool known;
+	u64 hits;
+
+	if (!v || v->exe.memo_gen != ar->gen || !ar->memo_whole ||
+	    unlikely(!sc) || c2w_rs_reads_source(ar->rs) ||
+	    dst_any(a->family, a->daddr))
+		return false;
+	h = &v->exe.seen;
+	if (!h->entry || h->rules_gen != ar->gen)
+		return false;
+	rule = c2w_rs_rule(ar->rs, h->rule);
+	if (!(rule->flags & C2W_RULE_NEW_TERMS) ||
+	    (rule->new_terms & ~(C2W_NT_EXECUTABLE | C2W_NT_NAME)) ||
+	    (!fresh && !c2w_exe_same(&v->key)))
+		return false;
+	c = conn_start(sc, a);
+	add_rules(c, ar);
+	c->ev.lazy = 0;
+	c->ev.resolve = NULL;
+	c->ev.memo = v->exe.memo;
+	c->ev.memo_set = true;
+	hits = c2w_rs_eval(ar->rs, &c->ev);
+	known = hits == BIT_ULL(h->rule) &&
+		c2w_seen_touch_known(h, window_of(rule),
+				     READ_ONCE(c2w_events_interval));
+	/* Kept, with the verdict's path, for the next attempts' repeats. */
+	if (known && c2w_exe_from_copy(&c->exe, &v->exe, &v->key)) {
+		c->kept[0] = *h;
+		remember_repeat(c, hits);
+	}
+	/* Nothing of this attempt outlives it: @a is on the probe's stack. */
+	c->a = NULL;
+	c->ar = NULL;
+	if (known)
+		*decision = C2W_ST_KNOWN_AT_PROBE;
+	return known;
 }
 
 /**
@@ -1342,6 +1485,13 @@ bool c2w_detect(const struct c2w_attempt *a)
 		outcome = C2W_ST_DROPPED_ALERTS;
 	else
 		outcome = C2W_ST_SUPPRESSED;
+	/*
+	 * Where the key sits, found anew: for the CPU's verdict on the image
+	 * too (verdict_known(), the path's copy), still of that image.
+	 */
+	if (c->exe_due && c->verdict && c->exe.cacheable &&
+	    c2w_execache_key_equal(&c->exe.key, &c->verdict->key))
+		c->verdict->exe.seen = c->exe.seen;
 out:
 	rcu_read_unlock();
 	if (c->exe_due)
@@ -1402,8 +1552,15 @@ out:
  *   walked as above; when the same rules match, each one's key that
  *   differs made with that match's executable (the copy kept with it)
  *   and looked up in the seen set without recording it (key_found(), the
- *   dearest step). All known with no event due: that match (counted
- *   known_at_probe).
+ *   dearest step); a rule's key that is the key of the match before
+ *   (struct other_keys: a beacon between two servers) known by where that
+ *   one's sits, without the lookup. All known with no event due: that
+ *   match (counted known_at_probe);
+ * - an attempt of a suspicious process image this CPU keeps no match of,
+ *   but a verdict on (verdict_known()): walked as above, by that verdict's
+ *   memo; one rule matching, its key made of the executable alone and
+ *   known where the cache said it sits, with no event due: that match,
+ *   kept for the repeats (counted known_at_probe).
  *
  * Anything else is left to c2w_detect(): a new alert or an event always
  * comes from the evaluation in full.
@@ -1422,8 +1579,15 @@ bool c2w_detect_early(int family, int transport, const void *daddr,
 	const struct c2w_active_rules *ar;
 	bool timed = c2w_probe_timed_next();
 	u64 t0 = timed ? local_clock() : 0;
+	const struct c2w_attempt a = {
+		.family = family,
+		.transport = transport,
+		.daddr = daddr,
+		.dport = dport,
+	};
+	struct exe_kept *known, *found = NULL;
 	enum c2w_stat decision;
-	bool known;
+	bool held = false;
 
 	*ticket = 0;
 	rcu_read_lock();
@@ -1434,10 +1598,11 @@ bool c2w_detect_early(int family, int transport, const void *daddr,
 		decision = C2W_ST_EXCLUDED_EXE;
 	else if (dst_excludes(ar, family, daddr))
 		decision = C2W_ST_EXCLUDED_DST;
-	else if (!known && exe_lookup_excludes(ar))
+	else if (!known && exe_lookup_excludes(ar, &found))
 		decision = C2W_ST_EXCLUDED_EXE;
-	else if (!repeat_known(ar, family, transport, daddr, dport, &decision,
-			       ticket))
+	else if (!repeat_known(ar, &a, &decision, ticket, &held) &&
+		 (held || !verdict_known(ar, known ?: found, !known, &a,
+					 &decision)))
 		goto none;
 	rcu_read_unlock();
 	if (decision == C2W_ST_REPEATED ||

@@ -644,13 +644,13 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	EXPECT_EQ(1, DELTA(b, a, repeated));
 	/*
 	 * The first address again: not the last match's key; walked at the
-	 * probe and its key looked up there (not through a hint).
+	 * probe, its key the match before's, found where that one said.
 	 */
 	ASSERT_EQ(0, step(&s, 'a'));
 	a = stats(self->fd);
 	EXPECT_EQ(1, DELTA(a, b, known_at_probe));
 	EXPECT_EQ(0, DELTA(a, b, repeated));
-	EXPECT_EQ(0, DELTA(a, b, seen_hinted));
+	EXPECT_EQ(1, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(1, DELTA(a, b, suppressed));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
@@ -707,7 +707,10 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	ASSERT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
 	inet_ntop(AF_INET, nth_alert(&self->rl, 0)->daddr, dst, sizeof(dst));
 	EXPECT_STREQ("9.9.9.10", dst);
-	/* Both keys known: a send to the other one is looked up at the probe. */
+	/*
+	 * Both keys known: a send to the other one is judged at the probe,
+	 * its key the match before's.
+	 */
 	for (int i = 0; i < 2; i++) {
 		ASSERT_EQ(0, step(&s, 'a'));
 		ASSERT_EQ(0, step(&s, 'd'));
@@ -715,7 +718,7 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 	a = stats(self->fd);
 	EXPECT_EQ(4, DELTA(a, b, known_at_probe));
 	EXPECT_EQ(4, DELTA(a, b, suppressed));
-	EXPECT_EQ(0, DELTA(a, b, seen_hinted));
+	EXPECT_EQ(4, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(0, DELTA(a, b, alerted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 	EXPECT_EQ(0, stepper_stop(&s));
@@ -724,10 +727,12 @@ TEST_F(ec, key_of_more_than_the_executable_judged_at_the_probe)
 /*
  * A beacon among known servers, under a key made of the destination too:
  * each attempt's key is not the last match's, so the probe walks the
- * rules and looks its key up (never recording it): known, the attempt is
+ * rules and finds its key (never recording it): known, the attempt is
  * decided there (known_at_probe), the connect's return never evaluates
- * it. A key the seen set no longer holds is left to the return, which
- * alerts with the source it chose.
+ * it. Between two servers, each key is the key of the match before, found
+ * where it sits (seen_hinted); among three, each is looked up. A key the
+ * seen set no longer holds is left to the return, which alerts with the
+ * source it chose.
  */
 TEST_F(ec, other_known_keys_looked_up_at_the_probe)
 {
@@ -756,7 +761,23 @@ TEST_F(ec, other_known_keys_looked_up_at_the_probe)
 	EXPECT_EQ(8, DELTA(b, a, known_at_probe));
 	EXPECT_EQ(8, DELTA(b, a, suppressed));
 	EXPECT_EQ(8, DELTA(b, a, exe_cache_hits));
+	EXPECT_EQ(0, DELTA(b, a, exe_cache_lookups));
 	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(8, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* A third server: the keys of three in turn are looked up. */
+	ASSERT_EQ(0, step(&s, 'e'));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	a = stats(self->fd);
+	for (int i = 0; i < 2; i++) {
+		ASSERT_EQ(0, step(&s, 'a'));
+		ASSERT_EQ(0, step(&s, 'd'));
+		ASSERT_EQ(0, step(&s, 'e'));
+	}
+	b = stats(self->fd);
+	EXPECT_EQ(6, DELTA(b, a, known_at_probe));
+	EXPECT_EQ(6, DELTA(b, a, suppressed));
 	EXPECT_EQ(0, DELTA(b, a, seen_hinted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
@@ -773,7 +794,8 @@ TEST_F(ec, other_known_keys_looked_up_at_the_probe)
 	b = stats(self->fd);
 	EXPECT_EQ(4, DELTA(b, a, known_at_probe));
 	EXPECT_EQ(4, DELTA(b, a, suppressed));
-	EXPECT_EQ(0, DELTA(b, a, seen_hinted));
+	/* The first other key looked up, the next ones the keys before. */
+	EXPECT_EQ(3, DELTA(b, a, seen_hinted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
 	/* Forgotten: new at the return, alerted once, with its source. */
@@ -860,7 +882,7 @@ TEST_F(ec, match_of_several_rules_judged_at_the_probe)
 	/*
 	 * mr2 keyed on the destination too: the other server new, alerted
 	 * in full; then each server known at the probe, mr1's key through
-	 * its hint, mr2's looked up. The set cleared first, so that no
+	 * its hint, mr2's through the match before's. The set cleared first, so that no
 	 * entry of a 3 s window is removed as it expires (every hint would
 	 * stop holding).
 	 */
@@ -884,7 +906,7 @@ TEST_F(ec, match_of_several_rules_judged_at_the_probe)
 	EXPECT_EQ(8, DELTA(a, b, evaluated));
 	EXPECT_EQ(8, DELTA(a, b, known_at_probe));
 	EXPECT_EQ(8, DELTA(a, b, suppressed));
-	EXPECT_EQ(8, DELTA(a, b, seen_hinted));
+	EXPECT_EQ(16, DELTA(a, b, seen_hinted));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 
 	/* A plain query rule among them: alerts on every attempt. */
@@ -924,8 +946,9 @@ TEST_F(ec, match_of_several_rules_judged_at_the_probe)
  * Process images taking turns on one CPU (the workers of one tool, two
  * beacons) each keep their last match there: after its first attempt,
  * each one's next ones are repeats, judged at the probe. A CPU keeps four;
- * five in turn push each other's out, and each attempt is evaluated in
- * full (still suppressed).
+ * five in turn push each other's out: each attempt is then judged at the
+ * probe by the CPU's verdict on its image, its key (made of the executable
+ * alone) where the cache said it sits (still suppressed).
  */
 TEST_F(ec, images_taking_turns_keep_their_matches)
 {
@@ -963,7 +986,23 @@ TEST_F(ec, images_taking_turns_keep_their_matches)
 			ASSERT_EQ(0, step(&s[i], 'a'));
 	b = stats(self->fd);
 	EXPECT_EQ(0, DELTA(b, a, repeated));
+	EXPECT_EQ(10, DELTA(b, a, known_at_probe));
 	EXPECT_EQ(10, DELTA(b, a, suppressed));
+	EXPECT_EQ(10, DELTA(b, a, seen_hinted));
+	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
+
+	/* Forgotten: the next attempt alerts (one key: one alert). */
+	ASSERT_EQ(0, ioctl(self->fd, C2W_IOC_SEEN_CLEAR));
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, step(&s[i], 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(1, DELTA(a, b, alerted));
+	EXPECT_EQ(1, alerts_after(_metadata, self->fd, &self->rl));
+	/* Each evaluation told the cache where the key sits again. */
+	for (int i = 0; i < 5; i++)
+		ASSERT_EQ(0, step(&s[i], 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(5, DELTA(b, a, known_at_probe));
 	EXPECT_EQ(0, alerts_after(_metadata, self->fd, &self->rl));
 	for (int i = 0; i < 5; i++)
 		EXPECT_EQ(0, stepper_stop(&s[i]));

@@ -321,6 +321,12 @@ elif [ -w $SWITCH ]; then
 	c2watchctl load /tmp/fullkey-rules >/dev/null
 	paired fullkey tcp /tmp/storm tcp 1.1.1.1,8.8.8.8 9 $PAIR_N
 	paired fullkey udp /tmp/storm udp 1.1.1.1,8.8.8.8 9 $PAIR_N
+	# Five images in turn (as turns5 below), under a key the CPU's
+	# verdict on an image cannot judge (since session 19, turns5's
+	# attempts are judged at the probe by it): each attempt evaluated in
+	# full, the cost of that evaluation itself.
+	paired fullkey5 tcp /tmp/storm -t 5 tcp 1.1.1.1 9 $PAIR_N
+	paired fullkey5 udp /tmp/storm -t 5 udp 1.1.1.1 9 $PAIR_N
 	rmmod c2watch
 	insmod /c2w/c2watch.ko
 	c2watchctl load /tmp/tworules-rules >/dev/null
@@ -331,7 +337,9 @@ elif [ -w $SWITCH ]; then
 	# -t, a pipe's round trip between two attempts, in both halves): two
 	# keep their matches there (since session 18; until then, each
 	# attempt was evaluated in full); five, more than a CPU keeps, push
-	# each other's out: each attempt evaluated in full, its cost itself.
+	# each other's out: each attempt judged at the probe by the CPU's
+	# verdict on its image (since session 19; until then evaluated in
+	# full: fullkey5 above measures that now).
 	insmod /c2w/c2watch.ko
 	c2watchctl load /c2w/rules >/dev/null
 	paired turns2 tcp /tmp/storm -t 2 tcp 1.1.1.1 9 $PAIR_N

@@ -658,7 +658,15 @@ enum c2w_send_hook {
  *	with another key than that match's (under a key made of the
  *	destination or the user too), each rule's key that differs looked
  *	up in the seen set (never recorded there), within its window with
- *	no event due. Under
+ *	no event due; a key that was the key of the match before (a beacon
+ *	between two servers), known where that one's sits, without the
+ *	lookup. Also, for a process image that CPU keeps no match of but
+ *	has found in the executable cache (a suspicious program's first
+ *	attempt there, images taking turns, more than a CPU keeps): the
+ *	rules walked with what the cache said of its executable, one rule
+ *	matching, whose key is made of the executable alone and known where
+ *	the cache said it sits, with no event due; that match is then kept
+ *	for the repeats. Under
  *	rules that read the source, which a connect chooses as it runs,
  *	decided in the evaluation instead (a connect's return, a datagram's
  *	send), with the source it has there, the repeats included (nothing
@@ -667,9 +675,11 @@ enum c2w_send_hook {
  * @exe_cache_lookups: lookups of the executable cache that found the
  *	process image, by an evaluation or by a probe's early decision. An
  *	attempt whose executable came from the cache (@exe_cache_hits)
- *	made one, or two for a path of 256 bytes or more; one judged by
- *	what its CPU kept for its process image (its verdict on the
- *	executable, its last match, each with the path), none
+ *	made one (two when the path could not be taken from what its CPU
+ *	kept: 256 bytes or more, a hint that no longer holds, a task that
+ *	moved to another CPU or a ruleset loaded while it connected); one
+ *	judged by what its CPU kept for its process image (its verdict on
+ *	the executable, its last match, each with the path), none
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones

@@ -209,11 +209,14 @@ static int steps(const char *mode, struct sockaddr_storage *ss, socklen_t len,
 		if (cmd == 'n')
 			((struct sockaddr_in *)&to)->sin_port =
 				htons(ntohs(((struct sockaddr_in *)ss)->sin_port) + 1);
-		if (cmd == 'd' && to.ss_family == AF_INET)
+		/* 'd', 'e': the next destination, the one after. */
+		if ((cmd == 'd' || cmd == 'e') && to.ss_family == AF_INET)
 			((struct sockaddr_in *)&to)->sin_addr.s_addr =
-				htonl(ntohl(((struct sockaddr_in *)ss)->sin_addr.s_addr) + 1);
-		if (cmd == 'd' && to.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&to)->sin6_addr.s6_addr[15]++;
+				htonl(ntohl(((struct sockaddr_in *)ss)->sin_addr.s_addr) +
+				      (cmd == 'e' ? 2 : 1));
+		if ((cmd == 'd' || cmd == 'e') && to.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&to)->sin6_addr.s6_addr[15] +=
+				cmd == 'e' ? 2 : 1;
 		if (cmd == 'u' && setresuid(65534, 65534, 65534))
 			ret = -1;
 		if (!ret)
