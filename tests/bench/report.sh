@@ -106,7 +106,7 @@ END {
 	pname["fullkey"] = "c2watch, seed rule keyed on the executable and the destination, known suspicious program, two destinations: walked at the probe, each key looked up there"
 	pname["tworules"] = "c2watch, the seed rule twice (two ids), known suspicious program: the match of both rules repeated at the probe (evaluated in full at the return until session 18)"
 	pname["turns2"] = "c2watch, seed rule, two images of the known suspicious program taking turns on one CPU (a pipe round trip between attempts): each keeps its match"
-	pname["turns5"] = "c2watch, seed rule, five images taking turns, more than a CPU keeps: each attempt judged at the probe by the CPU's verdict on its image (evaluated in full until session 19)"
+	pname["turns5"] = "c2watch, seed rule, five images taking turns, more than a CPU keeps: each attempt judged at the probe by the verdict the CPU keeps on its image (evaluated in full until session 19)"
 	pname["fullkey5"] = "c2watch, seed rule keyed on the executable and the destination, five images taking turns to one server: each attempt evaluated in full (the cost of that evaluation itself)"
 	pname["trusted2"] = "c2watch, seed rule, two images of the trusted program taking turns on one CPU (a pipe round trip between attempts): each excluded early by its executable"
 	pname["noturn5"] = "c2watch, seed rule, five images taking turns to the LAN: excluded early by the destination, for the scale the pipes give the ratios"
