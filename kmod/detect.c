@@ -1486,10 +1486,11 @@ bool c2w_detect(const struct c2w_attempt *a)
 	else
 		outcome = C2W_ST_SUPPRESSED;
 	/*
-	 * Where the key sits, found anew: for the CPU's verdict on the image
-	 * too (verdict_known(), the path's copy), still of that image.
+	 * Where the key sits, as this evaluation found it (through the
+	 * cache, or anew): for the CPU's verdict on the image too
+	 * (verdict_known(), the path's copy), still of that image.
 	 */
-	if (c->exe_due && c->verdict && c->exe.cacheable &&
+	if (c->verdict && c->exe.cacheable &&
 	    c2w_execache_key_equal(&c->exe.key, &c->verdict->key))
 		c->verdict->exe.seen = c->exe.seen;
 out:
