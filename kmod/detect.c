@@ -692,10 +692,10 @@ static u32 nt_of(const struct c2w_active_rules *ar, u64 hits)
 }
 
 /*
- * An attempt of @r's process image by @uid to @daddr has the same key
- * made of @nt as @r's match: what c2w_nt_key() makes it of besides the
- * executable (its path and name) is the same. Anything it does not know:
- * not the same.
+ * An attempt of a process image by @uid to @daddr has the same key made
+ * of @nt as one of that image by @kuid to @kdaddr: what c2w_nt_key()
+ * makes it of besides the executable (its path and name) is the same.
+ * Anything it does not know: not the same.
  */
 static bool same_key_as(u32 nt, int family, const void *daddr, u32 uid,
 			int kfamily, const u8 *kdaddr, u32 kuid)
@@ -710,6 +710,7 @@ static bool same_key_as(u32 nt, int family, const void *daddr, u32 uid,
 		!memcmp(daddr, kdaddr, family == 4 ? 4 : 16));
 }
 
+/* The same key as @r's match's (same_key_as()). */
 static bool same_key_of(const struct repeat *r, u32 nt, int family,
 			const void *daddr, u32 uid)
 {
