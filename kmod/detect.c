@@ -1089,20 +1089,31 @@ static bool touch_all(const struct c2w_active_rules *ar,
 }
 
 /*
- * The rules @ar on the attempt in @c, an attempt of @r's process image,
- * walked with what they said of its executable in @r's evaluation
- * (nothing its path is made of changed since): the same rules match.
- * Without the path, so the callers ask it only when no clause reads it
- * past its memo bit (c2w_rs_memo_whole()), and never for 0.0.0.0 or ::.
+ * The rules @ar that match the attempt in @c, walked with @memo, what
+ * they said of its executable before (nothing its path is made of changed
+ * since). Without the path, so the callers ask it only when no clause
+ * reads it past its memo bit (c2w_rs_memo_whole()), and never for 0.0.0.0
+ * or ::.
+ */
+static u64 walk_by_memo(struct conn *c, const struct c2w_active_rules *ar,
+			u64 memo)
+{
+	c->ev.lazy = 0;
+	c->ev.resolve = NULL;
+	c->ev.memo = memo;
+	c->ev.memo_set = true;
+	return c2w_rs_eval(ar->rs, &c->ev);
+}
+
+/*
+ * The attempt in @c, of @r's process image, walked by what the rules said
+ * of its executable in @r's evaluation (walk_by_memo()): the same rules
+ * match.
  */
 static bool walk_known(struct conn *c, const struct c2w_active_rules *ar,
 		       const struct repeat *r)
 {
-	c->ev.lazy = 0;
-	c->ev.resolve = NULL;
-	c->ev.memo = r->memo;
-	c->ev.memo_set = true;
-	return c2w_rs_eval(ar->rs, &c->ev) == r->hits;
+	return walk_by_memo(c, ar, r->memo) == r->hits;
 }
 
 /*
@@ -1293,7 +1304,7 @@ static bool known_at_return(struct conn *c, const struct c2w_active_rules *ar,
  * but a verdict on (@v: a suspicious program's; @fresh: found in the cache
  * in this section, else asked c2w_exe_same() here): the rules walked with
  * the destination, the user and what they said of its executable
- * (walk_known()'s walk, by @v's memo). When one rule matches, whose key is
+ * (walk_by_memo(), by @v's memo). When one rule matches, whose key is
  * made of the executable alone, and the cache said where that key sits
  * (@v's hint, c2w_seen_check()'s), known with no event due: that match,
  * the entry touched (counted known_at_probe), and kept as the image's
@@ -1328,11 +1339,7 @@ static bool verdict_known(const struct c2w_active_rules *ar,
 		return false;
 	c = conn_start(sc, a);
 	add_rules(c, ar);
-	c->ev.lazy = 0;
-	c->ev.resolve = NULL;
-	c->ev.memo = v->exe.memo;
-	c->ev.memo_set = true;
-	hits = c2w_rs_eval(ar->rs, &c->ev);
+	hits = walk_by_memo(c, ar, v->exe.memo);
 	known = hits == BIT_ULL(h->rule) &&
 		c2w_seen_touch_known(h, window_of(rule),
 				     READ_ONCE(c2w_events_interval));
