@@ -929,7 +929,8 @@ static struct exe_kept *exe_kept_of(struct exe_verdicts *v)
  * it has one under @ar: excluded, while c2w_exe_same() holds. A verdict
  * that does not exclude (a suspicious program) only spares the lookup
  * (@known: out: that one, else NULL): whatever judges the attempt by it
- * checks c2w_exe_same() first (verdict_known(), exe_kept_memo()).
+ * checks c2w_exe_same() first (verdict_known(), exe_kept_memo(), which
+ * refreshes it when that fails).
  */
 static bool exe_kept_excludes(const struct c2w_active_rules *ar,
 			      struct exe_kept **known)
@@ -994,14 +995,24 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar,
  * (c2w_exe_same()): so that an evaluation in full of an image with no
  * match kept here walks the rules by its memo, as one from its last match
  * does, and takes the path, for a match, from its copy.
+ *
+ * A suspicious program's verdict that no longer holds (a rename or mount
+ * change anywhere on the host since) is looked up again here, into the
+ * image's slot: the entry does not look up an image it has a verdict on
+ * (exe_kept_excludes()), and its slot, in use, is never the least
+ * recently used, so nothing else would ever refresh it. The lookup
+ * replaces resolve_exe()'s; when the cache's entry went stale too, the
+ * resolution fills it and the next attempt's return refreshes the slot.
  */
 static struct exe_kept *exe_kept_memo(const struct c2w_active_rules *ar)
 {
 	struct exe_kept *kept = exe_kept_of(this_cpu_ptr(verdicts));
 
-	if (!kept || kept->exe.memo_gen != ar->gen ||
-	    !c2w_exe_same(&kept->key))
+	if (!kept || kept->exe.memo_gen != ar->gen)
 		return NULL;
+	if (c2w_exe_same(&kept->key))
+		return kept;
+	exe_lookup_excludes(ar, &kept);
 	return kept;
 }
 
@@ -1535,7 +1546,8 @@ out:
  *   from then on: one that is excluded is excluded again without the
  *   lookup while c2w_exe_same() holds (the same process image, pinned by
  *   the cache, with nothing its path is made of changed); one that is not
- *   (a suspicious program) is not looked up again. The first attempt of
+ *   (a suspicious program) is not looked up again here (its evaluation
+ *   in full does, when c2w_exe_same() fails). The first attempt of
  *   a process image, and the first after anything its path is made of
  *   changed (a rename or mount change anywhere on the host), is evaluated
  *   in full, which fills the cache; paths never cached always are;

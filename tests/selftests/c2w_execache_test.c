@@ -1088,6 +1088,59 @@ TEST_F(ec, images_in_turn_judged_by_what_the_cpu_kept)
 }
 
 /*
+ * A suspicious image's verdict on its CPU outlives a rename elsewhere on
+ * the host. Under a rule with no new terms (each attempt alerts, nothing
+ * is kept as a match), each evaluation in full walks by the CPU's verdict
+ * and takes the path from its copy: no lookup of the cache. A rename of
+ * some other file moves the stamp: the next attempts look the image up
+ * again (the cache's own entry went stale too: resolved, then copied),
+ * and from then on, none.
+ */
+TEST_F(ec, verdict_refreshed_after_a_rename_elsewhere)
+{
+	struct c2w_stats a, b;
+	struct stepper s;
+	int fd;
+
+	ASSERT_EQ(0, install(BEACON, "/tmp/c2w-vr/beacon"));
+	fd = open("/tmp/c2w-vr/x", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, load_kql(self->fd, "vr", "process.executable:/tmp/c2w-vr*",
+			      0, 0));
+	ASSERT_EQ(0, stepper_start_pinned(&s, "/tmp/c2w-vr/beacon", "udp",
+					  "1.1.1.1", "443"));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(3, DELTA(b, a, alerted));
+	EXPECT_EQ(0, DELTA(b, a, exe_cache_lookups));
+	EXPECT_EQ(0, DELTA(b, a, exe_cache_misses));
+
+	ASSERT_EQ(0, rename("/tmp/c2w-vr/x", "/tmp/c2w-vr/y"));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	a = stats(self->fd);
+	EXPECT_EQ(1, DELTA(a, b, exe_cache_misses));
+	EXPECT_EQ(1, DELTA(a, b, exe_cache_lookups));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, step(&s, 'a'));
+	b = stats(self->fd);
+	EXPECT_EQ(3, DELTA(b, a, alerted));
+	EXPECT_EQ(0, DELTA(b, a, exe_cache_lookups));
+	EXPECT_EQ(0, DELTA(b, a, exe_cache_misses));
+	EXPECT_EQ(10, alerts_after(_metadata, self->fd, &self->rl));
+	for (int i = 0; i < 10; i++)
+		EXPECT_STREQ("/tmp/c2w-vr/beacon",
+			     c2w_alert_exe_at(nth_alert(&self->rl, i)));
+	EXPECT_EQ(0, stepper_stop(&s));
+	EXPECT_EQ(0, unlink("/tmp/c2w-vr/y"));
+}
+
+/*
  * A trusted program's attempts are excluded at the probe by its cached
  * executable once its first one has been evaluated in full, connects and
  * datagrams alike; moved into a suspicious place it is judged again; and a
