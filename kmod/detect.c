@@ -72,7 +72,7 @@ struct exe_kept;
  * @verdict: else this CPU's verdict on the image (exe_kept_memo()): the
  *	executable from its copy
  * @same: c2w_exe_same() of @rep's key, or @verdict's, held in this
- *	handler
+ *	handler (or @verdict was looked up again in it: exe_kept_memo())
  * @from_copy: @exe is from @rep's copy
  * @by_memo: the rules were walked with @walk_memo, what they said of the
  *	executable before this evaluation (@rep's, or @verdict's)
@@ -1000,9 +1000,10 @@ static bool exe_lookup_excludes(const struct c2w_active_rules *ar,
  * change anywhere on the host since) is looked up again here, into the
  * image's slot: the entry does not look up an image it has a verdict on
  * (exe_kept_excludes()), and its slot, in use, is never the least
- * recently used, so nothing else would ever refresh it. The lookup
- * replaces resolve_exe()'s; when the cache's entry went stale too, the
- * resolution fills it and the next attempt's return refreshes the slot.
+ * recently used, so nothing else would ever refresh it. A hit replaces
+ * resolve_exe()'s lookup; when the cache's entry went stale too, the
+ * lookup misses, resolve_exe() resolves the path and fills the entry, and
+ * the next attempt's return refreshes the slot.
  */
 static struct exe_kept *exe_kept_memo(const struct c2w_active_rules *ar)
 {

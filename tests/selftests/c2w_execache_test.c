@@ -1138,6 +1138,8 @@ TEST_F(ec, verdict_refreshed_after_a_rename_elsewhere)
 			     c2w_alert_exe_at(nth_alert(&self->rl, i)));
 	EXPECT_EQ(0, stepper_stop(&s));
 	EXPECT_EQ(0, unlink("/tmp/c2w-vr/y"));
+	EXPECT_EQ(0, unlink("/tmp/c2w-vr/beacon"));
+	EXPECT_EQ(0, rmdir("/tmp/c2w-vr"));
 }
 
 /*

@@ -677,9 +677,12 @@ enum c2w_send_hook {
  *	attempt whose executable came from the cache (@exe_cache_hits)
  *	made one (two when the path could not be taken from what its CPU
  *	kept: 256 bytes or more, a hint that no longer holds, a task that
- *	moved to another CPU or a ruleset loaded while it connected); one
- *	judged by what its CPU kept for its process image (its verdict on
- *	the executable, its last match, each with the path), none
+ *	moved to another CPU or a ruleset loaded while it connected; one
+ *	more when the evaluation found its CPU's verdict on the process
+ *	image stale, a rename or mount change anywhere since, and looked
+ *	it up again); one judged by what its CPU kept for its process image
+ *	(its verdict on the executable, its last match, each with the
+ *	path), none
  *
  * Extensible as &struct c2w_config: counters are added at the end; an
  * older userspace gets the ones it knows, a newer one zeros after the ones
